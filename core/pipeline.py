@@ -47,3 +47,52 @@ class AnalysisResult:
     prepared: PreparedData
     sweep: KSweep | None  # None when k was given and no sweep was asked for
     segmentation: Segmentation
+
+
+def resolve_features(table: "LoadedTable", features: tuple[str, ...] | None) -> tuple[str, ...]:
+    """The chosen features, or the default choice when `features` is None."""
+    raise NotImplementedError
+
+
+def prepare_table(table: "LoadedTable", settings: AnalysisSettings) -> PreparedData:
+    raise NotImplementedError
+
+
+def run_sweep(
+    prepared: PreparedData,
+    settings: AnalysisSettings,
+    *,
+    progress: "ProgressCallback | None" = None,
+    cancel: "CancelCheck | None" = None,
+    on_score: "Callable[[KScore], None] | None" = None,
+) -> KSweep:
+    raise NotImplementedError
+
+
+def fit_segmentation(
+    frame: pd.DataFrame,
+    prepared: PreparedData,
+    k: int,
+    *,
+    seed: int = DEFAULT_SEED,
+    progress: "ProgressCallback | None" = None,
+    cancel: "CancelCheck | None" = None,
+) -> Segmentation:
+    raise NotImplementedError
+
+
+def rename_segments(segmentation: Segmentation, names: "Sequence[str]") -> Segmentation:
+    """The same segmentation with the user's names (edits flow into charts and exports)."""
+    raise NotImplementedError
+
+
+def run_analysis(
+    table: "LoadedTable",
+    settings: AnalysisSettings,
+    *,
+    progress: "ProgressCallback | None" = None,
+    cancel: "CancelCheck | None" = None,
+    on_score: "Callable[[KScore], None] | None" = None,
+) -> AnalysisResult:
+    """Prepare, sweep k (unless settings.k is given), fit the chosen k and profile the segments."""
+    raise NotImplementedError
