@@ -1,16 +1,30 @@
 """The whole analysis as a few calls that the GUI (on its worker), the command line and tests share.
 
-CONTRACT (implementation pending).
+file -> LoadedTable -> prepare_table -> run_sweep -> fit_segmentation -> profiles -> export.
+Each step keeps its result so the GUI can re-run only what changed (choosing another k reuses the
+prepared data and the sweep).
 """
 
+import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from core.clustering import DEFAULT_SEED, KMeansSegmenter, KSweep
-from core.preparation import MissingPolicy, PreparedData, Scaling
-from core.profiling import OverallProfile, SegmentProfile
+from core.clustering import DEFAULT_SEED, KMeansSegmenter, KScore, KSweep, sweep_k
+from core.errors import SettingsError
+from core.loading import LoadedTable
+from core.preparation import (
+    MissingPolicy,
+    PreparationSettings,
+    PreparedData,
+    Scaling,
+    default_features,
+    prepare,
+)
+from core.profiling import OverallProfile, SegmentProfile, profile_segments
+from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 
 
 @dataclass(frozen=True)
@@ -49,24 +63,40 @@ class AnalysisResult:
     segmentation: Segmentation
 
 
-def resolve_features(table: "LoadedTable", features: tuple[str, ...] | None) -> tuple[str, ...]:
+def resolve_features(table: LoadedTable, features: tuple[str, ...] | None) -> tuple[str, ...]:
     """The chosen features, or the default choice when `features` is None."""
-    raise NotImplementedError
+    if features is not None:
+        return tuple(features)
+    return default_features(table.report.columns).selected
 
 
-def prepare_table(table: "LoadedTable", settings: AnalysisSettings) -> PreparedData:
-    raise NotImplementedError
+def prepare_table(table: LoadedTable, settings: AnalysisSettings) -> PreparedData:
+    preparation = PreparationSettings(
+        features=resolve_features(table, settings.features),
+        missing=settings.missing,
+        scaling=settings.scaling,
+        log_columns=tuple(settings.log_columns),
+    )
+    return prepare(table.frame, preparation)
 
 
 def run_sweep(
     prepared: PreparedData,
     settings: AnalysisSettings,
     *,
-    progress: "ProgressCallback | None" = None,
-    cancel: "CancelCheck | None" = None,
-    on_score: "Callable[[KScore], None] | None" = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+    on_score: Callable[[KScore], None] | None = None,
 ) -> KSweep:
-    raise NotImplementedError
+    return sweep_k(
+        prepared.matrix,
+        settings.k_min,
+        settings.k_max,
+        seed=settings.seed,
+        progress=progress,
+        cancel=cancel,
+        on_score=on_score,
+    )
 
 
 def fit_segmentation(
@@ -75,24 +105,96 @@ def fit_segmentation(
     k: int,
     *,
     seed: int = DEFAULT_SEED,
-    progress: "ProgressCallback | None" = None,
-    cancel: "CancelCheck | None" = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
 ) -> Segmentation:
-    raise NotImplementedError
+    segmenter = KMeansSegmenter(k, seed=seed).fit(
+        prepared.matrix, progress=scaled(progress, 0.0, 0.9), cancel=cancel
+    )
+    raise_if_cancelled(cancel)
+    labels = np.full(len(frame), -1, dtype=np.int64)
+    labels[prepared.row_positions] = segmenter.labels_
+    centroids = prepared.preprocessor.inverse_transform(segmenter.cluster_centers_)
+    centroids.index = pd.RangeIndex(1, k + 1, name="Segment")
+    report(progress, 0.9, "Describing the segments")
+    profiles, overall = profile_segments(frame, labels, prepared.preprocessor.settings.features, centroids)
+    report(progress, 1.0, f"Found {k} segments")
+    return Segmentation(k, segmenter, labels, centroids, profiles, overall)
 
 
-def rename_segments(segmentation: Segmentation, names: "Sequence[str]") -> Segmentation:
+def rename_segments(segmentation: Segmentation, names: Sequence[str]) -> Segmentation:
     """The same segmentation with the user's names (edits flow into charts and exports)."""
-    raise NotImplementedError
+    if len(names) != segmentation.k:
+        raise SettingsError(f"Expected {segmentation.k} segment names, got {len(names)}.")
+    cleaned = [name.strip() for name in names]
+    if any(not name for name in cleaned):
+        raise SettingsError("A segment name cannot be empty; type a name or keep the suggested one.")
+    if len(set(cleaned)) != len(cleaned):
+        raise SettingsError("Two segments cannot have the same name; give each segment its own name.")
+    profiles = tuple(
+        dataclasses.replace(profile, name=name)
+        for profile, name in zip(segmentation.profiles, cleaned, strict=True)
+    )
+    return dataclasses.replace(segmentation, profiles=profiles)
 
 
 def run_analysis(
-    table: "LoadedTable",
+    table: LoadedTable,
     settings: AnalysisSettings,
     *,
-    progress: "ProgressCallback | None" = None,
-    cancel: "CancelCheck | None" = None,
-    on_score: "Callable[[KScore], None] | None" = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+    on_score: Callable[[KScore], None] | None = None,
 ) -> AnalysisResult:
-    """Prepare, sweep k (unless settings.k is given), fit the chosen k and profile the segments."""
-    raise NotImplementedError
+    """Prepare, sweep k over [k_min, k_max], fit the chosen (or suggested) k and profile the segments."""
+    if settings.k is not None and settings.k < 1:
+        raise SettingsError(f"The number of segments must be at least 1 (got {settings.k}).")
+    report(progress, 0.0, "Preparing the data")
+    prepared = prepare_table(table, settings)
+    settings = dataclasses.replace(settings, features=prepared.preprocessor.settings.features)
+    raise_if_cancelled(cancel)
+    sweep = run_sweep(
+        prepared, settings, progress=scaled(progress, 0.05, 0.8), cancel=cancel, on_score=on_score
+    )
+    k = settings.k if settings.k is not None else sweep.suggested_k
+    segmentation = fit_segmentation(
+        table.frame, prepared, k, seed=settings.seed, progress=scaled(progress, 0.8, 1.0), cancel=cancel
+    )
+    return AnalysisResult(settings, prepared, sweep, segmentation)
+
+
+def analysis_summary(table: LoadedTable, result: AnalysisResult) -> dict:
+    """The JSON-ready summary the command line writes with --summary."""
+    segmentation = result.segmentation
+    sweep = result.sweep
+    return {
+        "input": table.report.path,
+        "rows_read": int(table.report.rows),
+        "rows_used": len(result.prepared.row_positions),
+        "features": list(result.settings.features or ()),
+        "scaling": str(result.settings.scaling),
+        "missing": str(result.settings.missing),
+        "log_columns": list(result.settings.log_columns),
+        "seed": result.settings.seed,
+        "preparation_steps": list(result.prepared.steps),
+        "wcss": {str(score.k): score.wcss for score in sweep.scores} if sweep else {},
+        "silhouette": (
+            {str(score.k): score.silhouette for score in sweep.scores if score.silhouette is not None}
+            if sweep
+            else {}
+        ),
+        "suggested_k": sweep.suggested_k if sweep else None,
+        "suggestion_reason": sweep.reason if sweep else None,
+        "k": segmentation.k,
+        "segments": [
+            {
+                "number": profile.number,
+                "name": profile.name,
+                "size": profile.size,
+                "share": profile.share,
+                "centroid": {feature: float(value) for feature, value in profile.centroid.items()},
+                "description": profile.description,
+            }
+            for profile in segmentation.profiles
+        ],
+    }

@@ -1,0 +1,121 @@
+"""Writing results for the user: labelled customers, the segment profile table and the JSON summary.
+
+Every write is atomic (a temporary file beside the target, then a rename), so a failure half-way leaves
+any earlier file intact, and no export may overwrite the file the customers were read from.
+"""
+
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import SettingsError
+
+SEGMENT_COLUMN = "Segment"
+SEGMENT_NAME_COLUMN = "Segment name"
+TABLE_SUFFIXES = (".csv", ".xlsx")
+
+# A spreadsheet treats text starting with these as a formula; a customer file from outside may carry
+# "=HYPERLINK(...)" style payloads, so such text is written with a leading apostrophe (OWASP's advice).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text cells that a spreadsheet would run as a formula are made inert."""
+
+    def make_inert(value: object) -> object:
+        if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
+            return "'" + value
+        return value
+
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]) and not pd.api.types.is_bool_dtype(safe[column]):
+            safe[column] = safe[column].map(make_inert, na_action="ignore")
+    return safe
+
+
+def atomic_write(
+    path: str | Path, write: Callable[[Path], None], *, protected: str | Path | None = None
+) -> Path:
+    """Call `write(temporary_path)`, then move the result onto `path` in one step.
+
+    `protected` is the user's input file: writing onto it is refused, because exports must never
+    change the data they came from.
+    """
+    target = Path(path)
+    if protected is not None and target.exists() and target.resolve() == Path(protected).resolve():
+        raise SettingsError(
+            f"'{target.name}' is the customer file the results came from; choose another file name "
+            "so the original stays as it is."
+        )
+    if not target.parent.is_dir():
+        raise SettingsError(f"The folder '{target.parent}' does not exist; choose an existing folder.")
+    descriptor, temporary_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".part", dir=target.parent
+    )
+    os.close(descriptor)
+    temporary = Path(temporary_name)
+    try:
+        write(temporary)
+        with open(temporary, "rb+") as written:
+            os.fsync(written.fileno())
+        os.replace(temporary, target)
+    except PermissionError as error:
+        raise SettingsError(
+            f"Could not write '{target}': permission denied. If the file is open in another program "
+            "(such as Excel), close it, or choose another name."
+        ) from error
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
+
+
+def write_table(path: str | Path, frame: pd.DataFrame, *, protected: str | Path | None = None) -> Path:
+    """CSV (UTF-8 with a byte-order mark, so Excel shows accents right) or .xlsx, by the file's suffix."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise SettingsError(
+            f"Cannot save a table as '{Path(path).name}': use a name ending in .csv or .xlsx."
+        )
+    safe = neutralise_formulas(frame)
+    if suffix == ".csv":
+        return atomic_write(
+            path,
+            lambda temporary: safe.to_csv(temporary, index=False, encoding="utf-8-sig"),
+            protected=protected,
+        )
+    return atomic_write(
+        path, lambda temporary: safe.to_excel(temporary, index=False, engine="openpyxl"), protected=protected
+    )
+
+
+def write_json(path: str | Path, data: dict) -> Path:
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    return atomic_write(path, lambda temporary: temporary.write_text(text + "\n", encoding="utf-8"))
+
+
+def labelled_frame(frame: pd.DataFrame, labels, names) -> pd.DataFrame:
+    """The original columns unchanged, plus the segment number (1-based) and name of every customer.
+
+    Customers left out of the segmentation (label -1, missing values) keep an empty segment.
+    """
+    if SEGMENT_COLUMN in frame.columns or SEGMENT_NAME_COLUMN in frame.columns:
+        raise SettingsError(
+            f"The file already has a column named '{SEGMENT_COLUMN}' or '{SEGMENT_NAME_COLUMN}'; "
+            "rename it in the file before exporting segments."
+        )
+    labels = np.asarray(labels)
+    left_out = labels < 0
+    labelled = frame.copy()
+    labelled[SEGMENT_COLUMN] = pd.arrays.IntegerArray(labels + 1, mask=left_out)
+    segment_names = np.asarray(names, dtype=object)[np.where(left_out, 0, labels)]
+    segment_names[left_out] = pd.NA
+    labelled[SEGMENT_NAME_COLUMN] = pd.array(segment_names, dtype="string")
+    return labelled
