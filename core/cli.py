@@ -1,0 +1,194 @@
+"""`segment-studio-cli`: the same analysis as the desktop app, from a terminal or a script.
+
+Exit codes: 0 success; 2 bad input or arguments, with one line on stderr starting `error:`;
+1 an unexpected internal problem (also one `error:` line); 130 interrupted.
+Bad input never prints a traceback.
+"""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core import __version__
+from core.errors import OperationCancelled, SegmentStudioError
+from core.preparation import MissingPolicy, Scaling
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """The command line itself is wrong (unknown option, bad value)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse would print the whole usage block and exit
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _k_choice(text: str) -> int | None:
+    if text == "auto":
+        return None
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--k must be 'auto' or a whole number, not '{text}'") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"--k must be at least 1, not {k}")
+    return k
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, not '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, not {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="segment-studio-cli",
+        description="Split customers into segments with k-means, as the Segment Studio app does.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    analyze = commands.add_parser(
+        "analyze",
+        help="find segments in a customer file",
+        description="Find segments in a customer file (CSV, TSV, TXT or Excel .xlsx) and print them.",
+    )
+    analyze.add_argument("input", type=Path, help="the customer file; it is only read, never changed")
+    analyze.add_argument("--sheet", help="Excel only: the sheet to read (default: the first)")
+    analyze.add_argument(
+        "--features",
+        nargs="+",
+        metavar="COL",
+        help="columns to segment on (default: the numeric and category columns that are not IDs)",
+    )
+    analyze.add_argument(
+        "--k", type=_k_choice, default=None, metavar="auto|N", help="number of segments (default: auto)"
+    )
+    analyze.add_argument("--k-min", type=_positive_int, default=1, help="smallest k to try (default 1)")
+    analyze.add_argument("--k-max", type=_positive_int, default=10, help="largest k to try (default 10)")
+    analyze.add_argument(
+        "--scale",
+        choices=[scaling.value for scaling in Scaling],
+        default=Scaling.STANDARD.value,
+        help="how columns are weighted: standard (default) gives each the same weight",
+    )
+    analyze.add_argument(
+        "--missing",
+        choices=[policy.value for policy in MissingPolicy],
+        default=MissingPolicy.DROP.value,
+        help="drop (default) leaves out customers with missing values; fill fills them in",
+    )
+    analyze.add_argument("--log", nargs="+", default=[], metavar="COL", help="log-transform these columns")
+    analyze.add_argument(
+        "--seed", type=int, default=None, help="random seed (default: fixed, so runs repeat)"
+    )
+    analyze.add_argument("--labels", type=Path, help="write customers with their segment (.csv or .xlsx)")
+    analyze.add_argument("--profiles", type=Path, help="write the segment profile table (.csv or .xlsx)")
+    analyze.add_argument("--summary", type=Path, help="write a JSON summary of the analysis")
+    return parser
+
+
+def _print_result(table, result) -> None:
+    segmentation = result.segmentation
+    report = table.report
+    used = len(result.prepared.row_positions)
+    print(f"File: {report.path} ({report.rows:,} customers, {len(report.columns)} columns)")
+    for problem in report.problems:
+        print(f"warning: {problem}")
+    print(f"Segmented on: {', '.join(result.settings.features or ())}")
+    for step in result.prepared.steps:
+        print(f"  - {step}")
+    if used < report.rows:
+        print(f"Customers used: {used:,} of {report.rows:,}")
+    if result.sweep is not None:
+        print()
+        print("Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer)")
+        for score in result.sweep.scores:
+            silhouette = "" if score.silhouette is None else f"{score.silhouette:.3f}"
+            marker = "  <- suggested" if score.k == result.sweep.suggested_k else ""
+            print(f"{score.k:>14}   {score.wcss:>22,.2f}   {silhouette:>29}{marker}")
+        print(f"Suggestion: {result.sweep.reason}")
+    print()
+    print(f"{segmentation.k} segments:")
+    for profile in segmentation.profiles:
+        print(f"{profile.number}. {profile.name}: {profile.size:,} customers ({profile.share:.0%})")
+        centre = ", ".join(f"{feature} {value:,.1f}" for feature, value in profile.centroid.items())
+        if centre:
+            print(f"   centre: {centre}")
+        if profile.description:
+            print(f"   {profile.description}")
+
+
+def _analyze(arguments: argparse.Namespace) -> None:
+    from core.clustering import DEFAULT_SEED
+    from core.export import labelled_frame, write_json, write_table
+    from core.loading import ReadOptions, load_table
+    from core.pipeline import AnalysisSettings, analysis_summary, run_analysis
+    from core.profiling import profile_table
+
+    table = load_table(arguments.input, ReadOptions(sheet=arguments.sheet))
+    settings = AnalysisSettings(
+        features=tuple(arguments.features) if arguments.features else None,
+        k=arguments.k,
+        k_min=arguments.k_min,
+        k_max=arguments.k_max,
+        scaling=Scaling(arguments.scale),
+        missing=MissingPolicy(arguments.missing),
+        log_columns=tuple(arguments.log),
+        seed=DEFAULT_SEED if arguments.seed is None else arguments.seed,
+    )
+    result = run_analysis(table, settings)
+    _print_result(table, result)
+    segmentation = result.segmentation
+    if arguments.labels:
+        labelled = labelled_frame(table.frame, segmentation.labels, segmentation.names)
+        write_table(arguments.labels, labelled, protected=arguments.input)
+        print(f"Wrote customers with their segment to {arguments.labels}")
+    if arguments.profiles:
+        write_table(
+            arguments.profiles,
+            profile_table(segmentation.profiles, segmentation.overall),
+            protected=arguments.input,
+        )
+        print(f"Wrote the segment profiles to {arguments.profiles}")
+    if arguments.summary:
+        write_json(arguments.summary, analysis_summary(table, result))
+        print(f"Wrote the summary to {arguments.summary}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        arguments = build_parser().parse_args(argv)
+        if arguments.command == "analyze":
+            _analyze(arguments)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SegmentStudioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (KeyboardInterrupt, OperationCancelled):
+        print("error: interrupted; nothing more was written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug of ours: still no traceback in the user's face
+        print(
+            f"error: an unexpected problem stopped the analysis ({type(error).__name__}: {error}). "
+            "Please report it to the Segment Studio developers with the command you ran.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL_ERROR
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
