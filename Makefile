@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench screenshots package package-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,17 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+screenshots: $(STAMP)
+	bash build_spec/screenshots.sh
+
+# Installers are built from a separate, minimal environment pinned by the same constraints.txt,
+# so nothing installed for development (pytest, ruff, ...) leaks into the bundle.
+package:
+	bash build_spec/package.sh
+
+package-test:
+	bash build_spec/package_test.sh
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
