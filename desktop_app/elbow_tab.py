@@ -1,0 +1,215 @@
+"""Choose k: the elbow chart (WCSS and silhouette per number of segments) and the choice of k.
+
+The tab keeps the sweep's results, so choosing another k only marks it and emits `k_chosen`; nothing
+is recomputed here. Programmatic updates (`show_sweep`, `set_chosen_k`) never emit `k_chosen`.
+"""
+
+from matplotlib.backend_bases import MouseButton, MouseEvent
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.clustering import MAX_K, KScore, KSweep
+from desktop_app.plot_canvas import PlotCanvas
+
+HELP_TEXT = (
+    "How many groups are there in your customers? For each number of segments the chart shows how far "
+    "customers are, in total, from the centre of their segment (the solid line, lower is tighter). "
+    "The line drops fast while extra segments reveal real groups, then flattens once new segments only "
+    "split groups that belong together: pick the number where it bends (the “elbow”). The dashed line "
+    "shows how clearly the segments are separated (higher is better). Click a point or set the number "
+    "below, then press “Show segments”."
+)
+WCSS_COLOUR = "#0072B2"
+SILHOUETTE_COLOUR = "#D55E00"
+SUGGESTED_COLOUR = "#E69F00"
+DEFAULT_K_MIN, DEFAULT_K_MAX = 1, 10
+
+
+class ElbowTab(QWidget):
+    sweep_requested = Signal(int, int)
+    k_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._scores: dict[int, KScore] = {}
+        self._suggested_k: int | None = None
+        self._k_range: tuple[int, int] | None = None
+
+        help_label = QLabel(HELP_TEXT)
+        help_label.setWordWrap(True)
+
+        self.k_min_spin = QSpinBox()
+        self.k_max_spin = QSpinBox()
+        self.k_min_spin.setAccessibleName("Fewest segments to try")
+        self.k_max_spin.setAccessibleName("Most segments to try")
+        self.k_min_spin.setRange(1, DEFAULT_K_MAX - 1)
+        self.k_max_spin.setRange(DEFAULT_K_MIN + 1, MAX_K)
+        self.k_min_spin.setValue(DEFAULT_K_MIN)
+        self.k_max_spin.setValue(DEFAULT_K_MAX)
+        # Each bound limits the other, so k-min always stays below k-max.
+        self.k_min_spin.valueChanged.connect(lambda value: self.k_max_spin.setMinimum(value + 1))
+        self.k_max_spin.valueChanged.connect(lambda value: self.k_min_spin.setMaximum(value - 1))
+        self.run_button = QPushButton("Compare numbers of segments")
+        self.run_button.clicked.connect(self._request_sweep)
+
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("Try from"))
+        controls.addWidget(self.k_min_spin)
+        controls.addWidget(QLabel("to"))
+        controls.addWidget(self.k_max_spin)
+        controls.addWidget(QLabel("segments"))
+        controls.addWidget(self.run_button)
+        controls.addStretch()
+
+        self.reason_label = QLabel()
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.reason_label.font()
+        font.setBold(True)
+        self.reason_label.setFont(font)
+
+        self.plot = PlotCanvas(self)
+        self.plot.setMinimumHeight(240)
+        self.plot.theme_changed.connect(self._draw)
+        self.plot.canvas.mpl_connect("button_press_event", self._on_press)
+
+        self.k_spin = QSpinBox()
+        self.k_spin.setAccessibleName("Number of segments")
+        self.k_spin.setRange(1, MAX_K)
+        self.k_spin.setValue(DEFAULT_K_MIN + 2)
+        # Typing "12" must not choose 1 on the way: emit once the number is complete.
+        self.k_spin.setKeyboardTracking(False)
+        self.k_spin.valueChanged.connect(self._on_k_spin_changed)
+        self.show_button = QPushButton("Show segments")
+        self.show_button.clicked.connect(lambda: self.k_chosen.emit(self.k_spin.value()))
+        choice = QHBoxLayout()
+        choice.addWidget(QLabel("Number of segments:"))
+        choice.addWidget(self.k_spin)
+        choice.addWidget(self.show_button)
+        choice.addStretch()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(help_label)
+        layout.addLayout(controls)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.plot, stretch=1)
+        layout.addLayout(choice)
+        self._draw()
+
+    # --- driven by the session -------------------------------------------------------------------
+    def set_k_limit(self, max_k: int) -> None:
+        """Bound every k to what the data allows (no more segments than customers), and to MAX_K."""
+        limit = max(1, min(max_k, MAX_K))
+        self.k_max_spin.setMaximum(max(limit, 2))
+        self.k_min_spin.setMaximum(max(1, min(self.k_max_spin.value(), limit) - 1))
+        self.k_spin.setMaximum(limit)
+        self.run_button.setEnabled(limit >= 2)
+
+    def sweep_started(self, k_min: int, k_max: int) -> None:
+        """A new sweep runs: forget the old scores, show the range it covers."""
+        self._scores.clear()
+        self._suggested_k = None
+        self._k_range = (k_min, k_max)
+        with QSignalBlocker(self.k_min_spin), QSignalBlocker(self.k_max_spin):
+            self.k_max_spin.setMinimum(k_min + 1)
+            self.k_min_spin.setMaximum(k_max - 1)
+            self.k_min_spin.setValue(k_min)
+            self.k_max_spin.setValue(k_max)
+        self.reason_label.setText(f"Comparing {k_min} to {k_max} segments…")
+        self._draw()
+
+    def add_score(self, score: KScore) -> None:
+        self._scores[score.k] = score
+        self._draw()
+
+    def show_sweep(self, sweep: KSweep) -> None:
+        self._scores = {score.k: score for score in sweep.scores}
+        self._suggested_k = sweep.suggested_k
+        self.reason_label.setText(f"Suggested: {sweep.suggested_k} segments. {sweep.reason}")
+        self.set_chosen_k(sweep.suggested_k)
+
+    def set_chosen_k(self, k: int) -> None:
+        with QSignalBlocker(self.k_spin):
+            self.k_spin.setValue(k)
+        self._draw()
+
+    def clear(self) -> None:
+        self._scores.clear()
+        self._suggested_k = None
+        self._k_range = None
+        self.reason_label.clear()
+        self._draw()
+
+    @property
+    def scores(self) -> tuple[KScore, ...]:
+        return tuple(self._scores[k] for k in sorted(self._scores))
+
+    # --- chart -----------------------------------------------------------------------------------
+    def _draw(self) -> None:
+        scores = self.scores
+        with self.plot.drawing() as figure:
+            self.wcss_axes = figure.add_subplot()
+            self.silhouette_axes = None
+            axes = self.wcss_axes
+            axes.set_xlabel("Number of segments (k)")
+            axes.set_ylabel("Distance within segments (WCSS)", color=WCSS_COLOUR)
+            axes.grid(True, axis="x")
+            low, high = self._k_range or (
+                (scores[0].k, scores[-1].k) if scores else (self.k_min_spin.value(), self.k_max_spin.value())
+            )
+            axes.set_xlim(low - 0.5, high + 0.5)
+            axes.xaxis.get_major_locator().set_params(integer=True)
+            if not scores:
+                axes.set_yticks([])
+                axes.text(0.5, 0.5, "Press “Compare numbers of segments” to fill this chart.",
+                          ha="center", va="center", transform=axes.transAxes)
+                return
+            ks = [score.k for score in scores]
+            handles = axes.plot(ks, [score.wcss for score in scores], "o-", color=WCSS_COLOUR,
+                                label="Distance within segments", markersize=6)
+            with_silhouette = [score for score in scores if score.silhouette is not None]
+            if with_silhouette:
+                twin = axes.twinx()
+                self.silhouette_axes = twin
+                twin.set_ylabel("Separation (silhouette)", color=SILHOUETTE_COLOUR)
+                handles += twin.plot([s.k for s in with_silhouette], [s.silhouette for s in with_silhouette],
+                                     "s--", color=SILHOUETTE_COLOUR, label="Separation", markersize=6)
+            if self._suggested_k in self._scores:
+                axes.axvline(self._suggested_k, color=SUGGESTED_COLOUR, linestyle=":", linewidth=2)
+                handles += axes.plot(
+                    [self._suggested_k], [self._scores[self._suggested_k].wcss], "*", linestyle="none",
+                    color=SUGGESTED_COLOUR, markersize=18, markeredgecolor=self.plot.text_colour,
+                    label=f"Suggested: {self._suggested_k}",
+                )
+            chosen = self.k_spin.value()
+            if chosen in self._scores:
+                handles += axes.plot([chosen], [self._scores[chosen].wcss], "o", markersize=14,
+                                     markerfacecolor="none", markeredgecolor=self.plot.text_colour,
+                                     markeredgewidth=2, label=f"Chosen: {chosen}", linestyle="none")
+            axes.legend(handles=handles, loc="upper right")
+
+    def _on_press(self, event: MouseEvent) -> None:
+        # Panning or zooming with the toolbar is not a choice of k.
+        if event.button != MouseButton.LEFT or event.inaxes is None or event.xdata is None:
+            return
+        if self.plot.toolbar is not None and self.plot.toolbar.mode:
+            return
+        if not self._scores:
+            return
+        nearest = min(self._scores, key=lambda k: abs(k - event.xdata))
+        self.set_chosen_k(nearest)
+        self.k_chosen.emit(nearest)
+
+    def _on_k_spin_changed(self, k: int) -> None:
+        self._draw()
+        self.k_chosen.emit(k)
+
+    def _request_sweep(self) -> None:
+        self.sweep_requested.emit(self.k_min_spin.value(), self.k_max_spin.value())

@@ -1,0 +1,118 @@
+"""The Choose-k tab: the elbow chart grows per k, marks the suggestion, and clicks choose k."""
+
+import pytest
+from matplotlib.backend_bases import MouseButton, MouseEvent
+
+from core.clustering import KScore, KSweep
+from desktop_app.elbow_tab import ElbowTab
+
+WCSS = {1: 400.0, 2: 250.0, 3: 120.0, 4: 100.0, 5: 90.0, 6: 82.0}
+SCORES = tuple(
+    KScore(k, wcss, silhouette=None if k == 1 else 0.3 + 0.05 * (k == 3)) for k, wcss in WCSS.items()
+)
+SWEEP = KSweep(SCORES, suggested_k=3, reason="After 3 segments, more segments barely tighten the groups.")
+
+
+@pytest.fixture
+def tab(qtbot):
+    widget = ElbowTab()
+    qtbot.addWidget(widget)
+    widget.resize(800, 600)
+    return widget
+
+
+def plotted_wcss_points(tab):
+    line = tab.wcss_axes.get_lines()[0]
+    return list(line.get_xdata())
+
+
+def test_curve_grows_one_point_per_score(tab):
+    tab.sweep_started(1, 6)
+    for count, score in enumerate(SCORES, start=1):
+        tab.add_score(score)
+        assert plotted_wcss_points(tab) == [s.k for s in SCORES[:count]]
+
+
+def test_silhouette_on_second_axis_with_legend(tab):
+    tab.show_sweep(SWEEP)
+    assert tab.silhouette_axes is not None
+    assert list(tab.silhouette_axes.get_lines()[0].get_xdata()) == [2, 3, 4, 5, 6]
+    legend_texts = [text.get_text() for text in tab.wcss_axes.get_legend().get_texts()]
+    assert "Separation" in legend_texts
+    assert "Suggested: 3" in legend_texts
+
+
+def test_suggested_k_is_marked_and_explained(tab):
+    tab.show_sweep(SWEEP)
+    assert SWEEP.reason in tab.reason_label.text()
+    assert "3" in tab.reason_label.text()
+    vertical_lines = [line for line in tab.wcss_axes.get_lines() if list(line.get_xdata()) == [3, 3]]
+    assert vertical_lines, "the suggested k is marked with a vertical line"
+    assert tab.k_spin.value() == 3
+
+
+def test_clicking_near_a_point_chooses_that_k(tab, qtbot):
+    tab.show_sweep(SWEEP)
+    x, y = tab.wcss_axes.transData.transform((5.1, WCSS[5]))
+    # The silhouette axes lie on top of the WCSS axes and receive the click, as on screen.
+    event = MouseEvent("button_press_event", tab.plot.canvas, x, y, button=MouseButton.LEFT)
+    with qtbot.waitSignal(tab.k_chosen) as blocker:
+        tab.plot.canvas.callbacks.process("button_press_event", event)
+    assert blocker.args == [5]
+    assert tab.k_spin.value() == 5
+
+
+def test_choosing_k_keeps_the_sweep(tab, qtbot):
+    tab.show_sweep(SWEEP)
+    with qtbot.waitSignal(tab.k_chosen) as blocker:
+        tab.k_spin.setValue(4)
+    assert blocker.args == [4]
+    assert plotted_wcss_points(tab) == list(WCSS)
+    assert [s.k for s in tab.scores] == list(WCSS)
+
+
+def test_show_segments_emits_spin_value(tab, qtbot):
+    tab.show_sweep(SWEEP)
+    with qtbot.waitSignal(tab.k_chosen) as blocker:
+        tab.show_button.click()
+    assert blocker.args == [3]
+
+
+def test_programmatic_choice_does_not_emit(tab, qtbot):
+    with qtbot.assertNotEmitted(tab.k_chosen):
+        tab.show_sweep(SWEEP)
+        tab.set_chosen_k(4)
+
+
+def test_k_min_stays_below_k_max(tab):
+    tab.k_max_spin.setValue(4)
+    tab.k_min_spin.setValue(9)
+    assert tab.k_min_spin.value() == 3
+    tab.k_min_spin.setValue(3)
+    tab.k_max_spin.setValue(2)
+    assert tab.k_max_spin.value() == 4
+    assert tab.k_min_spin.value() < tab.k_max_spin.value()
+
+
+def test_run_button_requests_the_range(tab, qtbot):
+    tab.k_min_spin.setValue(2)
+    tab.k_max_spin.setValue(8)
+    with qtbot.waitSignal(tab.sweep_requested) as blocker:
+        tab.run_button.click()
+    assert blocker.args == [2, 8]
+
+
+def test_k_limit_bounds_the_spin_boxes(tab):
+    tab.set_k_limit(5)
+    assert tab.k_max_spin.maximum() == 5
+    assert tab.k_spin.maximum() == 5
+    assert tab.k_min_spin.maximum() <= 4
+    tab.set_k_limit(1000)
+    assert tab.k_max_spin.maximum() == 30
+
+
+def test_clear_forgets_the_sweep(tab):
+    tab.show_sweep(SWEEP)
+    tab.clear()
+    assert tab.scores == ()
+    assert tab.reason_label.text() == ""
