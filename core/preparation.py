@@ -582,9 +582,10 @@ def _numeric_values(series: pd.Series, rows: np.ndarray | None) -> np.ndarray:
     return values.copy() if np.shares_memory(values, series.to_numpy()) else values
 
 
-def _level_text(value: object) -> str:
+def level_text(value: object) -> str:
+    """How a category value is shown and matched: as text, with 2.0 written as "2"."""
     if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))  # a category stored as 2.0 shows as "2"
+        return str(int(value))
     return str(value)
 
 
@@ -592,7 +593,7 @@ def _factorize_levels(series: pd.Series, rows: np.ndarray | None) -> tuple[np.nd
     """Level code per chosen row (-1 for a gap) and the levels as text, sorted."""
     values = series.to_numpy() if rows is None else series.to_numpy()[rows]
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [_level_text(value) for value in uniques]
+    texts = [level_text(value) for value in uniques]
     levels = tuple(sorted(set(texts)))
     index = {level: i for i, level in enumerate(levels)}
     lookup = np.array([index[text] for text in texts], dtype=np.int64)
@@ -606,7 +607,7 @@ def _level_codes(
     values = series.to_numpy() if rows is None else series.to_numpy()[rows]
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     index = {level: i for i, level in enumerate(levels)}
-    lookup = np.array([index.get(_level_text(value), -1) for value in uniques], dtype=np.int64)
+    lookup = np.array([index.get(level_text(value), -1) for value in uniques], dtype=np.int64)
     mapped = lookup[codes] if lookup.size else np.full(len(codes), -1, dtype=np.int64)
     return np.where(codes >= 0, mapped, index[fill])
 
