@@ -1,0 +1,156 @@
+"""The Clusters tab: customers coloured by segment, centres, legend, overview axes, sampling, hovering."""
+
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.backend_bases import MouseEvent
+from matplotlib.colors import to_hex
+
+from core.pipeline import Segmentation
+from core.preparation import PreparedData
+from core.profiling import OverallProfile, SegmentProfile
+from desktop_app.clusters_tab import MAX_POINTS, TWO_FEATURES, ClustersTab
+from desktop_app.palette import segment_colour
+
+FEATURES = ("Income", "Spending")
+NAMES = ("High income, high spending", "Low income, low spending", "Average")
+
+
+def make_analysis(sizes=(40, 30, 20), left_out=0, seed=1):
+    """A hand-built customer table, prepared matrix and segmentation shaped like the pipeline's."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[90.0, 80.0], [25.0, 20.0], [55.0, 50.0]])[: len(sizes)]
+    labels = np.repeat(np.arange(len(sizes)), sizes)
+    values = centres[labels] + rng.normal(scale=5.0, size=(len(labels), 2))
+    frame = pd.DataFrame(
+        {"CustomerID": np.arange(1, len(labels) + 1), "Age": rng.integers(18, 70, len(labels))}
+    )
+    frame[list(FEATURES)] = values
+    labels = labels.copy()
+    labels[:left_out] = -1
+    used = np.flatnonzero(labels >= 0)
+    mean, std = values[used].mean(axis=0), values[used].std(axis=0)
+    matrix = (values[used] - mean) / std
+    segmenter = SimpleNamespace(cluster_centers_=(centres - mean) / std)
+    prepared = PreparedData(matrix, used, FEATURES, preprocessor=None, steps=("Scaled",))
+    counts = np.bincount(labels[used], minlength=len(sizes))
+    profiles = tuple(
+        SegmentProfile(
+            number=i + 1,
+            name=NAMES[i],
+            size=int(counts[i]),
+            share=counts[i] / len(used),
+            centroid=dict(zip(FEATURES, centres[i], strict=True)),
+            means={},
+            medians={},
+            difference={"Income": (centres[i, 0] - 55) / 25, "Spending": (centres[i, 1] - 50) / 25},
+            description=f"Customers of segment {i + 1}.",
+        )
+        for i in range(len(sizes))
+    )
+    overall = OverallProfile(size=len(used), means={}, medians={}, std={})
+    centroids = pd.DataFrame(centres, columns=list(FEATURES))
+    segmentation = Segmentation(len(sizes), segmenter, labels, centroids, profiles, overall)
+    return frame, prepared, segmentation
+
+
+@pytest.fixture
+def tab(qtbot):
+    widget = ClustersTab()
+    qtbot.addWidget(widget)
+    widget.resize(900, 600)
+    return widget
+
+
+def segment_collections(tab):
+    return [c for c in tab.axes.collections if c.get_label() and not c.get_label().startswith("_")]
+
+
+def test_one_collection_per_segment_in_its_colour(tab):
+    tab.show_segmentation(*make_analysis())
+    collections = segment_collections(tab)
+    assert len(collections) == 3
+    for index, collection in enumerate(collections):
+        assert to_hex(collection.get_facecolor()[0]) == segment_colour(index).lower()
+    assert [len(c.get_offsets()) for c in collections] == [40, 30, 20]
+
+
+def test_legend_names_segments_with_sizes(tab):
+    tab.show_segmentation(*make_analysis())
+    texts = [text.get_text() for text in tab.axes.get_legend().get_texts()]
+    assert texts == [
+        "1 · High income, high spending (40)",
+        "2 · Low income, low spending (30)",
+        "3 · Average (20)",
+    ]
+
+
+def test_overview_axes_name_the_driving_features(tab):
+    tab.show_segmentation(*make_analysis())
+    assert tab.showing_overview
+    x_label = tab.axes.get_xlabel()
+    assert "Income" in x_label
+    assert "Spending" in x_label
+    assert "% of variation" in x_label
+
+
+def test_two_features_in_user_units_with_centres(tab):
+    frame, prepared, segmentation = make_analysis()
+    tab.show_segmentation(frame, prepared, segmentation)
+    tab.view_combo.setCurrentText(TWO_FEATURES)
+    tab.x_combo.setCurrentText("Spending")
+    tab.y_combo.setCurrentText("Income")
+    assert (tab.axes.get_xlabel(), tab.axes.get_ylabel()) == ("Spending", "Income")
+    first = segment_collections(tab)[0].get_offsets()
+    assert np.allclose(np.sort(first[:, 0]), np.sort(frame["Spending"].to_numpy()[:40]))
+    centre_marks = [c for c in tab.axes.collections if c.get_label().startswith("_")]
+    assert np.allclose(centre_marks[0].get_offsets()[0], [80.0, 90.0])
+
+
+def test_left_out_customers_are_not_drawn_and_counted(tab):
+    tab.show_segmentation(*make_analysis(left_out=5))
+    assert sum(len(c.get_offsets()) for c in segment_collections(tab)) == 85
+    assert "5 left out" in tab.axes.get_title(loc="left")
+
+
+def test_sampling_note_above_the_threshold(tab):
+    tab.show_segmentation(*make_analysis(sizes=(MAX_POINTS, 900, 100)))
+    drawn = [len(c.get_offsets()) for c in segment_collections(tab)]
+    assert sum(drawn) <= MAX_POINTS
+    assert min(drawn) == 100, "a small segment keeps all its customers in the sample"
+    assert f"Showing {sum(drawn):,} of {MAX_POINTS + 1000:,} customers" in tab.axes.get_title(loc="left")
+
+
+def test_no_sampling_note_below_the_threshold(tab):
+    tab.show_segmentation(*make_analysis())
+    assert "Showing" not in tab.axes.get_title(loc="left")
+
+
+def test_hovering_a_customer_shows_their_row(tab, qtbot):
+    frame, prepared, segmentation = make_analysis()
+    tab.show_segmentation(frame, prepared, segmentation)
+    target = 45  # a customer of segment 2
+    x, y = tab.axes.transData.transform(tab.axes.collections[1].get_offsets()[target - 40])
+    tab.plot.canvas.callbacks.process(
+        "motion_notify_event", MouseEvent("motion_notify_event", tab.plot.canvas, x, y)
+    )
+    qtbot.waitUntil(lambda: "Segment 2" in tab.hover_label.text())
+    assert f"CustomerID: {target + 1}" in tab.hover_label.text()
+
+
+def test_clear_removes_the_customers(tab):
+    tab.show_segmentation(*make_analysis())
+    tab.clear()
+    assert segment_collections(tab) == []
+
+
+def test_redraw_of_a_million_customers_is_quick(tab):
+    frame, prepared, segmentation = make_analysis(sizes=(600_000, 300_000, 100_000))
+    tab.show_segmentation(frame, prepared, segmentation)
+    started = time.perf_counter()
+    tab.view_combo.setCurrentText(TWO_FEATURES)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5, f"redrawing took {elapsed:.2f} s"
