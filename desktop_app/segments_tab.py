@@ -1,0 +1,194 @@
+"""One card per segment (editable name, size, how it differs from the average, description), the
+profile table in the file's units below, and the export buttons. The main window opens the dialogs."""
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.pipeline import Segmentation
+from core.profiling import SegmentProfile, profile_table
+from desktop_app.dataframe_model import DataFrameModel
+from desktop_app.palette import segment_colour
+from desktop_app.plot_canvas import PlotCanvas
+
+MAX_BARS = 6
+CARD_COLUMNS = 2
+CARD_CHART_HEIGHT = 150
+MIN_BAR_RANGE = 1.0  # standard deviations: small differences should look small
+
+
+def compared_columns(profiles: tuple[SegmentProfile, ...]) -> list[str]:
+    """The columns that set segments apart most, in the profiles' own order, the same for every card."""
+    columns = list(dict.fromkeys(column for profile in profiles for column in profile.difference))
+    spread = {column: max(abs(p.difference.get(column, 0.0)) for p in profiles) for column in columns}
+    strongest = set(sorted(columns, key=lambda column: -spread[column])[:MAX_BARS])
+    return [column for column in columns if column in strongest]
+
+
+class SegmentCard(QFrame):
+    """One segment: colour, editable name, size and share, a difference chart and the description."""
+
+    renamed = Signal(int, str)
+
+    def __init__(self, profile: SegmentProfile, columns: list[str], bar_range: float, parent=None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.profile = profile
+        self._name = profile.name
+        colour = segment_colour(profile.number - 1)
+
+        swatch = QLabel()
+        swatch.setFixedSize(14, 28)
+        swatch.setStyleSheet(f"background-color: {colour}; border-radius: 3px;")
+        number = QLabel(f"{profile.number}")
+        font = number.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        number.setFont(font)
+        self.name_edit = QLineEdit(profile.name)
+        self.name_edit.setAccessibleName(f"Name of segment {profile.number}")
+        self.name_edit.setToolTip("Type a name that means something to you; charts and exports use it.")
+        self.name_edit.editingFinished.connect(self._finish_editing)
+        header = QHBoxLayout()
+        header.addWidget(swatch)
+        header.addWidget(number)
+        header.addWidget(self.name_edit, stretch=1)
+
+        self.size_label = QLabel(f"{profile.size:,} customers · {profile.share * 100:.1f} % of all")
+        self.plot = PlotCanvas(self, toolbar=False)
+        self.plot.setFixedHeight(CARD_CHART_HEIGHT)
+        self._columns, self._bar_range = columns, bar_range
+        self.plot.theme_changed.connect(self._draw)
+        self.description_label = QLabel(profile.description)
+        self.description_label.setWordWrap(True)
+        self.description_label.setTextFormat(Qt.TextFormat.PlainText)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.size_label)
+        layout.addWidget(self.plot)
+        layout.addWidget(self.description_label)
+        self._draw()
+
+    def _draw(self) -> None:
+        values = [self.profile.difference.get(column, 0.0) for column in self._columns]
+        with self.plot.drawing() as figure:
+            axes = figure.add_subplot()
+            positions = np.arange(len(values))[::-1]
+            axes.barh(positions, values, color=segment_colour(self.profile.number - 1), height=0.6)
+            axes.axvline(0, color=self.plot.text_colour, linewidth=1)
+            axes.set_yticks(positions, [str(column) for column in self._columns])
+            axes.set_xlim(-self._bar_range, self._bar_range)
+            axes.set_xlabel("← below average · above average → (standard deviations)", fontsize="small")
+            axes.tick_params(axis="x", labelsize="small")
+            axes.grid(True, axis="x")
+
+    def _finish_editing(self) -> None:
+        name = self.name_edit.text().strip()
+        if not name:
+            self.name_edit.setText(self._name)
+        elif name != self._name:
+            self._name = name
+            self.renamed.emit(self.profile.number, name)
+
+
+class SegmentsTab(QWidget):
+    segment_renamed = Signal(int, str)
+    export_labels_requested = Signal()
+    export_profiles_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cards: list[SegmentCard] = []
+
+        self._cards_widget = QWidget()
+        self._cards_layout = QGridLayout(self._cards_widget)
+        self._placeholder = QLabel("Segments appear here once they are found.")
+        self._cards_layout.addWidget(self._placeholder, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self._cards_widget)
+
+        self.profile_model = DataFrameModel(parent=self)
+        self.profile_view = QTableView()
+        self.profile_view.setModel(self.profile_model)
+        self.profile_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.export_labels_button = QPushButton("Export customers with segments…")
+        self.export_profiles_button = QPushButton("Export segment profiles…")
+        self.export_labels_button.clicked.connect(self.export_labels_requested)
+        self.export_profiles_button.clicked.connect(self.export_profiles_requested)
+        buttons = QHBoxLayout()
+        buttons.addStretch()
+        buttons.addWidget(self.export_labels_button)
+        buttons.addWidget(self.export_profiles_button)
+        table_title = QLabel("Averages per segment, in your file's units")
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(table_title)
+        bottom_layout.addWidget(self.profile_view)
+        bottom_layout.addLayout(buttons)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(scroll)
+        splitter.addWidget(bottom)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self._set_exports_enabled(False)
+
+    def show_segmentation(self, segmentation: Segmentation) -> None:
+        self._remove_cards()
+        profiles = segmentation.profiles
+        columns = compared_columns(profiles)
+        spread = [abs(p.difference.get(column, 0.0)) for p in profiles for column in columns]
+        bar_range = max([MIN_BAR_RANGE, *spread]) * 1.1
+        self._placeholder.hide()
+        for index, profile in enumerate(profiles):
+            card = SegmentCard(profile, columns, bar_range, self._cards_widget)
+            card.renamed.connect(self.segment_renamed)
+            self._cards_layout.addWidget(card, index // CARD_COLUMNS, index % CARD_COLUMNS)
+            self.cards.append(card)
+        self.profile_model.set_frame(self._display_table(segmentation))
+        self._set_exports_enabled(True)
+
+    def clear(self) -> None:
+        self._remove_cards()
+        self._placeholder.show()
+        self.profile_model.set_frame(None)
+        self._set_exports_enabled(False)
+
+    @staticmethod
+    def _display_table(segmentation: Segmentation):
+        table = profile_table(segmentation.profiles, segmentation.overall)
+        table["Share"] = (table["Share"] * 100).round(1)
+        table = table.rename(columns={"Share": "Share %"})
+        numeric = table.select_dtypes("float").columns
+        table[numeric] = table[numeric].round(2)
+        return table
+
+    def _remove_cards(self) -> None:
+        for card in self.cards:
+            # A focused name box finishes editing as it goes away: that is not a rename.
+            card.blockSignals(True)
+            self._cards_layout.removeWidget(card)
+            card.deleteLater()
+        self.cards = []
+
+    def _set_exports_enabled(self, enabled: bool) -> None:
+        self.export_labels_button.setEnabled(enabled)
+        self.export_profiles_button.setEnabled(enabled)

@@ -1,0 +1,84 @@
+"""The Segments tab: a card per segment, renaming, the profile table and the export buttons."""
+
+import pytest
+from matplotlib.colors import to_hex
+
+from desktop_app.palette import segment_colour
+from desktop_app.segments_tab import SegmentsTab
+from tests.gui.test_clusters_tab import NAMES, make_analysis
+
+
+@pytest.fixture
+def tab(qtbot):
+    widget = SegmentsTab()
+    qtbot.addWidget(widget)
+    widget.resize(900, 700)
+    return widget
+
+
+@pytest.fixture
+def segmentation():
+    return make_analysis()[2]
+
+
+def test_one_card_per_segment_with_size_and_description(tab, segmentation):
+    tab.show_segmentation(segmentation)
+    assert [card.name_edit.text() for card in tab.cards] == list(NAMES)
+    assert "40 customers" in tab.cards[0].size_label.text()
+    assert "44.4 %" in tab.cards[0].size_label.text()
+    assert tab.cards[2].description_label.text() == "Customers of segment 3."
+
+
+def test_difference_bars_in_the_segment_colour(tab, segmentation):
+    tab.show_segmentation(segmentation)
+    for index, card in enumerate(tab.cards):
+        bars = card.plot.figure.axes[0].patches
+        assert [bar.get_width() for bar in bars] == pytest.approx(
+            [segmentation.profiles[index].difference[c] for c in ("Income", "Spending")]
+        )
+        assert to_hex(bars[0].get_facecolor()) == segment_colour(index).lower()
+
+
+def test_renaming_emits_number_and_name(tab, segmentation, qtbot):
+    tab.show_segmentation(segmentation)
+    edit = tab.cards[1].name_edit
+    edit.setText("  Bargain hunters ")
+    with qtbot.waitSignal(tab.segment_renamed) as blocker:
+        edit.editingFinished.emit()
+    assert blocker.args == [2, "Bargain hunters"]
+
+
+def test_empty_or_unchanged_name_is_not_a_rename(tab, segmentation, qtbot):
+    tab.show_segmentation(segmentation)
+    edit = tab.cards[0].name_edit
+    with qtbot.assertNotEmitted(tab.segment_renamed):
+        edit.editingFinished.emit()
+        edit.setText("   ")
+        edit.editingFinished.emit()
+    assert edit.text() == NAMES[0]
+
+
+def test_profile_table_has_a_row_per_segment_and_all_customers(tab, segmentation):
+    tab.show_segmentation(segmentation)
+    model = tab.profile_model
+    names_column = list(model.frame.columns).index("Name")
+    names = [model.index(row, names_column).data() for row in range(model.rowCount())]
+    assert names == [*NAMES, "All customers"]
+
+
+def test_export_buttons_emit_and_wait_for_segments(tab, segmentation, qtbot):
+    assert not tab.export_labels_button.isEnabled()
+    tab.show_segmentation(segmentation)
+    with qtbot.waitSignal(tab.export_labels_requested):
+        tab.export_labels_button.click()
+    with qtbot.waitSignal(tab.export_profiles_requested):
+        tab.export_profiles_button.click()
+
+
+def test_showing_again_replaces_the_cards_and_clear_empties(tab, segmentation):
+    tab.show_segmentation(segmentation)
+    tab.show_segmentation(segmentation)
+    assert len(tab.cards) == 3
+    tab.clear()
+    assert tab.cards == []
+    assert tab.profile_model.rowCount() == 0
