@@ -1,0 +1,266 @@
+"""The Data tab: the customer table, what each column is, and the choices made before finding segments.
+
+The tab only collects choices; the user presses "Find segments" and the tab emits the settings. The
+defaults come from the core (`default_features`, `suggest_log_columns`), and the count of customers the
+missing-value choice affects from `missing_impact`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QTableView,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.dataframe_model import DataFrameModel
+
+if TYPE_CHECKING:
+    from core.columns import ColumnSummary
+    from core.loading import LoadedTable
+    from core.pipeline import AnalysisSettings
+
+# (scaling value, label, one-line explanation); the first is the recommended default.
+SCALING_CHOICES = (
+    (
+        "standard",
+        "Same weight for every column (recommended)",
+        "Each column counts equally, whatever its units (income in thousands does not drown out age).",
+    ),
+    ("minmax", "Min-max", "Squeezes every column into 0 to 1; one extreme customer squeezes the rest."),
+    (
+        "robust",
+        "Robust to outliers",
+        "Uses the median and middle half of each column, so a few extreme customers pull less.",
+    ),
+    ("none", "None", "Uses the numbers as they are: the column with the biggest numbers decides alone."),
+)
+
+USE_COLUMN, NAME_COLUMN, KIND_COLUMN, MISSING_COLUMN, VALUES_COLUMN = range(5)
+
+
+def describe_values(summary: ColumnSummary) -> str:
+    """A column's range (numbers) or its most common values (categories), for the column panel."""
+    if summary.minimum is not None and summary.maximum is not None:
+        return f"{summary.minimum:,.6g} to {summary.maximum:,.6g}"
+    if summary.top_values:
+        return ", ".join(f"{value} ({count:,})" for value, count in summary.top_values[:3])
+    return ""
+
+
+class DataTab(QWidget):
+    """Signals: find_segments_requested(AnalysisSettings)."""
+
+    find_segments_requested = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._table: LoadedTable | None = None
+        self._excluded_reasons: dict[str, str] = {}
+        self.model = DataFrameModel(parent=self)
+        self.table_view = QTableView()
+        self.table_view.setModel(self.model)
+        self.table_view.setSortingEnabled(True)
+        self.table_view.horizontalHeader().setSortIndicatorShown(True)
+        self.table_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table_view.verticalHeader().setDefaultSectionSize(22)
+
+        self.columns_tree = QTreeWidget()
+        self.columns_tree.setHeaderLabels(["Use", "Column", "Kind", "Missing", "Values"])
+        self.columns_tree.setRootIsDecorated(False)
+        self.columns_tree.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.columns_tree.itemChanged.connect(self._column_choice_changed)
+
+        self.leave_out_button = QRadioButton("Leave out customers with missing values")
+        self.fill_button = QRadioButton("Fill them in (typical value of the column)")
+        self.leave_out_button.setChecked(True)
+        self.missing_group = QButtonGroup(self)
+        self.missing_group.addButton(self.leave_out_button)
+        self.missing_group.addButton(self.fill_button)
+        self.missing_group.buttonToggled.connect(self._update_missing_label)
+        self.missing_label = QLabel()
+        self.missing_label.setWordWrap(True)
+
+        self.scaling_combo = QComboBox()
+        for value, label, _ in SCALING_CHOICES:
+            self.scaling_combo.addItem(label, value)
+        self.scaling_label = QLabel()
+        self.scaling_label.setWordWrap(True)
+        self.scaling_combo.currentIndexChanged.connect(self._update_scaling_label)
+        self._update_scaling_label()
+
+        self.log_group = QGroupBox("Skewed columns: compare them on a log scale")
+        self.log_layout = QVBoxLayout(self.log_group)
+        self.log_boxes: dict[str, QCheckBox] = {}
+
+        self.find_button = QPushButton("Find segments")
+        self.find_button.setDefault(True)
+        self.find_button.setMinimumHeight(36)
+        self.find_button.setStyleSheet("font-weight: bold;")
+        self.find_button.clicked.connect(self._request_find_segments)
+
+        missing_box = QGroupBox("Missing values")
+        missing_layout = QVBoxLayout(missing_box)
+        missing_layout.addWidget(self.leave_out_button)
+        missing_layout.addWidget(self.fill_button)
+        missing_layout.addWidget(self.missing_label)
+        scaling_box = QGroupBox("Scaling")
+        scaling_layout = QFormLayout(scaling_box)
+        scaling_layout.addRow(self.scaling_combo)
+        scaling_layout.addRow(self.scaling_label)
+
+        panel = QWidget()
+        panel_layout = QVBoxLayout(panel)
+        panel_layout.addWidget(QLabel("<b>Columns</b> — tick the ones that describe your customers"))
+        panel_layout.addWidget(self.columns_tree, stretch=1)
+        panel_layout.addWidget(missing_box)
+        panel_layout.addWidget(scaling_box)
+        panel_layout.addWidget(self.log_group)
+        button_row = QHBoxLayout()
+        button_row.addStretch()
+        button_row.addWidget(self.find_button)
+        panel_layout.addLayout(button_row)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table_view)
+        splitter.addWidget(panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.clear()
+
+    # --- public ----------------------------------------------------------------------------------------
+
+    def set_table(self, table: LoadedTable) -> None:
+        from core.preparation import default_features
+
+        self._table = table
+        self.model.set_frame(table.frame)
+        self.table_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        choice = default_features(table.report.columns)
+        self._excluded_reasons = dict(choice.excluded)
+        self.columns_tree.blockSignals(True)
+        self.columns_tree.clear()
+        for summary in table.report.columns:
+            self.columns_tree.addTopLevelItem(self._column_item(summary, summary.name in choice.selected))
+        self.columns_tree.blockSignals(False)
+        self._refresh_dependent_choices()
+        self.find_button.setEnabled(True)
+
+    def clear(self) -> None:
+        self._table = None
+        self.model.set_frame(None)
+        self.columns_tree.clear()
+        self._rebuild_log_boxes(())
+        self.missing_label.clear()
+        self.find_button.setEnabled(False)
+
+    def selected_features(self) -> tuple[str, ...]:
+        items = (self.columns_tree.topLevelItem(i) for i in range(self.columns_tree.topLevelItemCount()))
+        return tuple(
+            item.text(NAME_COLUMN) for item in items if item.checkState(USE_COLUMN) == Qt.CheckState.Checked
+        )
+
+    def set_feature_used(self, name: str, used: bool) -> None:
+        for item in self.columns_tree.findItems(name, Qt.MatchFlag.MatchExactly, NAME_COLUMN):
+            item.setCheckState(USE_COLUMN, Qt.CheckState.Checked if used else Qt.CheckState.Unchecked)
+
+    def analysis_settings(self) -> AnalysisSettings:
+        from core.pipeline import AnalysisSettings
+        from core.preparation import MissingPolicy, Scaling
+
+        return AnalysisSettings(
+            features=self.selected_features(),
+            scaling=Scaling(self.scaling_combo.currentData()),
+            missing=MissingPolicy.FILL if self.fill_button.isChecked() else MissingPolicy.DROP,
+            log_columns=tuple(name for name, box in self.log_boxes.items() if box.isChecked()),
+        )
+
+    def set_busy(self, busy: bool) -> None:
+        self.find_button.setEnabled(not busy and self._table is not None)
+
+    # --- private ---------------------------------------------------------------------------------------
+
+    def _column_item(self, summary: ColumnSummary, used: bool) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(
+            ["", summary.name, str(summary.kind), f"{summary.missing:,}", describe_values(summary)]
+        )
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        item.setCheckState(USE_COLUMN, Qt.CheckState.Checked if used else Qt.CheckState.Unchecked)
+        item.setTextAlignment(MISSING_COLUMN, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        reason = self._excluded_reasons.get(summary.name)
+        tooltip = f"Not used by default: {reason}." if reason else summary.reason
+        for column in range(5):
+            item.setToolTip(column, tooltip)
+        return item
+
+    def _column_choice_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        if column == USE_COLUMN:
+            self._refresh_dependent_choices()
+
+    def _refresh_dependent_choices(self) -> None:
+        from core.preparation import suggest_log_columns
+
+        if self._table is None:
+            return
+        features = self.selected_features()
+        self._rebuild_log_boxes(suggest_log_columns(self._table.frame, features))
+        self._update_missing_label()
+        self.find_button.setEnabled(bool(features))
+
+    def _rebuild_log_boxes(self, columns: tuple[str, ...]) -> None:
+        kept = {name for name, box in self.log_boxes.items() if box.isChecked()}
+        for box in self.log_boxes.values():
+            box.deleteLater()
+        self.log_boxes = {}
+        for name in columns:
+            box = QCheckBox(name)
+            box.setChecked(name in kept)
+            box.setToolTip(
+                f"A few customers have much larger '{name}' values than most; on a log scale they do "
+                "not pull the segments towards themselves."
+            )
+            self.log_layout.addWidget(box)
+            self.log_boxes[name] = box
+        self.log_group.setVisible(bool(columns))
+
+    def _update_missing_label(self, *_args) -> None:
+        from core.preparation import missing_impact
+
+        if self._table is None:
+            return
+        impact = missing_impact(self._table.frame, self.selected_features())
+        rows = impact.rows_with_missing
+        if rows == 0:
+            text = "No customer has a missing value in the chosen columns."
+        elif self.fill_button.isChecked():
+            filled = sum(impact.cells_missing.values())
+            text = f"{rows:,} customers have missing values; {filled:,} values will be filled in."
+        else:
+            text = f"{rows:,} customers have a missing value and will be left out."
+        self.missing_label.setText(text)
+
+    def _update_scaling_label(self, *_args) -> None:
+        self.scaling_label.setText(SCALING_CHOICES[self.scaling_combo.currentIndex()][2])
+
+    def _request_find_segments(self) -> None:
+        if self._table is not None:
+            self.find_segments_requested.emit(self.analysis_settings())
