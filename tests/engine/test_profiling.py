@@ -1,0 +1,216 @@
+"""Profiling: sizes, averages in the user's units, category shares, names and descriptions of segments."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.profiling import profile_segments, profile_table, short_name, unit_of
+
+INCOME = "Annual Income (k$)"
+SPENDING = "Spending Score (1-100)"
+FEATURES = (INCOME, SPENDING)
+
+# The five classic Mall groups: (income, spending) centre, size, share of women.
+MALL_GROUPS = {
+    "Low income, low spending": ((26, 21), 23, 0.6),
+    "Low income, high spending": ((26, 79), 22, 0.6),
+    "Average income, average spending": ((55, 50), 81, 0.6),
+    "High income, low spending": ((88, 17), 35, 0.4),
+    "High income, high spending": ((87, 82), 39, 0.55),
+}
+
+
+def mall_like() -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
+    """A Mall-like table with its true groups as labels and group means as centroids."""
+    rng = np.random.default_rng(7)
+    parts, labels = [], []
+    for segment, ((income, spending), size, women) in enumerate(MALL_GROUPS.values()):
+        genders = np.where(np.arange(size) < round(women * size), "Female", "Male")
+        parts.append(
+            pd.DataFrame(
+                {
+                    "Gender": genders,
+                    "Age": rng.integers(18, 70, size),
+                    INCOME: income + rng.normal(0, 3, size),
+                    SPENDING: spending + rng.normal(0, 3, size),
+                }
+            )
+        )
+        labels.extend([segment] * size)
+    frame = pd.concat(parts, ignore_index=True)
+    frame.insert(0, "CustomerID", np.arange(1, len(frame) + 1))
+    frame["Gender"] = frame["Gender"].astype("str")
+    labels = np.asarray(labels)
+    centroids = frame[list(FEATURES)].groupby(labels).mean().reset_index(drop=True)
+    return frame, labels, centroids
+
+
+@pytest.fixture
+def mall_profiles():
+    frame, labels, centroids = mall_like()
+    return frame, labels, *profile_segments(frame, labels, FEATURES, centroids)
+
+
+def test_the_five_mall_groups_get_their_plain_language_names(mall_profiles):
+    *_, profiles, _overall = mall_profiles
+
+    assert [profile.name for profile in profiles] == list(MALL_GROUPS)
+    assert [profile.number for profile in profiles] == [1, 2, 3, 4, 5]
+
+
+def test_a_description_says_what_sets_the_segment_apart_in_the_files_units(mall_profiles):
+    *_, profiles, overall = mall_profiles
+    rich_but_careful = profiles[3]
+
+    income, everyone = rich_but_careful.means[INCOME], overall.means[INCOME]
+    spending, everyone_spending = rich_but_careful.means[SPENDING], overall.means[SPENDING]
+    assert rich_but_careful.description == (
+        "35 customers (18 %). "
+        f"Income is high ({income:.0f} k$ on average vs {everyone:.0f} overall) "
+        f"but spending is low ({spending:.0f} vs {everyone_spending:.0f}). "
+        "Mostly Male (60 %)."
+    )
+    for jargon in ("standard deviation", "centroid", "z-score"):
+        assert jargon not in rich_but_careful.description
+
+
+def test_sizes_and_shares_cover_the_segmented_customers(mall_profiles):
+    frame, _labels, profiles, overall = mall_profiles
+
+    assert [profile.size for profile in profiles] == [23, 22, 81, 35, 39]
+    assert sum(profile.share for profile in profiles) == pytest.approx(1.0)
+    assert overall.size == len(frame)
+
+
+def test_customers_left_out_belong_to_no_segment_and_not_to_the_overall_averages():
+    frame, labels, centroids = mall_like()
+    labels = labels.copy()
+    labels[:3] = -1  # three customers were left out for missing values
+
+    profiles, overall = profile_segments(frame, labels, FEATURES, centroids)
+
+    assert overall.size == len(frame) - 3
+    assert profiles[0].size == 20
+    assert overall.means[INCOME] == pytest.approx(frame[INCOME].iloc[3:].mean())
+
+
+def test_every_number_column_is_profiled_except_the_customer_number(mall_profiles):
+    frame, labels, profiles, overall = mall_profiles
+
+    assert set(overall.means) == {"Age", INCOME, SPENDING}
+    middle = profiles[2]
+    in_middle = frame[labels == 2]
+    assert middle.means["Age"] == pytest.approx(in_middle["Age"].mean())
+    assert middle.medians[INCOME] == pytest.approx(in_middle[INCOME].median())
+    assert middle.centroid == pytest.approx(
+        {INCOME: in_middle[INCOME].mean(), SPENDING: in_middle[SPENDING].mean()}
+    )
+    expected = (in_middle["Age"].mean() - frame["Age"].mean()) / frame["Age"].std(ddof=0)
+    assert middle.difference["Age"] == pytest.approx(expected)
+
+
+def test_category_shares_per_segment_and_overall(mall_profiles):
+    frame, _labels, profiles, overall = mall_profiles
+
+    assert overall.category_shares == {
+        "Gender": pytest.approx(frame["Gender"].value_counts(normalize=True).to_dict())
+    }
+    assert profiles[3].category_shares["Gender"] == pytest.approx({"Female": 14 / 35, "Male": 21 / 35})
+    for profile in profiles:
+        assert sum(profile.category_shares["Gender"].values()) == pytest.approx(1.0)
+
+
+def test_segments_alike_in_the_two_main_traits_are_told_apart_by_a_third():
+    rng = np.random.default_rng(3)
+    sizes = (20, 20, 60)
+    # Two rich big spenders, one young and one older; age sets them apart less than money does.
+    frame = pd.DataFrame(
+        {
+            INCOME: np.concatenate([rng.normal(90, 2, 20), rng.normal(90, 2, 20), rng.normal(30, 2, 60)]),
+            SPENDING: np.concatenate([rng.normal(80, 2, 20), rng.normal(80, 2, 20), rng.normal(20, 2, 60)]),
+            "Age": np.concatenate([rng.normal(30, 1, 20), rng.normal(50, 1, 20), rng.normal(40, 15, 60)]),
+        }
+    )
+    labels = np.repeat([0, 1, 2], sizes)
+    features = (INCOME, SPENDING, "Age")
+    centroids = frame.groupby(labels).mean().reset_index(drop=True)
+
+    profiles, _ = profile_segments(frame, labels, features, centroids)
+
+    assert [profile.name for profile in profiles] == [
+        "High income, high spending, low age",
+        "High income, high spending, high age",
+        "Low income, low spending",
+    ]
+
+
+def test_segments_alike_in_every_feature_get_numbered_names():
+    frame = pd.DataFrame({INCOME: [10.0, 10.0, 10.0, 10.0, 90.0, 90.0]})
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    centroids = pd.DataFrame({INCOME: [10.0, 10.0, 90.0]})
+
+    profiles, _ = profile_segments(frame, labels, (INCOME,), centroids)
+
+    names = [profile.name for profile in profiles]
+    assert names == ["Low income (1)", "Low income (2)", "High income"]
+
+
+def test_a_categorical_feature_is_named_by_its_dominant_level():
+    frame = pd.DataFrame(
+        {
+            "Gender": pd.Series(["Female"] * 9 + ["Male"] + ["Male"] * 9 + ["Female"], dtype="str"),
+            INCOME: [50.0] * 20,
+        }
+    )
+    labels = np.repeat([0, 1], 10)
+    centroids = pd.DataFrame(
+        {"Gender = Female": [0.9, 0.1], "Gender = Male": [0.1, 0.9], INCOME: [50.0, 50.0]}
+    )
+
+    profiles, _ = profile_segments(frame, labels, ("Gender", INCOME), centroids)
+
+    assert [profile.name for profile in profiles] == [
+        "Mostly Female, average income",
+        "Mostly Male, average income",
+    ]
+    assert profiles[0].centroid == {INCOME: 50.0}
+
+
+def test_profile_table_has_a_row_per_segment_and_one_for_everyone(mall_profiles):
+    *_, profiles, overall = mall_profiles
+
+    table = profile_table(profiles, overall)
+
+    assert list(table.columns) == [
+        "Segment", "Name", "Customers", "Share", "Age", INCOME, SPENDING, "Gender: Female %"
+    ]  # fmt: skip
+    assert table["Segment"].tolist()[:5] == [1, 2, 3, 4, 5]
+    assert table["Segment"].isna().tolist() == [False] * 5 + [True]
+    assert table["Name"].iloc[-1] == "All customers"
+    assert table["Customers"].tolist() == [23, 22, 81, 35, 39, 200]
+    assert table["Share"].iloc[-1] == 1.0
+    assert table[INCOME].iloc[3] == pytest.approx(profiles[3].means[INCOME])
+    assert table["Gender: Female %"].iloc[3] == pytest.approx(40.0)
+    assert table["Gender: Female %"].iloc[-1] == pytest.approx(
+        100 * overall.category_shares["Gender"]["Female"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "short"),
+    [
+        (INCOME, "income"),
+        (SPENDING, "spending"),
+        ("MntWines", "wines"),
+        ("PURCHASES_FREQUENCY", "purchases frequency"),
+        ("Score", "score"),
+    ],
+)
+def test_column_names_are_shortened_for_sentences(column, short):
+    assert short_name(column) == short
+
+
+def test_units_come_from_brackets_but_ranges_are_not_units():
+    assert unit_of(INCOME) == "k$"
+    assert unit_of(SPENDING) == ""
+    assert unit_of("Age") == ""
