@@ -111,9 +111,7 @@ def _axis_label(weights: np.ndarray, feature_names: Sequence[str], variance: flo
     return f"{named} ({variance * 100:.0f} % of variation)"
 
 
-def sample_rows(
-    n: int, max_points: int, labels: np.ndarray | None = None, seed: int = 0
-) -> np.ndarray:
+def sample_rows(n: int, max_points: int, labels: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
     """Sorted row indices, at most `max_points` of `n` (all of them when `n` fits). With `labels`, the
     sample is stratified: every label keeps a share of the points (at least a fair minimum, or all its
     rows), so a small segment stays visible next to a huge one. The same seed gives the same sample."""

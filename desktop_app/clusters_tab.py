@@ -163,8 +163,14 @@ class ClustersTab(QWidget):
             if self._segmentation is None:
                 self._shown_xy = np.empty((0, 2))
                 axes.set_axis_off()
-                axes.text(0.5, 0.5, "Segments appear here once they are found.",
-                          ha="center", va="center", transform=axes.transAxes)
+                axes.text(
+                    0.5,
+                    0.5,
+                    "Segments appear here once they are found.",
+                    ha="center",
+                    va="center",
+                    transform=axes.transAxes,
+                )
                 return
             segmentation = self._segmentation
             points, centres, (x_label, y_label) = self._points_and_centres()
@@ -173,20 +179,45 @@ class ClustersTab(QWidget):
             size = point_size(len(points))
             for index, profile in enumerate(segmentation.profiles):
                 mine = labels == index
-                axes.scatter(points[mine, 0], points[mine, 1], s=size, color=segment_colour(index),
-                             alpha=0.75 if len(points) > 5000 else 0.9, edgecolors="none",
-                             label=f"{profile.number} · {profile.name} ({profile.size:,})")
+                axes.scatter(
+                    points[mine, 0],
+                    points[mine, 1],
+                    s=size,
+                    color=segment_colour(index),
+                    alpha=0.75 if len(points) > 5000 else 0.9,
+                    edgecolors="none",
+                    label=f"{profile.number} · {profile.name} ({profile.size:,})",
+                )
             colours = [segment_colour(index) for index in range(len(centres))]
-            axes.scatter(centres[:, 0], centres[:, 1], marker="X", s=260, c=colours,
-                         edgecolors=self.plot.text_colour, linewidths=1.5, zorder=3)
+            axes.scatter(
+                centres[:, 0],
+                centres[:, 1],
+                marker="X",
+                s=260,
+                c=colours,
+                edgecolors=self.plot.text_colour,
+                linewidths=1.5,
+                zorder=3,
+            )
             for index, (x, y) in enumerate(centres):
-                axes.annotate(str(index + 1), (x, y), xytext=(9, 7), textcoords="offset points",
-                              fontweight="bold", zorder=4)
+                axes.annotate(
+                    str(index + 1),
+                    (x, y),
+                    xytext=(9, 7),
+                    textcoords="offset points",
+                    fontweight="bold",
+                    zorder=4,
+                )
             axes.set_xlabel(x_label)
             axes.set_ylabel(y_label)
             axes.grid(True)
-            axes.legend(title="Segments (✕ = centre)", loc="upper left", bbox_to_anchor=(1.02, 1),
-                        markerscale=max(1.0, 36.0 / size) ** 0.5, borderaxespad=0)
+            axes.legend(
+                title="Segments (✕ = centre)",
+                loc="upper left",
+                bbox_to_anchor=(1.02, 1),
+                markerscale=max(1.0, 36.0 / size) ** 0.5,
+                borderaxespad=0,
+            )
             axes.set_title(self._sample_note(), loc="left", fontsize="small")
 
     def _sample_note(self) -> str:

@@ -168,31 +168,62 @@ class ElbowTab(QWidget):
             axes.xaxis.get_major_locator().set_params(integer=True)
             if not scores:
                 axes.set_yticks([])
-                axes.text(0.5, 0.5, "Press “Compare numbers of segments” to fill this chart.",
-                          ha="center", va="center", transform=axes.transAxes)
+                axes.text(
+                    0.5,
+                    0.5,
+                    "Press “Compare numbers of segments” to fill this chart.",
+                    ha="center",
+                    va="center",
+                    transform=axes.transAxes,
+                )
                 return
             ks = [score.k for score in scores]
-            handles = axes.plot(ks, [score.wcss for score in scores], "o-", color=WCSS_COLOUR,
-                                label="Distance within segments", markersize=6)
+            handles = axes.plot(
+                ks,
+                [score.wcss for score in scores],
+                "o-",
+                color=WCSS_COLOUR,
+                label="Distance within segments",
+                markersize=6,
+            )
             with_silhouette = [score for score in scores if score.silhouette is not None]
             if with_silhouette:
                 twin = axes.twinx()
                 self.silhouette_axes = twin
                 twin.set_ylabel("Separation (silhouette)", color=SILHOUETTE_COLOUR)
-                handles += twin.plot([s.k for s in with_silhouette], [s.silhouette for s in with_silhouette],
-                                     "s--", color=SILHOUETTE_COLOUR, label="Separation", markersize=6)
+                handles += twin.plot(
+                    [s.k for s in with_silhouette],
+                    [s.silhouette for s in with_silhouette],
+                    "s--",
+                    color=SILHOUETTE_COLOUR,
+                    label="Separation",
+                    markersize=6,
+                )
             if self._suggested_k in self._scores:
                 axes.axvline(self._suggested_k, color=SUGGESTED_COLOUR, linestyle=":", linewidth=2)
                 handles += axes.plot(
-                    [self._suggested_k], [self._scores[self._suggested_k].wcss], "*", linestyle="none",
-                    color=SUGGESTED_COLOUR, markersize=18, markeredgecolor=self.plot.text_colour,
+                    [self._suggested_k],
+                    [self._scores[self._suggested_k].wcss],
+                    "*",
+                    linestyle="none",
+                    color=SUGGESTED_COLOUR,
+                    markersize=18,
+                    markeredgecolor=self.plot.text_colour,
                     label=f"Suggested: {self._suggested_k}",
                 )
             chosen = self.k_spin.value()
             if chosen in self._scores:
-                handles += axes.plot([chosen], [self._scores[chosen].wcss], "o", markersize=14,
-                                     markerfacecolor="none", markeredgecolor=self.plot.text_colour,
-                                     markeredgewidth=2, label=f"Chosen: {chosen}", linestyle="none")
+                handles += axes.plot(
+                    [chosen],
+                    [self._scores[chosen].wcss],
+                    "o",
+                    markersize=14,
+                    markerfacecolor="none",
+                    markeredgecolor=self.plot.text_colour,
+                    markeredgewidth=2,
+                    label=f"Chosen: {chosen}",
+                    linestyle="none",
+                )
             axes.legend(handles=handles, loc="upper right")
 
     def _on_press(self, event: MouseEvent) -> None:
