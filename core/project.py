@@ -1,0 +1,377 @@
+"""Project files: a saved piece of work that reopens to exactly the same segments.
+
+A project is readable, versioned JSON (format "segment-studio-project", documented in
+docs/project-format.md). It stores where the customer file is (absolute, and relative to the project
+file so a folder moved as a whole still works), the file's size and SHA-256 checksum, how it was read,
+every analysis setting, the chosen k, the segment names (with the user's edits) and the results: the
+k sweep's scores and each segment's size and centre. Labels are not stored: reopening prepares the same
+file with the same settings and fits the same k with the same seed, which gives the same labels; the
+stored sizes and centres are then checked against the new fit.
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from core import __version__
+from core.clustering import KScore, KSweep
+from core.errors import DataError, InputFileError
+from core.export import write_json
+from core.loading import LoadedTable, ReadOptions, load_table
+from core.pipeline import AnalysisResult, AnalysisSettings, fit_segmentation, prepare_table, rename_segments
+from core.preparation import MissingPolicy, Scaling
+from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
+
+PROJECT_FORMAT = "segment-studio-project"
+PROJECT_VERSION = 1
+PROJECT_SUFFIX = ".segproj"
+# Centres are compared after a JSON round trip and a re-fit: allow for the last digits of floating point.
+_CENTRE_TOLERANCE = 1e-6
+_CHECKSUM_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class DataFileRecord:
+    path: str  # absolute, as saved
+    relative_path: str | None  # relative to the project file's folder; None on another drive
+    sha256: str
+    size: int  # bytes
+
+
+@dataclass(frozen=True)
+class SavedSegment:
+    number: int  # 1-based
+    name: str
+    size: int
+    centre: dict[str, float]  # chosen features (encoded names) -> centre in the file's units
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    data_file: DataFileRecord
+    read_options: ReadOptions
+    settings: AnalysisSettings  # features resolved
+    k: int  # the chosen number of segments
+    segments: tuple[SavedSegment, ...]  # in segment order, with the user's names
+    sweep: KSweep | None
+    saved_at: str = ""  # ISO 8601, UTC
+    written_by: str = ""
+    path: Path | None = None  # where the project was loaded from or saved to
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(segment.name for segment in self.segments)
+
+
+class DataFileState(StrEnum):
+    OK = "ok"
+    MOVED = "moved"  # not found where it was, nor beside the project as before
+    CHANGED = "changed"  # found, but its contents differ from when the project was saved
+
+
+@dataclass(frozen=True)
+class DataFileStatus:
+    state: DataFileState
+    path: Path | None  # the file found (OK or CHANGED), None when MOVED
+    message: str  # plain words for the user; empty when OK
+
+    @property
+    def ok(self) -> bool:
+        return self.state == DataFileState.OK
+
+
+def file_checksum(
+    path: str | Path, *, progress: ProgressCallback | None = None, cancel: CancelCheck | None = None
+) -> str:
+    """SHA-256 of the file's bytes, read in blocks (progress and Cancel between blocks)."""
+    digest = hashlib.sha256()
+    total = max(os.path.getsize(path), 1)
+    done = 0
+    with open(path, "rb") as source:
+        while block := source.read(_CHECKSUM_BLOCK):
+            raise_if_cancelled(cancel)
+            digest.update(block)
+            done += len(block)
+            report(progress, done / total, "Checking the data file")
+    return digest.hexdigest()
+
+
+def data_file_record(
+    data_path: str | Path,
+    project_path: str | Path,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> DataFileRecord:
+    data_path = Path(data_path).resolve()
+    try:
+        relative = Path(os.path.relpath(data_path, Path(project_path).resolve().parent)).as_posix()
+    except ValueError:  # Windows: the data and the project are on different drives
+        relative = None
+    return DataFileRecord(
+        path=str(data_path),
+        relative_path=relative,
+        sha256=file_checksum(data_path, progress=progress, cancel=cancel),
+        size=data_path.stat().st_size,
+    )
+
+
+def project_to_dict(project: ProjectFile) -> dict:
+    settings = project.settings
+    sweep = project.sweep
+    return {
+        "format": PROJECT_FORMAT,
+        "version": PROJECT_VERSION,
+        "written_by": project.written_by,
+        "saved_at": project.saved_at,
+        "data_file": dataclasses.asdict(project.data_file),
+        "read_options": dataclasses.asdict(project.read_options),
+        "settings": {
+            "features": list(settings.features or ()),
+            "k": settings.k,
+            "k_min": settings.k_min,
+            "k_max": settings.k_max,
+            "scaling": str(settings.scaling),
+            "missing": str(settings.missing),
+            "log_columns": list(settings.log_columns),
+            "seed": settings.seed,
+        },
+        "chosen_k": project.k,
+        "results": {
+            "sweep": None
+            if sweep is None
+            else {
+                "suggested_k": sweep.suggested_k,
+                "reason": sweep.reason,
+                "scores": [dataclasses.asdict(score) for score in sweep.scores],
+            },
+            "segments": [dataclasses.asdict(segment) for segment in project.segments],
+        },
+    }
+
+
+def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
+    source = f"'{path.name}'" if path is not None else "The project"
+    if not isinstance(data, dict) or data.get("format") != PROJECT_FORMAT:
+        raise InputFileError(
+            f"{source} is not a Segment Studio project. Choose a file saved with Save Project."
+        )
+    version = data.get("version")
+    if not isinstance(version, int) or version > PROJECT_VERSION:
+        raise InputFileError(
+            f"{source} was saved by a newer Segment Studio (project version {version}); this version "
+            f"reads version {PROJECT_VERSION}. Update Segment Studio to open it."
+        )
+    try:
+        saved = data["settings"]
+        settings = AnalysisSettings(
+            features=tuple(saved["features"]),
+            k=saved["k"],
+            k_min=int(saved["k_min"]),
+            k_max=int(saved["k_max"]),
+            scaling=Scaling(saved["scaling"]),
+            missing=MissingPolicy(saved["missing"]),
+            log_columns=tuple(saved["log_columns"]),
+            seed=int(saved["seed"]),
+        )
+        results = data["results"]
+        saved_sweep = results["sweep"]
+        sweep = (
+            None
+            if saved_sweep is None
+            else KSweep(
+                scores=tuple(KScore(**score) for score in saved_sweep["scores"]),
+                suggested_k=int(saved_sweep["suggested_k"]),
+                reason=str(saved_sweep["reason"]),
+            )
+        )
+        segments = tuple(
+            SavedSegment(
+                number=int(segment["number"]),
+                name=str(segment["name"]),
+                size=int(segment["size"]),
+                centre={str(key): float(value) for key, value in segment["centre"].items()},
+            )
+            for segment in results["segments"]
+        )
+        k = int(data["chosen_k"])
+        if len(segments) != k:
+            raise ValueError(f"{len(segments)} segments saved for k = {k}")
+        project = ProjectFile(
+            data_file=DataFileRecord(**data["data_file"]),
+            read_options=ReadOptions(**data["read_options"]),
+            settings=settings,
+            k=k,
+            segments=segments,
+            sweep=sweep,
+            saved_at=str(data.get("saved_at", "")),
+            written_by=str(data.get("written_by", "")),
+            path=path,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise InputFileError(
+            f"{source} is damaged ({error}) and cannot be opened. Open the customer file and run the "
+            "analysis again."
+        ) from error
+    return project
+
+
+def save_project(
+    path: str | Path,
+    table: LoadedTable,
+    result: AnalysisResult,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> ProjectFile:
+    """Save the analysis (with the segment names as they are now) as a project file, atomically.
+
+    Returns the saved project, whose `path` is the project file."""
+    path = Path(path)
+    record = data_file_record(table.report.path, path, progress=scaled(progress, 0.0, 0.9), cancel=cancel)
+    segmentation = result.segmentation
+    settings = dataclasses.replace(result.settings, features=result.prepared.preprocessor.settings.features)
+    project = ProjectFile(
+        data_file=record,
+        read_options=table.report.options,
+        settings=settings,
+        k=segmentation.k,
+        segments=tuple(
+            SavedSegment(
+                number=profile.number,
+                name=profile.name,
+                size=int(profile.size),
+                centre={str(key): float(value) for key, value in segmentation.centroids.iloc[i].items()},
+            )
+            for i, profile in enumerate(segmentation.profiles)
+        ),
+        sweep=result.sweep,
+        saved_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        written_by=f"Segment Studio {__version__}",
+        path=path,
+    )
+    write_json(path, project_to_dict(project))
+    report(progress, 1.0, f"Saved the project {path.name}")
+    return project
+
+
+def read_json_file(path: str | Path, kind: str) -> object:
+    """The parsed JSON of a file saved by Segment Studio; `kind` ("project", "model file") names it in
+    the InputFileError raised when the file is missing, unreadable or not JSON."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise InputFileError(f"The {kind} '{path}' does not exist. Check the name and folder.") from error
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(
+            f"The {kind} '{path.name}' cannot be read ({error}). Choose a {kind} saved by Segment Studio."
+        ) from error
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputFileError(
+            f"'{path.name}' is not a Segment Studio {kind}: it is not valid JSON (line {error.lineno})."
+        ) from error
+
+
+def load_project(path: str | Path) -> ProjectFile:
+    path = Path(path)
+    return project_from_dict(read_json_file(path, "project"), path)
+
+
+def _candidate_paths(project: ProjectFile) -> list[Path]:
+    candidates = [Path(project.data_file.path)]
+    if project.data_file.relative_path is not None and project.path is not None:
+        candidates.append(project.path.resolve().parent / project.data_file.relative_path)
+    return candidates
+
+
+def check_data_file(
+    project: ProjectFile,
+    data_path: str | Path | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> DataFileStatus:
+    """Is the customer file still there and unchanged? `data_path` is a file the user located instead."""
+    saved_name = Path(project.data_file.path).name
+    candidates = [Path(data_path)] if data_path is not None else _candidate_paths(project)
+    found = next((candidate for candidate in candidates if candidate.is_file()), None)
+    if found is None:
+        where = candidates[0]
+        return DataFileStatus(
+            DataFileState.MOVED,
+            None,
+            f"The customer file '{saved_name}' is no longer at {where}. It may have been moved, renamed or "
+            "deleted. Locate the file to open the project.",
+        )
+    unchanged = found.stat().st_size == project.data_file.size and (
+        file_checksum(found, progress=progress, cancel=cancel) == project.data_file.sha256
+    )
+    if not unchanged:
+        return DataFileStatus(
+            DataFileState.CHANGED,
+            found,
+            f"The customer file '{found.name}' has changed since the project was saved ({project.saved_at}), "
+            "so the saved segments cannot be reproduced. Locate the original file, or open the changed file "
+            "and run the analysis again.",
+        )
+    return DataFileStatus(DataFileState.OK, found, "")
+
+
+def reopen(
+    project: ProjectFile,
+    data_path: str | Path | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> tuple[LoadedTable, AnalysisResult]:
+    """Load the customer file and re-fit the saved segments, with the saved names.
+
+    Raises InputFileError (with `check_data_file`'s message) when the file has moved or changed, and
+    DataError when the re-fit does not give the saved segments."""
+    status = check_data_file(project, data_path, progress=scaled(progress, 0.0, 0.2), cancel=cancel)
+    if not status.ok:
+        raise InputFileError(status.message)
+    table = load_table(status.path, project.read_options, progress=scaled(progress, 0.2, 0.4), cancel=cancel)
+    raise_if_cancelled(cancel)
+    report(progress, 0.4, "Preparing the data")
+    prepared = prepare_table(table, project.settings)
+    segmentation = fit_segmentation(
+        table.frame,
+        prepared,
+        project.k,
+        seed=project.settings.seed,
+        progress=scaled(progress, 0.45, 1.0),
+        cancel=cancel,
+    )
+    _check_same_segments(project, segmentation)
+    segmentation = rename_segments(segmentation, project.names)
+    return table, AnalysisResult(project.settings, prepared, project.sweep, segmentation)
+
+
+def _check_same_segments(project: ProjectFile, segmentation) -> None:
+    sizes = [int(profile.size) for profile in segmentation.profiles]
+    saved_sizes = [segment.size for segment in project.segments]
+    saved_centres = np.array([list(segment.centre.values()) for segment in project.segments])
+    columns = list(project.segments[0].centre) if project.segments else []
+    same = sizes == saved_sizes and np.allclose(
+        segmentation.centroids[columns].to_numpy(dtype=np.float64),
+        saved_centres,
+        rtol=_CENTRE_TOLERANCE,
+        atol=_CENTRE_TOLERANCE,
+    )
+    if not same:
+        raise DataError(
+            f"Re-running the saved analysis gave different segments (sizes {sizes} instead of "
+            f"{saved_sizes}), although the customer file is unchanged. This can happen after an update "
+            "of Segment Studio; run the analysis again and save a new project."
+        )

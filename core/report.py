@@ -1,0 +1,497 @@
+"""The PDF report: the analysis on A4 pages a manager can read without the app.
+
+Pages: a title page (file, date, row counts, settings, the segments at a glance); the data check
+(missing values and what was done, preparation steps, problems found while reading); the elbow chart
+with the suggested k and its reason; the cluster chart; one page per segment (size, profile against the
+average, description and a suggested marketing action). Pages are numbered, text is at least 9 pt, and
+segments have the same colours as in the app (core/colours.py).
+
+The pages are plain matplotlib Figures (never pyplot) so that tests can inspect them; `write_report`
+writes them into one PDF.
+"""
+
+import importlib
+import textwrap
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from core.colours import segment_colour
+from core.exploration import project_2d, sample_rows
+from core.export import atomic_write
+from core.loading import LoadedTable
+from core.pipeline import AnalysisResult, rename_segments
+from core.preparation import MissingPolicy, default_features, missing_impact
+from core.profiling import SegmentProfile
+from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
+
+A4_PORTRAIT = (8.27, 11.69)  # inches
+TITLE_PT = 16
+HEADING_PT = 12
+BODY_PT = 10
+SMALL_PT = 9  # the smallest text in the report
+MAX_SCATTER_POINTS = 4000
+MAX_PROFILE_BARS = 12
+# |difference| (in overall standard deviations) from which a segment counts as high or low on a column.
+NOTABLE_DIFFERENCE = 0.5
+
+DATA_CHECK_TITLE = "Data check"
+ELBOW_TITLE = "How many segments?"
+CLUSTER_TITLE = "The segments side by side"
+REPORT_TITLE = "Customer segments"
+
+_LEFT = 0.09
+_RIGHT = 0.91
+_TOP = 0.93
+_BOTTOM = 0.07
+_TEXT_WIDTH_POINTS = (_RIGHT - _LEFT) * A4_PORTRAIT[0] * 72
+_LINE_SPACING = 1.45
+_NEUTRAL = "#333333"
+_SECOND_SERIES = "#888888"
+
+# Words in column names that say what a column measures, for the suggested marketing action.
+_SPENDING_WORDS = ("spend", "purchas", "amount", "sales", "revenue", "monetary", "basket", "order value")
+_INCOME_WORDS = ("income", "salary", "wage", "earning")
+_FREQUENCY_WORDS = ("frequen", "visits", "orders", "transactions", "number of purchases")
+_RECENCY_WORDS = ("recency", "days since", "last purchase", "last order")
+_AGE_WORDS = ("age",)
+
+
+def _level(profile: SegmentProfile, words: Sequence[str]) -> int | None:
+    """+1 (high), -1 (low), 0 (about average) for the columns whose names contain `words`; None if the
+    profile has no such column."""
+    values = [
+        value
+        for column, value in profile.difference.items()
+        if any(word in str(column).casefold() for word in words) and np.isfinite(value)
+    ]
+    if not values:
+        return None
+    mean = float(np.mean(values))
+    if mean >= NOTABLE_DIFFERENCE:
+        return 1
+    if mean <= -NOTABLE_DIFFERENCE:
+        return -1
+    return 0
+
+
+def suggested_action(profile: SegmentProfile) -> str:
+    """One sentence of marketing advice from what sets the segment apart (rule-based, from the column
+    names and the profile's differences from the average customer)."""
+    spending = _level(profile, _SPENDING_WORDS)
+    income = _level(profile, _INCOME_WORDS)
+    frequency = _level(profile, _FREQUENCY_WORDS)
+    recency = _level(profile, _RECENCY_WORDS)
+    age = _level(profile, _AGE_WORDS)
+    if recency == 1:
+        action = "Win them back with a 'we miss you' offer: it has been longer than usual since they bought."
+    elif spending == 1 and income == -1:
+        action = (
+            "Protect this loyalty with value bundles and a points scheme: they spend a lot for their budget."
+        )
+    elif spending == 1:
+        action = "Reward them with premium offers, early access and loyalty perks to keep them spending."
+    elif spending == -1 and income == 1:
+        action = "Win them over with an upsell campaign: show quality products that match their means."
+    elif spending == -1 and income == -1:
+        action = "Attract them with discounts, budget lines and bundle deals."
+    elif spending == -1:
+        action = "Encourage more purchases with a next-purchase discount or a free-delivery threshold."
+    elif frequency == 1:
+        action = "Thank these regulars with a loyalty programme and invitations to try new products."
+    elif spending == 0 or income == 0:
+        action = "Keep them engaged with the regular newsletter and mainstream offers."
+    else:
+        action = _generic_action(profile)
+    if age == 1:
+        action += " Reach them through e-mail and print, which older customers read more."
+    elif age == -1:
+        action += " Reach them on social media and mobile channels, where younger customers are."
+    return action
+
+
+def _generic_action(profile: SegmentProfile) -> str:
+    notable = sorted(
+        (
+            (column, value)
+            for column, value in profile.difference.items()
+            if np.isfinite(value) and abs(value) >= NOTABLE_DIFFERENCE
+        ),
+        key=lambda item: -abs(item[1]),
+    )[:2]
+    if not notable:
+        return "Keep them engaged with the regular newsletter and mainstream offers."
+    traits = " and ".join(f"{'higher' if value > 0 else 'lower'} {column}" for column, value in notable)
+    return f"Test a campaign built around what sets them apart: {traits} than the average customer."
+
+
+def _number(value: float) -> str:
+    value = float(value)
+    if not np.isfinite(value):
+        return "-"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+class _PageWriter:
+    """Lays text and charts top-down on A4 pages, starting a continuation page when one is full."""
+
+    def __init__(self, pages: list[Figure], title: str, colour: str | None = None) -> None:
+        self._pages = pages
+        self._title = title
+        self._colour = colour
+        self._new_page(title)
+
+    def _new_page(self, title: str) -> None:
+        self.figure = Figure(figsize=A4_PORTRAIT)
+        indent = 0.03 if self._colour else 0.0
+        self.figure.suptitle(
+            title,
+            x=_LEFT + indent,
+            y=_TOP + 0.02,
+            ha="left",
+            va="bottom",
+            fontsize=TITLE_PT,
+            fontweight="bold",
+        )
+        if self._colour:
+            self.figure.add_artist(
+                Rectangle(
+                    (_LEFT, _TOP + 0.022), 0.02, 0.014, transform=self.figure.transFigure, color=self._colour
+                )
+            )
+        self._pages.append(self.figure)
+        self.y = _TOP - 0.01
+
+    def _line_height(self, size: float) -> float:
+        return size * _LINE_SPACING / (A4_PORTRAIT[1] * 72)
+
+    def _ensure(self, height: float) -> None:
+        if self.y - height < _BOTTOM:
+            self._new_page(f"{self._title} (continued)")
+
+    def space(self, lines: float = 0.6) -> None:
+        self.y -= lines * self._line_height(BODY_PT)
+
+    def heading(self, text: str) -> None:
+        self.space(0.5)
+        self._ensure(3 * self._line_height(HEADING_PT))
+        self.figure.text(_LEFT, self.y, text, fontsize=HEADING_PT, fontweight="bold", va="top")
+        self.y -= self._line_height(HEADING_PT) * 1.2
+
+    def paragraph(
+        self, text: str, *, size: float = BODY_PT, indent: float = 0.0, bullet: bool = False
+    ) -> None:
+        characters = int((_TEXT_WIDTH_POINTS - indent * A4_PORTRAIT[0] * 72) / (0.52 * size))
+        lines = textwrap.wrap(text, characters) or [""]
+        for number, line in enumerate(lines):
+            self._ensure(self._line_height(size))
+            shown = ("• " if number == 0 else "  ") + line if bullet else line
+            self.figure.text(_LEFT + indent, self.y, shown, fontsize=size, va="top")
+            self.y -= self._line_height(size)
+
+    def bullets(self, items: Sequence[str], *, size: float = BODY_PT) -> None:
+        for item in items:
+            self.paragraph(item, size=size, indent=0.02, bullet=True)
+
+    def swatch_line(self, colour: str, text: str) -> None:
+        """A line of text after a small square in a segment's colour."""
+        height = self._line_height(BODY_PT)
+        self._ensure(height)
+        self.figure.add_artist(
+            Rectangle(
+                (_LEFT + 0.02, self.y - 0.75 * height),
+                0.012,
+                0.6 * height,
+                transform=self.figure.transFigure,
+                color=colour,
+            )
+        )
+        self.figure.text(_LEFT + 0.04, self.y, text, fontsize=BODY_PT, va="top")
+        self.y -= height
+
+    def axes(self, height: float, *, left_margin: float = 0.06):
+        """An Axes `height` (figure fraction) tall below the text, with room for its tick labels."""
+        self._ensure(height + 0.04)
+        axes = self.figure.add_axes(
+            (_LEFT + left_margin, self.y - height, _RIGHT - _LEFT - left_margin, height)
+        )
+        axes.tick_params(labelsize=SMALL_PT)
+        self.y -= height + 0.05
+        return axes
+
+
+def _title_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult, created: datetime) -> None:
+    loaded = table.report
+    settings = result.settings
+    prepared = result.prepared
+    segmentation = result.segmentation
+    used = len(prepared.row_positions)
+    page = _PageWriter(pages, REPORT_TITLE)
+    page.paragraph(
+        f"Report on {Path(loaded.path).name}, made with Segment Studio on {created:%d %B %Y at %H:%M}."
+    )
+    page.heading("The data")
+    page.bullets(
+        [
+            f"File: {loaded.path}",
+            f"Customers in the file: {loaded.rows:,}, with {len(loaded.columns)} columns.",
+            f"Customers segmented: {used:,}"
+            + (
+                f" ({loaded.rows - used:,} left out because of missing values)."
+                if used < loaded.rows
+                else "."
+            ),
+        ]
+    )
+    page.heading("Settings")
+    if settings.k is None and result.sweep is not None:
+        how_k = f"{segmentation.k} segments, as suggested after trying {settings.k_min} to {settings.k_max}."
+    else:
+        how_k = f"{segmentation.k} segments, chosen by the user."
+    missing = (
+        "customers with a missing value were left out"
+        if settings.missing == MissingPolicy.DROP
+        else "missing values were filled in with typical values"
+    )
+    page.bullets(
+        [
+            f"Columns used: {', '.join(settings.features or ())}.",
+            f"Number of segments: {how_k}",
+            f"Scaling: {settings.scaling}. Missing values: {missing}.",
+            f"Log transform: {', '.join(settings.log_columns) if settings.log_columns else 'none'}.",
+            f"Random seed: {settings.seed} (the same seed gives the same segments).",
+        ]
+    )
+    page.heading("The segments at a glance")
+    for number, profile in enumerate(segmentation.profiles):
+        page.swatch_line(
+            segment_colour(number),
+            f"{profile.number}. {profile.name}: {profile.size:,} customers ({profile.share:.0%})",
+        )
+
+
+def _data_check_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult) -> None:
+    features = tuple(result.settings.features or ())
+    page = _PageWriter(pages, DATA_CHECK_TITLE)
+    page.heading("Missing values")
+    impact = missing_impact(table.frame, features)
+    if impact.cells_missing:
+        page.bullets(
+            [f"{column}: {count:,} empty values." for column, count in impact.cells_missing.items()]
+            + [f"{impact.rows_with_missing:,} customers have at least one empty value in the columns used."]
+        )
+    else:
+        page.paragraph("None of the columns used has empty values.")
+    page.heading("How the data was prepared")
+    page.bullets(result.prepared.steps)
+    page.heading("Reading the file")
+    page.bullets(table.report.problems or ["No problems were found while reading the file."])
+    excluded = default_features(table.report.columns).excluded
+    unused = [column.name for column in table.report.columns if column.name not in features]
+    if unused:
+        page.heading("Columns not used")
+        page.bullets([f"{name}: {excluded.get(name, 'not chosen for the segments')}." for name in unused])
+
+
+def _elbow_page(pages: list[Figure], result: AnalysisResult) -> None:
+    page = _PageWriter(pages, ELBOW_TITLE)
+    sweep = result.sweep
+    chosen = result.segmentation.k
+    if sweep is None:
+        page.paragraph(f"The number of segments was set to {chosen}; no other numbers were tried.")
+        return
+    page.paragraph(
+        "Each number of segments was tried. The dark line (WCSS) shows how tightly customers sit around "
+        "their segment's centre: lower is tighter, and it always falls as segments are added, so the point "
+        "where it stops falling steeply (the elbow) is a good choice. The grey line (silhouette) shows how "
+        "clearly the segments are separated: higher is clearer."
+    )
+    page.space()
+    axes = page.axes(0.36)
+    ks = [score.k for score in sweep.scores]
+    axes.plot(ks, [score.wcss for score in sweep.scores], marker="o", color=_NEUTRAL, label="WCSS")
+    axes.set_xlabel("Number of segments", fontsize=BODY_PT)
+    axes.set_ylabel("WCSS (lower = tighter)", fontsize=BODY_PT)
+    axes.set_xticks(ks)
+    with_silhouette = [score for score in sweep.scores if score.silhouette is not None]
+    if with_silhouette:
+        second = axes.twinx()
+        second.plot(
+            [score.k for score in with_silhouette],
+            [score.silhouette for score in with_silhouette],
+            marker="s",
+            linestyle="--",
+            color=_SECOND_SERIES,
+            label="silhouette",
+        )
+        second.set_ylabel("Silhouette (higher = clearer)", fontsize=BODY_PT)
+        second.tick_params(labelsize=SMALL_PT)
+    axes.axvline(sweep.suggested_k, color=segment_colour(0), linewidth=1.5)
+    axes.annotate(
+        f"suggested: {sweep.suggested_k}",
+        (sweep.suggested_k, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(4, -12),
+        textcoords="offset points",
+        fontsize=SMALL_PT,
+        color=segment_colour(0),
+    )
+    page.heading(f"Suggested: {sweep.suggested_k} segments")
+    page.paragraph(sweep.reason)
+    if chosen != sweep.suggested_k:
+        page.paragraph(f"The analysis uses {chosen} segments, as chosen by the user.")
+
+
+def _cluster_page(pages: list[Figure], result: AnalysisResult) -> None:
+    prepared = result.prepared
+    segmentation = result.segmentation
+    page = _PageWriter(pages, CLUSTER_TITLE)
+    page.paragraph(
+        "Each dot is a customer, coloured by segment; a cross marks each segment's centre. All columns "
+        "used are squeezed into two directions that show the most variation between customers; the axis "
+        "titles name the columns that drive each direction."
+    )
+    page.space()
+    labels = segmentation.labels[prepared.row_positions]
+    projection = project_2d(prepared.matrix, prepared.feature_names, segmentation.segmenter.cluster_centers_)
+    shown = sample_rows(len(labels), MAX_SCATTER_POINTS, labels)
+    axes = page.axes(0.45)
+    for number, name in enumerate(segmentation.names):
+        rows = shown[labels[shown] == number]
+        axes.scatter(
+            projection.coords[rows, 0],
+            projection.coords[rows, 1],
+            s=8,
+            alpha=0.6,
+            color=segment_colour(number),
+            label=name,
+            linewidths=0,
+        )
+        axes.scatter(
+            *projection.centres[number],
+            s=110,
+            marker="X",
+            color=segment_colour(number),
+            edgecolors="black",
+            linewidths=1,
+        )
+    axes.set_xlabel(projection.axis_labels[0], fontsize=BODY_PT)
+    axes.set_ylabel(projection.axis_labels[1], fontsize=BODY_PT)
+    axes.legend(fontsize=SMALL_PT, loc="best", markerscale=2)
+    if len(shown) < len(labels):
+        page.paragraph(f"{len(shown):,} of the {len(labels):,} customers are shown.", size=SMALL_PT)
+
+
+def _segment_page(pages: list[Figure], number: int, profile: SegmentProfile, overall, used: int) -> None:
+    colour = segment_colour(number)
+    page = _PageWriter(pages, f"Segment {profile.number}: {profile.name}", colour)
+    page.paragraph(f"{profile.size:,} customers, {profile.share:.0%} of the {used:,} segmented.")
+    if profile.description:
+        page.space(0.4)
+        page.paragraph(profile.description)
+    page.heading("Suggested action")
+    page.paragraph(suggested_action(profile))
+    differences = sorted(
+        ((column, value) for column, value in profile.difference.items() if np.isfinite(value)),
+        key=lambda item: -abs(item[1]),
+    )[:MAX_PROFILE_BARS]
+    if differences:
+        page.heading("Compared with the average customer")
+        axes = page.axes(0.03 * len(differences) + 0.05, left_margin=0.25)
+        columns = [str(column) for column, _ in reversed(differences)]
+        values = [value for _, value in reversed(differences)]
+        axes.barh(columns, values, color=colour)
+        axes.axvline(0, color=_NEUTRAL, linewidth=1)
+        axes.set_xlabel("Difference from the average, in standard deviations", fontsize=BODY_PT)
+    page.heading("Averages: this segment (all customers)")
+    page.bullets(
+        [
+            f"{column}: {_number(mean)} ({_number(overall.means.get(column, np.nan))})"
+            for column, mean in profile.means.items()
+        ]
+        + [
+            f"{column}: " + ", ".join(f"{level} {share:.0%}" for level, share in list(shares.items())[:4])
+            for column, shares in profile.category_shares.items()
+        ],
+        size=SMALL_PT,
+    )
+
+
+def _number_pages(pages: list[Figure], file_name: str) -> None:
+    for position, figure in enumerate(pages, start=1):
+        figure.text(_LEFT, 0.03, f"Segment Studio report on {file_name}", fontsize=SMALL_PT, color="#666666")
+        figure.text(_RIGHT, 0.03, f"Page {position} of {len(pages)}", fontsize=SMALL_PT, ha="right")
+
+
+def build_report_pages(
+    table: LoadedTable,
+    result: AnalysisResult,
+    *,
+    names: Sequence[str] | None = None,
+    created: datetime | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> list[Figure]:
+    """The report's pages as Figures, in order; `names` replaces the segment names (the user's edits)."""
+    if names is not None:
+        result = AnalysisResult(
+            result.settings, result.prepared, result.sweep, rename_segments(result.segmentation, names)
+        )
+    created = created or datetime.now()
+    segmentation = result.segmentation
+    pages: list[Figure] = []
+    sections = [
+        lambda: _title_page(pages, table, result, created),
+        lambda: _data_check_page(pages, table, result),
+        lambda: _elbow_page(pages, result),
+        lambda: _cluster_page(pages, result),
+    ] + [
+        lambda number=number, profile=profile: _segment_page(
+            pages, number, profile, segmentation.overall, len(result.prepared.row_positions)
+        )
+        for number, profile in enumerate(segmentation.profiles)
+    ]
+    for done, section in enumerate(sections):
+        raise_if_cancelled(cancel)
+        report(progress, done / len(sections), "Drawing the report")
+        section()
+    _number_pages(pages, Path(table.report.path).name)
+    return pages
+
+
+def write_report(
+    path: str | Path,
+    table: LoadedTable,
+    result: AnalysisResult,
+    *,
+    names: Sequence[str] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> Path:
+    """Write the PDF report atomically (never onto the customer file). Returns the path written."""
+    pages = build_report_pages(table, result, names=names, progress=scaled(progress, 0.0, 0.5), cancel=cancel)
+    # The architecture rule keeps Qt and interactive matplotlib (pyplot, GUI backends) out of the core.
+    # The PDF backend is a file writer, not a GUI; Figure.savefig(format="pdf") loads it in the same way.
+    # It is imported here, by name, because a multi-page PDF needs its PdfPages.
+    backend_pdf = importlib.import_module("matplotlib.backends.backend_pdf")
+
+    def write(temporary: Path) -> None:
+        metadata = {
+            "Title": f"Customer segments: {Path(table.report.path).name}",
+            "Creator": "Segment Studio",
+        }
+        with backend_pdf.PdfPages(temporary, metadata=metadata) as document:
+            for number, figure in enumerate(pages):
+                raise_if_cancelled(cancel)
+                report(progress, 0.5 + 0.5 * number / len(pages), "Writing the report")
+                document.savefig(figure)
+
+    written = atomic_write(path, write, protected=table.report.path)
+    report(progress, 1.0, f"Wrote the report {written.name}")
+    return written

@@ -1,0 +1,305 @@
+"""The fitted segmentation as a model file, and placing new customers into its segments.
+
+A segment model is a JSON file (never pickle: opening a model must not run code). It holds the
+preparation (the preprocessor's fill values, log columns, category levels, scaling centre and scale),
+the segment centres in the prepared space, the segment names, and a distance threshold: the 99th
+percentile of the training customers' distances to their nearest centre. A new customer farther than
+that from every centre "does not fit any segment"; it still gets its nearest segment, flagged.
+
+Missing values follow the policy the segments were made with, so that assigning the training file
+itself reproduces its labels exactly:
+- "drop": a customer with a gap in a model feature is left unassigned (label -1), as it was left out
+  of the segmentation;
+- "fill": the gap gets the model's fill value (the training median or most common level), the customer
+  is assigned and flagged in `Assignment.filled`.
+"""
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core import __version__
+from core.errors import DataError, InputFileError, SettingsError
+from core.export import labelled_frame, write_json
+from core.preparation import MissingPolicy, Preprocessor
+from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
+from core.project import read_json_file
+
+SEGMENT_MODEL_FORMAT = "segment-studio-segment-model"
+SEGMENT_MODEL_VERSION = 1
+# Customers farther from every centre than this percentile of the training distances do not fit.
+FIT_PERCENTILE = 99.0
+FITS_COLUMN = "Fits a segment"
+DISTANCE_COLUMN = "Distance to segment centre"
+NOT_FITTING = "no: does not fit any segment"
+LEFT_OUT_MISSING = "no: missing values"
+# Rows assigned per step: bounds memory on big files and lets Cancel act in between.
+_CHUNK_ROWS = 100_000
+
+
+@dataclass(frozen=True, eq=False)
+class SegmentModel:
+    preprocessor: Preprocessor  # fitted; `preprocessor.settings.features` are the model's columns
+    centroids: np.ndarray  # (segments, encoded features), in the prepared space
+    names: tuple[str, ...]  # one per segment, in segment order
+    sizes: tuple[int, ...]  # training customers per segment
+    distance_threshold: float  # prepared-space distance beyond which a customer does not fit
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return tuple(self.preprocessor.settings.features)
+
+    @property
+    def k(self) -> int:
+        return len(self.names)
+
+
+@dataclass(frozen=True)
+class ColumnMatch:
+    mapping: dict[str, str]  # model feature -> column of the new file
+    missing: tuple[str, ...]  # model features with no column in the new file
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+@dataclass(frozen=True, eq=False)
+class Assignment:
+    labels: np.ndarray  # per row: 0-based nearest segment, -1 when left unassigned (gap under "drop")
+    names: tuple[str, ...]  # the model's segment names
+    distances: np.ndarray  # per row: distance to the nearest centre; NaN when unassigned
+    fits: np.ndarray  # per row: True when within the model's distance threshold
+    filled: np.ndarray  # per row: True when a gap was filled with the model's fill value
+    distance_threshold: float
+
+    @property
+    def left_out(self) -> np.ndarray:
+        return self.labels < 0
+
+    @property
+    def not_fitting(self) -> np.ndarray:
+        return ~self.fits & ~self.left_out
+
+    def counts(self) -> dict[str, int]:
+        """Segment name -> customers placed in it that fit it."""
+        fitting = self.labels[self.fits]
+        return {name: int((fitting == number).sum()) for number, name in enumerate(self.names)}
+
+
+def nearest_centres(
+    matrix: np.ndarray, centroids: np.ndarray, *, cancel: CancelCheck | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """0-based nearest centre and the Euclidean distance to it, per row (first centre on ties)."""
+    best = np.zeros(len(matrix), dtype=np.int64)
+    best_squared = np.full(len(matrix), np.inf)
+    for number, centre in enumerate(centroids):
+        raise_if_cancelled(cancel)
+        offset = matrix - centre
+        squared = np.einsum("ij,ij->i", offset, offset)
+        closer = squared < best_squared
+        best[closer] = number
+        best_squared[closer] = squared[closer]
+    return best, np.sqrt(best_squared)
+
+
+def build_segment_model(result) -> SegmentModel:
+    """The model of an `AnalysisResult` (core.pipeline), with the segment names as they are now."""
+    prepared = result.prepared
+    segmentation = result.segmentation
+    centroids = np.asarray(segmentation.segmenter.cluster_centers_, dtype=np.float64)
+    _, distances = nearest_centres(prepared.matrix, centroids)
+    threshold = float(np.percentile(distances, FIT_PERCENTILE)) if distances.size else 0.0
+    return SegmentModel(
+        preprocessor=prepared.preprocessor,
+        centroids=centroids,
+        names=tuple(segmentation.names),
+        sizes=tuple(int(profile.size) for profile in segmentation.profiles),
+        distance_threshold=threshold,
+    )
+
+
+def segment_model_to_dict(model: SegmentModel) -> dict:
+    centres_in_units = model.preprocessor.inverse_transform(model.centroids)
+    return {
+        "format": SEGMENT_MODEL_FORMAT,
+        "version": SEGMENT_MODEL_VERSION,
+        "written_by": f"Segment Studio {__version__}",
+        "features": list(model.features),
+        "preparation": model.preprocessor.to_dict(),
+        "encoded_features": list(model.preprocessor.feature_names_out_),
+        "distance": "Euclidean, in the prepared space (after filling, log, yes/no columns and scaling)",
+        "threshold_percentile": FIT_PERCENTILE,
+        "distance_threshold": model.distance_threshold,
+        "segments": [
+            {
+                "number": number + 1,
+                "name": name,
+                "training_size": size,
+                "centre_prepared": [float(value) for value in model.centroids[number]],
+                "centre_in_file_units": {
+                    column: float(value) for column, value in centres_in_units.iloc[number].items()
+                },
+            }
+            for number, (name, size) in enumerate(zip(model.names, model.sizes, strict=True))
+        ],
+    }
+
+
+def segment_model_from_dict(data: object, source: str = "The segment model") -> SegmentModel:
+    """Raises InputFileError naming `source` when `data` is not a model this version can use."""
+    if not isinstance(data, dict) or data.get("format") != SEGMENT_MODEL_FORMAT:
+        raise InputFileError(
+            f"{source} is not a Segment Studio segment model. Choose a model file saved with "
+            "Save Segment Model (or the command line's --model)."
+        )
+    version = data.get("version")
+    if not isinstance(version, int) or version > SEGMENT_MODEL_VERSION:
+        raise InputFileError(
+            f"{source} was saved by a newer Segment Studio (model version {version}); this version reads "
+            f"version {SEGMENT_MODEL_VERSION}. Update Segment Studio to use it."
+        )
+    try:
+        preprocessor = Preprocessor.from_dict(data["preparation"])
+        segments = data["segments"]
+        names = tuple(str(segment["name"]) for segment in segments)
+        sizes = tuple(int(segment["training_size"]) for segment in segments)
+        centroids = np.array([segment["centre_prepared"] for segment in segments], dtype=np.float64)
+        threshold = float(data["distance_threshold"])
+        width = len(preprocessor.feature_names_out_)
+        if not segments or centroids.shape != (len(segments), width):
+            raise ValueError(f"expected {len(segments)} centres of {width} values each")
+        if not np.isfinite(centroids).all() or not math.isfinite(threshold) or threshold < 0:
+            raise ValueError("a centre or the distance threshold is not a finite number")
+        if len(set(names)) != len(names) or not all(name.strip() for name in names):
+            raise ValueError("segment names must be unique and not empty")
+    except InputFileError as error:
+        raise InputFileError(f"{source}: {error}") from error
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputFileError(
+            f"{source} is damaged ({error}) and cannot be used. Save the model again from the analysis."
+        ) from error
+    return SegmentModel(preprocessor, centroids, names, sizes, threshold)
+
+
+def save_segment_model(path: str | Path, model: SegmentModel) -> Path:
+    """Write the model as readable JSON, atomically."""
+    return write_json(path, segment_model_to_dict(model))
+
+
+def load_segment_model(path: str | Path) -> SegmentModel:
+    path = Path(path)
+    return segment_model_from_dict(read_json_file(path, "model file"), f"'{path.name}'")
+
+
+def _normalised(name: object) -> str:
+    return re.sub(r"\s+", " ", str(name)).strip().casefold()
+
+
+def match_columns(
+    model: SegmentModel, frame_columns: Sequence[object], mapping: Mapping[str, str] | None = None
+) -> ColumnMatch:
+    """Find each model feature among `frame_columns`: an explicit `mapping` (model feature -> column)
+    first, then the same name, then the same name ignoring case and spaces."""
+    columns = [str(column) for column in frame_columns]
+    by_normalised: dict[str, str] = {}
+    for column in columns:
+        by_normalised.setdefault(_normalised(column), column)
+    explicit = dict(mapping or {})
+    unknown_features = [feature for feature in explicit if feature not in model.features]
+    if unknown_features:
+        raise SettingsError(
+            f"'{unknown_features[0]}' is not a column of the segment model; its columns are "
+            f"{', '.join(model.features)}."
+        )
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for feature in model.features:
+        if feature in explicit:
+            if explicit[feature] not in columns:
+                raise SettingsError(
+                    f"The column '{explicit[feature]}' chosen for '{feature}' is not in the file. "
+                    f"Its columns are {', '.join(columns)}."
+                )
+            found[feature] = explicit[feature]
+        elif feature in columns:
+            found[feature] = feature
+        elif _normalised(feature) in by_normalised:
+            found[feature] = by_normalised[_normalised(feature)]
+        else:
+            missing.append(feature)
+    return ColumnMatch(mapping=found, missing=tuple(missing))
+
+
+def assign_customers(
+    model: SegmentModel,
+    frame: pd.DataFrame,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> Assignment:
+    """Place every row of `frame` in its nearest segment. `mapping` (model feature -> column of `frame`)
+    overrides matching by name. Raises DataError when a model feature has no column."""
+    match = match_columns(model, frame.columns, mapping)
+    if not match.complete:
+        raise DataError(
+            f"The file has no column for {', '.join(repr(name) for name in match.missing)}, which the "
+            "segment model needs. Choose the matching column for each, or use a file with these columns."
+        )
+    features = model.features
+    renamed = pd.DataFrame({feature: frame[match.mapping[feature]] for feature in features})
+    gaps = model.preprocessor.missing_rows(renamed)
+    skip = gaps if model.preprocessor.settings.missing == MissingPolicy.DROP else np.zeros_like(gaps)
+    labels = np.full(len(frame), -1, dtype=np.int64)
+    distances = np.full(len(frame), np.nan)
+    rows = np.flatnonzero(~skip)
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        raise_if_cancelled(cancel)
+        report(progress, start / max(len(rows), 1), f"Placing customers {start + 1:,} of {len(rows):,}")
+        chunk = rows[start : start + _CHUNK_ROWS]
+        matrix = model.preprocessor.transform(renamed.iloc[chunk])
+        labels[chunk], distances[chunk] = nearest_centres(matrix, model.centroids, cancel=cancel)
+    report(progress, 1.0, f"Placed {len(rows):,} customers")
+    fits = ~skip & (distances <= model.distance_threshold)
+    return Assignment(
+        labels=labels,
+        names=model.names,
+        distances=distances,
+        fits=fits,
+        filled=gaps & ~skip,
+        distance_threshold=model.distance_threshold,
+    )
+
+
+def assignment_frame(frame: pd.DataFrame, assignment: Assignment) -> pd.DataFrame:
+    """The new customers as they were, plus their nearest segment (number and name), whether they fit
+    it, and the distance to its centre: the table shown and exported after "Assign New Customers"."""
+    for column in (FITS_COLUMN, DISTANCE_COLUMN):
+        if column in frame.columns:
+            raise SettingsError(
+                f"The file already has a column named '{column}'; rename it in the file before assigning."
+            )
+    labelled = labelled_frame(frame, assignment.labels, assignment.names)
+    fits = np.where(assignment.fits, "yes", NOT_FITTING).astype(object)
+    fits[assignment.left_out] = LEFT_OUT_MISSING
+    labelled[FITS_COLUMN] = pd.array(fits, dtype="string")
+    labelled[DISTANCE_COLUMN] = assignment.distances
+    return labelled
+
+
+def assignment_summary(assignment: Assignment) -> dict:
+    """The JSON-ready counts the command line writes with `assign --summary`."""
+    return {
+        "rows": len(assignment.labels),
+        "assigned": assignment.counts(),
+        "not_fitting": int(assignment.not_fitting.sum()),
+        "left_out_missing_values": int(assignment.left_out.sum()),
+        "filled_missing_values": int(assignment.filled.sum()),
+        "distance_threshold": assignment.distance_threshold,
+    }

@@ -1,0 +1,79 @@
+"""The Excel workbook export: a summary sheet of the segments and one sheet of customers per segment."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import SettingsError
+from core.export import atomic_write, labelled_frame, neutralise_formulas
+from core.profiling import profile_table
+from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
+
+SUMMARY_SHEET = "Summary"
+LEFT_OUT_SHEET = "Left out (missing values)"
+EXCEL_MAX_ROWS = 1_048_576  # including the header row
+_SHEET_NAME_LENGTH = 31
+_FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Excel-safe, distinct sheet names for `names`, in order: at most 31 characters, none of []:*?/\\,
+    no apostrophe at either end, not "History" (reserved), and unique ignoring case, as Excel requires."""
+    taken: set[str] = set()
+    safe_names = []
+    for name in names:
+        base = _FORBIDDEN_IN_SHEET_NAMES.sub("-", name).strip().strip("'").strip() or "Sheet"
+        if base.casefold() == "history":
+            base = "History segment"
+        candidate = base[:_SHEET_NAME_LENGTH]
+        copy = 1
+        while candidate.casefold() in taken:
+            copy += 1
+            suffix = f" ({copy})"
+            candidate = base[: _SHEET_NAME_LENGTH - len(suffix)] + suffix
+        taken.add(candidate.casefold())
+        safe_names.append(candidate)
+    return safe_names
+
+
+def write_workbook(
+    path: str | Path,
+    frame: pd.DataFrame,
+    segmentation,
+    *,
+    protected: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> Path:
+    """Write `.xlsx` atomically: "Summary" (the profile table), then one sheet per segment with its
+    customers (all original columns, segment number and name), then customers left out, if any.
+    Text that a spreadsheet would run as a formula is made inert. `protected` is the customer file."""
+    if Path(path).suffix.lower() != ".xlsx":
+        raise SettingsError(f"Cannot save a workbook as '{Path(path).name}': use a name ending in .xlsx.")
+    labels = np.asarray(segmentation.labels)
+    labelled = neutralise_formulas(labelled_frame(frame, labels, segmentation.names))
+    groups = [(name, labels == number) for number, name in enumerate(segmentation.names)]
+    if (labels < 0).any():
+        groups.append((LEFT_OUT_SHEET, labels < 0))
+    largest = max(int(rows.sum()) for _, rows in groups)
+    if largest >= EXCEL_MAX_ROWS:
+        raise SettingsError(
+            f"A segment has {largest:,} customers, more than one Excel sheet can hold "
+            f"({EXCEL_MAX_ROWS - 1:,}). Export the customers as CSV instead."
+        )
+    titles = sheet_names([SUMMARY_SHEET] + [name for name, _ in groups])
+    summary = profile_table(segmentation.profiles, segmentation.overall)
+
+    def write(temporary: Path) -> None:
+        with pd.ExcelWriter(temporary, engine="openpyxl") as workbook:
+            neutralise_formulas(summary).to_excel(workbook, sheet_name=titles[0], index=False)
+            for done, (title, (_, rows)) in enumerate(zip(titles[1:], groups, strict=True)):
+                raise_if_cancelled(cancel)
+                report(progress, done / len(groups), f"Writing the sheet {title}")
+                labelled[rows].to_excel(workbook, sheet_name=title, index=False)
+
+    written = atomic_write(path, write, protected=protected)
+    report(progress, 1.0, f"Wrote the workbook {written.name}")
+    return written
