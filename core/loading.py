@@ -1,22 +1,36 @@
 """Reading customer files: CSV/TSV/TXT in any common dialect, and Excel workbooks.
 
-CONTRACT (implementation pending).
+Text files are sniffed from their first 64 KB (encoding, delimiter, decimal mark, thousands mark, which
+columns are zero-padded codes) and then read in one pass by pandas' C parser, so loading costs about what
+a plain `pandas.read_csv` costs. Whether a file is Excel is decided by its content (zip magic), not its
+name. Values are kept as they are, with two exceptions that are reported as problems: columns of
+numbers with a few stray words ("n/a", "-") become numbers with those cells missing, and rows with more
+fields than the header are cut to the header's length. Columns of zero-padded codes ("00001") are read
+as text so that they keep their zeros; other integer identifiers stay integers.
 """
 
-from dataclasses import dataclass, field
+import codecs
+import csv
+import io
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from core.columns import ColumnSummary
-from core.progress import CancelCheck, ProgressCallback
+from core.columns import ColumnSummary, summarize_columns
+from core.errors import InputFileError
+from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
 
 WHITESPACE = "whitespace"  # the delimiter value meaning "runs of spaces or tabs"
 
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How to read a text file. `None` means "detect it"; a loaded table's report holds the resolved values."""
+    """How to read a text file. `None` means "detect it"; a loaded table's report holds the resolved
+    values."""
 
     delimiter: str | None = None  # ",", ";", "\t", "|", or WHITESPACE
     encoding: str | None = None  # "utf-8", "utf-8-sig", "utf-16", "cp1252", ...
@@ -44,9 +58,438 @@ class LoadedTable:
     report: LoadReport
 
 
+SAMPLE_BYTES = 64 * 1024
+# A column of numbers may hold this share of stray words ("n/a", "-") before it counts as text.
+MIN_NUMERIC_SHARE = 0.9
+DELIMITERS = (",", ";", "\t", "|")
+FALLBACK_ENCODINGS = {"utf-8": "cp1252", "cp1252": "latin-1"}
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
+_ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+_SUPPORTED = "Segment Studio reads CSV, TSV or TXT tables and Excel .xlsx workbooks"
+_NOT_TABLE_EXTENSIONS = {
+    ".pdf": "a PDF document", ".doc": "a Word document", ".docx": "a Word document",
+    ".json": "a JSON file", ".xml": "an XML file", ".html": "a web page", ".htm": "a web page",
+    ".ods": "an OpenDocument spreadsheet", ".numbers": "an Apple Numbers spreadsheet",
+    ".parquet": "a Parquet file", ".sav": "an SPSS file", ".dta": "a Stata file",
+    ".zip": "a zip archive", ".gz": "a compressed file", ".db": "a database", ".sqlite": "a database",
+}
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
+# How numbers look with each decimal mark, in the first 64 KB.
+_DECIMAL_COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
+_DECIMAL_POINT = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)\.\d+$")
+_THREE_AFTER_MARK = re.compile(r"^[-+]?\d{1,3}[.,]\d{3}$")  # "1.234": thousands or decimal, cannot tell
+_GROUPED = {
+    mark: re.compile(rf"^[-+]?\d{{1,3}}({re.escape(mark)}\d{{3}})+([.,]\d+)?$")
+    for mark in (",", ".", " ", "'")
+}
+_ZERO_PADDED = re.compile(r"^0\d+$")
+_REWRITE_DELIMITER = "\x1f"  # ASCII unit separator: never part of a customer table
+_PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _fail(path: Path, message: str) -> InputFileError:
+    return InputFileError(f"Cannot open '{path.name}': {message}")
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise InputFileError(
+            f"The file '{path}' does not exist. Check the name and folder, then choose it again."
+        )
+    if path.is_dir():
+        raise InputFileError(f"'{path}' is a folder, not a file. Choose a CSV, TXT or Excel file inside it.")
+
+
+def _read_head(path: Path) -> tuple[bytes, bool]:
+    """The first SAMPLE_BYTES of the file, and whether that is the whole file."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SAMPLE_BYTES + 1)
+    except OSError as error:
+        raise _fail(path, f"the file could not be read ({error.strerror}). Check that it is not open "
+                    "in another program and that you may read it.") from error
+    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise _fail(path, "the file is empty. Export the customer table again and choose the new file.")
+    return head[:SAMPLE_BYTES], len(head) <= SAMPLE_BYTES
+
+
+def _is_excel_content(path: Path, head: bytes) -> bool:
+    """True for an .xlsx workbook; raises for other spreadsheet or binary formats we cannot read."""
+    if head.startswith(_ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError) as error:
+            raise _fail(path, "it looks like an Excel workbook but it is damaged. Open it in Excel and save "
+                        "it again as .xlsx, or export it as CSV.") from error
+        if "xl/workbook.xml" in names:
+            return True
+        what = "an OpenDocument spreadsheet" if "content.xml" in names else "a zip archive, not a table"
+        raise _fail(path, f"it is {what}. {_SUPPORTED}: save it as .xlsx or CSV.")
+    if head.startswith(_OLE2_MAGIC):
+        if _ENCRYPTED_MARK in head:
+            raise _fail(path, "the Excel workbook is protected by a password. Open it in Excel, remove the "
+                        "password (File > Info > Protect Workbook) and save it, or export it as CSV.")
+        raise _fail(path, "it is an old-style Excel workbook (.xls). Open it in Excel and save it as .xlsx "
+                    "(Excel Workbook) or CSV, then choose the new file.")
+    return False
+
+
+def _detect_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    even, odd = head[0::2], head[1::2]
+    # UTF-16 without a byte-order mark: ASCII text leaves every other byte zero.
+    if len(head) >= 4 and odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if len(head) >= 4 and even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        # Bytes Windows-1252 leaves undefined: Latin-1 reads every byte.
+        return "latin-1" if any(byte in head for byte in b"\x81\x8d\x8f\x90\x9d") else "cp1252"
+    return "utf-8"
+
+
+def _decode_sample(path: Path, head: bytes, complete: bool, encoding: str) -> str:
+    control_bytes = sum(head.count(byte) for byte in _CONTROL_BYTES)
+    if not encoding.startswith(("utf-16", "utf-32")) and control_bytes > max(1, len(head) // 100):
+        raise _fail(path, f"it is not a text table (it holds binary data). {_SUPPORTED}.")
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(head, final=complete)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise _fail(path, f"its text could not be read with the encoding '{encoding}'. Choose another "
+                    "encoding, or save the file as 'CSV UTF-8'.") from error
+    if "\x00" in text:
+        raise _fail(path, f"it is not a text table (it holds binary data). {_SUPPORTED}.")
+    text = text.lstrip("\ufeff")
+    # The last line of a cut sample is incomplete: drop it.
+    return text if complete else text[: max(text.rfind("\n"), 0)]
+
+
+def _records(text: str, delimiter: str) -> list[list[str]]:
+    """The sample's non-blank rows split into fields, honouring quotes (at most 500 rows)."""
+    if delimiter == WHITESPACE:
+        reader = csv.reader(io.StringIO(text.replace("\t", " ")), delimiter=" ", skipinitialspace=True)
+        rows = ([value for value in row if value] for row in reader)
+    else:
+        rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    records = []
+    try:
+        for row in rows:
+            if any(value.strip() for value in row):
+                records.append(row)
+            if len(records) == 500:
+                break
+    except csv.Error:
+        pass  # a quote left open at the sample's end: the rows before it are enough to judge by
+    return records
+
+
+def _consistency(records: list[list[str]]) -> float:
+    """Share of rows with as many fields as the header; 0 when the header has a single field."""
+    if len(records) == 0 or len(records[0]) < 2:
+        return 0.0
+    width = len(records[0])
+    return sum(len(row) == width for row in records) / len(records)
+
+
+def _detect_delimiter(text: str) -> str:
+    scores = {delimiter: _consistency(_records(text, delimiter)) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: scores[delimiter])
+    if scores[best] >= 0.9:
+        return best
+    whitespace_score = _consistency(_records(text, WHITESPACE))
+    if whitespace_score > scores[best]:
+        return WHITESPACE
+    return best if scores[best] > 0 else ","
+
+
+def _detect_number_marks(values: list[str], delimiter: str) -> tuple[str, str | None]:
+    """(decimal mark, thousands mark) from how the sample's numbers are written."""
+    comma = sum(1 for value in values if _DECIMAL_COMMA.match(value) and not _THREE_AFTER_MARK.match(value))
+    point = sum(1 for value in values if _DECIMAL_POINT.match(value) and not _THREE_AFTER_MARK.match(value))
+    decimal = "," if comma > point else "."
+    thousands = None
+    for mark in ("." if decimal == "," else ",", " ", "'"):
+        if mark == delimiter or (mark == " " and delimiter == WHITESPACE):
+            continue
+        grouped = [value for value in values if _GROUPED[mark].match(value)]
+        # "1.234" alone could be a decimal; a group mark is certain with two groups or a decimal after it.
+        if any(value.count(mark) > 1 or decimal in value for value in grouped) or (
+            grouped and mark != decimal and decimal == "," and mark == "."
+        ):
+            thousands = mark
+            break
+    return decimal, thousands
+
+
+def _sniff_text(path: Path, head: bytes, complete: bool, given: ReadOptions) -> tuple[ReadOptions, str]:
+    """The resolved options and the decoded sample."""
+    encoding = given.encoding or _detect_encoding(head)
+    text = _decode_sample(path, head, complete, encoding)
+    delimiter = given.delimiter or _detect_delimiter(text)
+    decimal, thousands = given.decimal, given.thousands
+    if decimal is None:
+        records = _records(text, delimiter)
+        values = [value.strip() for row in records[1 if given.header else 0 :] for value in row]
+        decimal, detected_thousands = _detect_number_marks(values, delimiter)
+        thousands = thousands if given.thousands is not None else detected_thousands
+    return replace(given, encoding=encoding, delimiter=delimiter, decimal=decimal, thousands=thousands), text
+
+
 def detect_options(path: str | Path) -> ReadOptions:
     """Sniff a file's dialect without loading it all (used by the import preview)."""
-    raise NotImplementedError
+    path = Path(path)
+    _check_path(path)
+    head, complete = _read_head(path)
+    if _is_excel_content(path, head):
+        return ReadOptions(sheet=0)
+    return _sniff_text(path, head, complete, ReadOptions())[0]
+
+
+@dataclass(frozen=True)
+class _Rename:
+    position: int  # 1-based
+    original: str
+    name: str
+
+
+def _unique_names(raw: list[str]) -> tuple[list[str], list[_Rename]]:
+    """Names stripped of surrounding spaces, blanks named "Unnamed 3", repeats "Income (2)"."""
+    stripped = [str(name).strip() for name in raw]
+    taken = set(stripped)
+    names, renames, seen = [], [], set()
+    for position, name in enumerate(stripped, start=1):
+        unique = name
+        if not name:
+            unique = f"Unnamed {position}"
+            while unique in taken:
+                unique += "_"
+        elif name in seen:
+            copy = 2
+            while f"{name} ({copy})" in taken:
+                copy += 1
+            unique = f"{name} ({copy})"
+        if unique != name:
+            renames.append(_Rename(position, name, unique))
+        names.append(unique)
+        seen.add(name)
+        taken.add(unique)
+    return names, renames
+
+
+def _rename_problems(frame: pd.DataFrame, renames: list[_Rename]) -> list[str]:
+    """Report renamed columns; drop those without a name or values (a separator at the end of each line)."""
+    problems = []
+    for rename in renames:
+        if not rename.original and frame[rename.name].isna().all():
+            frame.drop(columns=rename.name, inplace=True)
+            problems.append(f"Column {rename.position} had no name and no values (a separator at the end of "
+                            "each line); it was left out.")
+        elif not rename.original:
+            problems.append(f"Column {rename.position} had no name; it is called '{rename.name}'.")
+        else:
+            problems.append(f"More than one column was called '{rename.original}'; column {rename.position} "
+                            f"is called '{rename.name}'.")
+    return problems
+
+
+@dataclass
+class _RawTable:
+    """A table as read, before columns are checked."""
+
+    frame: pd.DataFrame
+    options: ReadOptions
+    problems: list[str]
+    renames: list[_Rename]
+    code_columns: list[str] = field(default_factory=list)  # zero-padded codes read as text on purpose
+    sheet_names: tuple[str, ...] = ()
+
+
+def _text_read_arguments(options: ReadOptions, names: list[str], code_columns: list[str]) -> dict:
+    delimiter = r"\s+" if options.delimiter == WHITESPACE else options.delimiter
+    return {
+        "sep": delimiter,
+        "decimal": options.decimal,
+        "thousands": options.thousands,
+        "header": 0 if options.header else None,
+        "names": names,
+        "index_col": False,
+        "dtype": dict.fromkeys(code_columns, "str"),
+        # Only empty cells are missing here; words like "n/a" are handled (and reported) per column.
+        "keep_default_na": False,
+        "na_values": [""],
+        "engine": "c",
+    }
+
+
+def _read_ragged(
+    path: Path, options: ReadOptions, arguments: dict, max_rows: int | None
+) -> tuple[pd.DataFrame, str]:
+    """Reread a file whose rows have more fields than the header, cutting each row to the header's length.
+
+    The rows are rewritten into memory and parsed by the same pandas call, so types come out as usual."""
+    width = len(arguments["names"])
+    limit = None if max_rows is None else max_rows + int(options.header)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=_REWRITE_DELIMITER, lineterminator="\n")
+    long_rows = 0
+    try:
+        with path.open("r", encoding=options.encoding, newline="") as handle:
+            if options.delimiter == WHITESPACE:
+                rows = (line.split() for line in handle)
+            else:
+                rows = csv.reader(handle, delimiter=options.delimiter)
+            for number, row in enumerate(row for row in rows if any(value.strip() for value in row)):
+                if limit is not None and number >= limit:
+                    break
+                # Only cut fields that hold something count: a separator at the end of a line is harmless.
+                long_rows += any(value.strip() for value in row[width:])
+                writer.writerow(row[:width])
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise _fail(path, f"it is not a readable table ({error}).") from error
+    buffer.seek(0)
+    frame = pd.read_csv(buffer, **{**arguments, "sep": _REWRITE_DELIMITER})
+    if long_rows == 0:
+        return frame, ""
+    rows_had = "1 row had" if long_rows == 1 else f"{long_rows:,} rows had"
+    return frame, f"{rows_had} more fields than the header ({width}) and were cut to {width} fields."
+
+
+def _read_csv_quietly(path: Path, encoding: str, max_rows: int | None, arguments: dict) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        # A column that is numbers in one block of the file and words in another comes out as mixed
+        # values; _convert_mostly_numeric sorts those out and reports them, so the warning says nothing new.
+        warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+        return pd.read_csv(path, nrows=max_rows, encoding=encoding, **arguments)
+
+
+def _read_text(
+    path: Path, head: bytes, complete: bool, given: ReadOptions, max_rows: int | None
+) -> _RawTable:
+    options, text = _sniff_text(path, head, complete, given)
+    records = _records(text, options.delimiter)
+    if not records:
+        raise _fail(path, "the file is empty. Export the customer table again and choose the new file.")
+    width = len(records[0])
+    problems: list[str] = []
+    if options.header:
+        names, renames = _unique_names(records[0])
+        data = records[1:]
+    else:
+        names, renames, data = [f"Column {position}" for position in range(1, width + 1)], [], records
+    # Zero-padded codes ("00001") are read as text so that they keep their zeros.
+    code_columns = [
+        name for position, name in enumerate(names)
+        if any(len(row) > position and _ZERO_PADDED.match(row[position].strip()) for row in data)
+    ]
+    arguments = _text_read_arguments(options, names, code_columns)
+    # pandas would silently cut rows if the first data row is longer than the header: cut them knowingly.
+    ragged = any(len(row) > width for row in data)
+    while True:
+        try:
+            if ragged:
+                frame, problem = _read_ragged(path, options, arguments, max_rows)
+                problems += [problem] if problem else []
+            else:
+                frame = _read_csv_quietly(path, options.encoding, max_rows, arguments)
+            break
+        except UnicodeDecodeError as error:
+            fallback = FALLBACK_ENCODINGS.get(options.encoding) if given.encoding is None else None
+            if fallback is None:
+                raise _fail(path, f"its text is not valid '{options.encoding}'. Choose the right encoding, "
+                            "or "
+                            "save the file as 'CSV UTF-8'.") from error
+            problems.append(f"Some text was not valid {options.encoding}; the file was read as {fallback}.")
+            options = replace(options, encoding=fallback)
+        except pd.errors.ParserError as error:
+            if not _PARSER_FIELDS.search(str(error)):
+                raise _fail(path, f"it is not a readable table ({error}). Check the file in a text editor: "
+                            "a quote mark (\") may be left open.") from error
+            ragged = True
+        except (pd.errors.EmptyDataError, ValueError) as error:
+            raise _fail(path, f"it is not a readable table ({error}).") from error
+    return _RawTable(frame, options, problems, renames, code_columns)
+
+
+def _read_excel(path: Path, given: ReadOptions, max_rows: int | None) -> _RawTable:
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as workbook:
+            sheet_names = tuple(str(name) for name in workbook.sheet_names)
+            sheet = 0 if given.sheet is None else given.sheet
+            sheets = f"its sheets are {_listing(sheet_names)}. Choose one of those"
+            if isinstance(sheet, int) and not 0 <= sheet < len(sheet_names):
+                raise _fail(path, f"it has no sheet number {sheet + 1}; {sheets}.")
+            if isinstance(sheet, str) and sheet not in sheet_names:
+                raise _fail(path, f"it has no sheet called '{sheet}'; {sheets}.")
+            nrows = None if max_rows is None else max_rows + int(given.header)
+            cells = workbook.parse(sheet, header=None, nrows=nrows)
+    except InputFileError:
+        raise
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+        raise _fail(path, "the Excel workbook is damaged or could not be read. Open it in Excel and save it "
+                    "again as .xlsx, or export the sheet as CSV.") from error
+    sheet_name = sheet_names[sheet] if isinstance(sheet, int) else sheet
+    cells = cells.dropna(how="all").dropna(axis=1, how="all")
+    if cells.empty:
+        raise _fail(path, f"the sheet '{sheet_name}' is empty. Choose the sheet with the customer table.")
+    if given.header:
+        raw_names = ["" if pd.isna(value) else str(value) for value in cells.iloc[0]]
+        names, renames = _unique_names(raw_names)
+        cells = cells.iloc[1:]
+    else:
+        names, renames = [f"Column {position}" for position in range(1, cells.shape[1] + 1)], []
+    frame = cells.reset_index(drop=True).infer_objects()
+    frame.columns = names
+    return _RawTable(frame, replace(given, sheet=sheet_name), [], renames, sheet_names=sheet_names)
+
+
+def _listing(names: tuple[str, ...]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
+
+
+def _numbers_from_text(series: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
+    cleaned = series.astype("str").str.strip()
+    if thousands is not None:
+        cleaned = cleaned.str.replace(thousands, "", regex=False)
+    if decimal != ".":
+        cleaned = cleaned.str.replace(decimal, ".", regex=False)
+    return pd.to_numeric(cleaned, errors="coerce")
+
+
+def _convert_mostly_numeric(frame: pd.DataFrame, options: ReadOptions, keep_as_text: list[str]) -> list[str]:
+    """Turn text columns that are numbers apart from a few stray words into numbers; say what was dropped."""
+    problems = []
+    decimal = options.decimal or "."
+    for name in frame.columns:
+        series = frame[name]
+        if name in keep_as_text or not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+            continue
+        # Judge from the first rows: a column of words is rejected without converting it all.
+        sample = series.head(1000).dropna()
+        sample_numbers = _numbers_from_text(sample, decimal, options.thousands)
+        if sample.empty or sample_numbers.notna().mean() < MIN_NUMERIC_SHARE:
+            continue
+        numbers = _numbers_from_text(series, decimal, options.thousands)
+        present = series.notna()
+        stray = series[present & numbers.isna()]
+        if len(stray) > (1 - MIN_NUMERIC_SHARE) * present.sum():
+            continue
+        frame[name] = numbers
+        if len(stray):
+            examples = ", ".join(f"'{value}'" for value in stray.astype("str").value_counts().index[:3])
+            values = "value that is" if len(stray) == 1 else "values that are"
+            problems.append(f"Column '{name}' had {len(stray)} {values} not numbers (such as {examples}); "
+                            "they were treated as missing.")
+    return problems
 
 
 def load_table(
@@ -59,4 +502,37 @@ def load_table(
 ) -> LoadedTable:
     """Read the file (or its first `max_rows` data rows, for a preview). Raises InputFileError with an
     actionable message for anything that is not a readable customer table. Never writes the file."""
-    raise NotImplementedError
+    path = Path(path)
+    given = options or ReadOptions()
+    raise_if_cancelled(cancel)
+    report(progress, 0.0, f"Reading {path.name}")
+    _check_path(path)
+    head, complete = _read_head(path)
+    extension = path.suffix.lower()
+    if _is_excel_content(path, head):
+        table, file_format = _read_excel(path, given, max_rows), "excel"
+        if extension not in (".xlsx", ".xlsm"):
+            table.problems.insert(0, f"The file is named '{extension}' but is an Excel workbook; it was read "
+                                  "as one.")
+    else:
+        if extension in _NOT_TABLE_EXTENSIONS:
+            raise _fail(path, f"it is {_NOT_TABLE_EXTENSIONS[extension]}. {_SUPPORTED}.")
+        table, file_format = _read_text(path, head, complete, given, max_rows), "text"
+        if extension in (".xlsx", ".xlsm", ".xls"):
+            table.problems.insert(0, f"The file is named '{extension}' but holds plain text; it was read as "
+                                  "text.")
+    raise_if_cancelled(cancel)
+    report(progress, 0.8, f"Checking the columns of {path.name}")
+    frame = table.frame
+    problems = _rename_problems(frame, table.renames) + table.problems
+    if frame.empty:
+        raise _fail(path, "it has column names but no customer rows. Export the table again with its rows.")
+    problems += _convert_mostly_numeric(frame, table.options, table.code_columns)
+    columns = summarize_columns(frame)
+    raise_if_cancelled(cancel)
+    report(progress, 1.0, f"Read {len(frame):,} rows from {path.name}")
+    load_report = LoadReport(
+        path=str(path), file_format=file_format, options=table.options, rows=len(frame), columns=columns,
+        problems=tuple(problems), sheet_names=table.sheet_names,
+    )
+    return LoadedTable(frame=frame, report=load_report)
