@@ -1,0 +1,156 @@
+"""Column kinds decide which columns are offered as segmentation features, so each rule is pinned here."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.columns import ColumnKind, categorical_level_limit, name_looks_like_id, summarize_columns
+
+
+def summary_of(values, name="column"):
+    (summary,) = summarize_columns(pd.DataFrame({name: values}))
+    return summary
+
+
+@pytest.mark.parametrize(
+    "name", ["id", "ID", "CustomerID", "CUST_ID", "customer_id", "Customer code", "Member No"]
+)
+def test_names_that_say_identifier(name):
+    assert name_looks_like_id(name)
+
+
+@pytest.mark.parametrize("name", ["Income", "paid", "Kidhome", "number_of_cds", "Valid", "Ideas"])
+def test_names_that_do_not_say_identifier(name):
+    assert not name_looks_like_id(name)
+
+
+def test_unique_integers_named_like_an_id_are_an_identifier():
+    summary = summary_of([7, 3, 9, 1], name="CustomerID")
+    assert summary.kind is ColumnKind.IDENTIFIER
+    assert "ID" in summary.reason
+
+
+def test_integers_counting_up_are_an_identifier_even_without_an_id_name():
+    assert summary_of(list(range(1001, 1101)), name="Kunde").kind is ColumnKind.IDENTIFIER
+
+
+def test_unique_but_unordered_amounts_stay_numeric():
+    rng = np.random.default_rng(0)
+    amounts = rng.choice(np.arange(1, 100_000), size=200, replace=False)
+    assert summary_of(amounts, name="Fresh").kind is ColumnKind.NUMERIC
+
+
+def test_repeated_integers_named_id_stay_numeric():
+    assert summary_of([1, 1, 2, 3], name="Store ID").kind is ColumnKind.NUMERIC
+
+
+def test_text_where_every_value_differs_is_an_identifier_and_keeps_no_top_values():
+    summary = summary_of(pd.Series(["C10001", "C10002", "C10003"], dtype="str"), name="CUST_ID")
+    assert summary.kind is ColumnKind.IDENTIFIER
+    assert summary.top_values == ()
+
+
+def test_zero_padded_codes_named_id_are_identifiers_even_when_repeated():
+    codes = [f"{number:05d}" for number in range(1, 60)] * 2
+    summary = summary_of(pd.Series(codes, dtype="str"), name="customer_id")
+    assert summary.kind is ColumnKind.IDENTIFIER
+    assert summary.distinct == 59
+
+
+def test_one_value_is_constant_and_says_which():
+    summary = summary_of([3, 3, 3, None], name="Z_CostContact")
+    assert summary.kind is ColumnKind.CONSTANT
+    assert summary.missing == 1
+    assert "(3)" in summary.reason
+
+
+def test_an_empty_column_is_constant():
+    summary = summary_of([np.nan, np.nan])
+    assert summary.kind is ColumnKind.CONSTANT
+    assert (summary.missing, summary.distinct) == (2, 0)
+
+
+def test_one_text_value_is_constant():
+    assert summary_of(pd.Series(["x", "x", None], dtype="str")).kind is ColumnKind.CONSTANT
+
+
+def test_few_text_levels_are_categorical_with_counts_most_frequent_first():
+    summary = summary_of(pd.Series(["Female"] * 3 + ["Male"] * 2 + [None], dtype="str"), name="Gender")
+    assert summary.kind is ColumnKind.CATEGORICAL
+    assert summary.top_values == (("Female", 3), ("Male", 2))
+    assert (summary.missing, summary.distinct) == (1, 2)
+
+
+def test_many_text_levels_are_text():
+    words = [f"word {number % 40}" for number in range(400)]
+    summary = summary_of(pd.Series(words, dtype="str"), name="Comment")
+    assert summary.kind is ColumnKind.TEXT
+    assert summary.distinct == 40 > categorical_level_limit(400)
+
+
+def test_booleans_are_categorical():
+    assert summary_of([True, False, True]).kind is ColumnKind.CATEGORICAL
+
+
+def test_small_integer_codes_stay_numeric():
+    assert summary_of([1, 2, 1, 2, 2, 1], name="Channel").kind is ColumnKind.NUMERIC
+
+
+def test_numeric_statistics_ignore_missing_values():
+    summary = summary_of([1.0, 2.0, np.nan, 10.0], name="Income")
+    assert summary.kind is ColumnKind.NUMERIC
+    assert (summary.minimum, summary.maximum, summary.median) == (1.0, 10.0, 2.0)
+    assert summary.mean == pytest.approx(13 / 3)
+    assert (summary.missing, summary.distinct) == (1, 3)
+
+
+def test_day_first_dates_are_recognised_when_a_day_exceeds_twelve():
+    values = pd.Series(["04-09-2012", "30-07-2012", "08-03-2014"], dtype="str")
+    summary = summary_of(values, "Dt_Customer")
+    assert summary.kind is ColumnKind.DATE
+    assert "day-month-year" in summary.reason
+    assert "2012-07-30 to 2014-03-08" in summary.reason
+
+
+def test_month_first_dates_are_recognised_when_only_that_fits():
+    summary = summary_of(pd.Series(["12/31/2020", "01/02/2021"], dtype="str"), "Joined")
+    assert summary.kind is ColumnKind.DATE
+    assert "month-day-year" in summary.reason
+
+
+def test_iso_dates_with_times_are_dates():
+    values = pd.Series(["2021-01-02 10:00", "2021-03-04 11:30", None], dtype="str")
+    summary = summary_of(values, "Last visit")
+    assert summary.kind is ColumnKind.DATE
+    assert summary.missing == 1
+
+
+def test_text_that_only_partly_looks_like_dates_is_not_a_date():
+    values = pd.Series(["2021-01-02", "soon", "2021-01-05"], dtype="str")
+    assert summary_of(values).kind is not ColumnKind.DATE
+
+
+def test_yyyymmdd_integers_in_a_date_column_are_dates_but_keep_their_values():
+    frame = pd.DataFrame({"date": [19970101, 19970102, 19980630]})
+    (summary,) = summarize_columns(frame)
+    assert summary.kind is ColumnKind.DATE
+    assert "1997-01-01 to 1998-06-30" in summary.reason
+    assert frame["date"].tolist() == [19970101, 19970102, 19980630]
+
+
+def test_yyyymmdd_like_integers_without_a_date_name_stay_numeric():
+    assert summary_of([19970101, 19970102, 19970101], name="amount").kind is ColumnKind.NUMERIC
+
+
+def test_datetime_columns_are_dates():
+    assert summary_of(pd.to_datetime(["2020-01-01", "2021-01-01"])).kind is ColumnKind.DATE
+
+
+def test_summaries_follow_the_column_order():
+    frame = pd.DataFrame({"b": [1, 2], "a": ["x", "y"]})
+    assert [summary.name for summary in summarize_columns(frame)] == ["b", "a"]
+
+
+def test_every_kind_comes_with_a_reason():
+    frame = pd.DataFrame({"ID": [1, 2, 3], "Age": [20, 30, 20], "Gender": ["F", "M", "F"], "Same": [0, 0, 0]})
+    assert all(summary.reason for summary in summarize_columns(frame))
