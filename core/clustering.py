@@ -1,19 +1,40 @@
 """k-means that stays fast on a million customers, the k sweep, and the suggested k with its reason.
 
-CONTRACT (implementation pending).
+How a fit stays fast: the `n_init` k-means++ starts (the expensive, repeated part) run on a random
+sample of at most `START_SAMPLE_ROWS` customers; the best start's centres are then refined with
+scikit-learn's Lloyd iterations on all customers, which also gives the true full-data inertia. On
+small tables the "sample" is the whole table, so the same path gives the classic n_init-starts result.
 """
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.cluster import KMeans, kmeans_plusplus
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics.pairwise import pairwise_distances_argmin
 
-from core.progress import CancelCheck, ProgressCallback
+from core.errors import DataError, SettingsError
+from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
 
 DEFAULT_SEED = 42
 DEFAULT_N_INIT = 10
 MAX_K = 30
 SILHOUETTE_SAMPLE = 5000
+# Starts run on this many customers at most; enough for every group of a few percent of the customers
+# to be represented by hundreds of points, so the best start lands in the same basin as on all data.
+START_SAMPLE_ROWS = 20_000
+# Lloyd iterations per start on the sample, and per refinement round on all data (Cancel is checked
+# between rounds, so a round must stay well under a second on a million rows).
+_SAMPLE_MAX_ITER = 300
+_REFINE_ROUND_ITER = 10
+_REFINE_MAX_ROUNDS = 10
+# Convergence: squared centre movement below this fraction of the average feature variance
+# (scikit-learn's default tolerance, so both stop at the same point).
+_RELATIVE_TOL = 1e-4
+# A silhouette this much better at a neighbour of the knee overrides the knee (see `suggest_k`).
+_SILHOUETTE_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -30,9 +51,15 @@ class KSweep:
     scores: tuple[KScore, ...]  # one per k, ascending k
     suggested_k: int
     reason: str  # one sentence a non-technical person understands
+    # Things the user should know about how the sweep ran, e.g. that k_max was lowered.
+    notes: tuple[str, ...] = ()
 
     def score_for(self, k: int) -> KScore:
-        raise NotImplementedError
+        for score in self.scores:
+            if score.k == k:
+                return score
+        tried = f"{self.scores[0].k} to {self.scores[-1].k}" if self.scores else "none"
+        raise SettingsError(f"No result for {k} segments: the segment counts tried were {tried}.")
 
 
 class KMeansSegmenter:
@@ -54,10 +81,36 @@ class KMeansSegmenter:
         progress: ProgressCallback | None = None,
         cancel: CancelCheck | None = None,
     ) -> "KMeansSegmenter":
-        raise NotImplementedError
+        k = _check_count(self.n_clusters, "number of segments")
+        n_init = _check_count(self.n_init, "number of starts (n_init)")
+        data = _as_matrix(matrix)
+        rng = np.random.default_rng(self.seed)
+        sample = _start_points(data, rng, k)
+        centres = _best_start(sample, k, n_init, rng, progress, cancel)
+        report(progress, n_init / (n_init + 1), "Refining the segments on all customers")
+        model = _refine(data, centres, int(rng.integers(2**31 - 1)), cancel)
+
+        sizes = np.bincount(model.labels_, minlength=k)
+        order = _stable_order(model.cluster_centers_, sizes)
+        new_label = np.empty(k, dtype=np.int64)
+        new_label[order] = np.arange(k)
+        self.labels_ = new_label[model.labels_]
+        self.cluster_centers_ = model.cluster_centers_[order]
+        self.sizes_ = sizes[order]
+        self.inertia_ = float(model.inertia_)
+        report(progress, 1.0, f"Found {k} segments")
+        return self
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The segment (in this model's numbering) whose centre is nearest to each row."""
+        data = _as_matrix(matrix)
+        features = self.cluster_centers_.shape[1]
+        if data.shape[1] != features:
+            raise DataError(
+                f"The customers to assign have {data.shape[1]} prepared columns but the segments were "
+                f"built from {features}; prepare them with the same settings as the analysed file."
+            )
+        return pairwise_distances_argmin(data, self.cluster_centers_).astype(np.int64)
 
 
 def sweep_k(
@@ -72,9 +125,288 @@ def sweep_k(
 ) -> KSweep:
     """Fit every k in [k_min, k_max]; `on_score` gets each KScore as soon as its k is done (the elbow
     chart grows point by point). Cancellation is honoured between fits."""
-    raise NotImplementedError
+    k_min = _check_count(k_min, "smallest number of segments")
+    k_max = _check_count(k_max, "largest number of segments")
+    if k_min >= k_max:
+        raise SettingsError(
+            f"The smallest number of segments to try ({k_min}) must be below the largest ({k_max}); "
+            "lower the first or raise the second."
+        )
+    if k_max > MAX_K:
+        raise SettingsError(f"At most {MAX_K} segments can be tried; you asked for up to {k_max}.")
+    data = _as_matrix(matrix)
+    rng = np.random.default_rng(seed)
+    distinct = _distinct_rows_up_to(data, _start_sample(data, rng), k_max)
+    if distinct == 1:
+        raise DataError(
+            "All customers have the same values in the chosen columns, so there is nothing to segment; "
+            "choose columns in which customers differ."
+        )
+    notes: tuple[str, ...] = ()
+    if distinct < k_max:
+        if distinct < k_min:
+            raise SettingsError(
+                f"Only {distinct} customers differ from each other, so even the smallest number of "
+                f"segments to try ({k_min}) is too many; choose at most {distinct}."
+            )
+        notes = (
+            f"Only {distinct} customers differ from each other, so segment counts above {distinct} "
+            f"were not tried (you asked for up to {k_max}).",
+        )
+        k_max = distinct
+
+    metric_rows = _metric_sample(len(data), rng)
+    scores: list[KScore] = []
+    total = k_max - k_min + 1
+    for k in range(k_min, k_max + 1):
+        raise_if_cancelled(cancel)
+        segmenter = KMeansSegmenter(k, seed=seed).fit(data, cancel=cancel)
+        score = KScore(k, segmenter.inertia_, *_separation_scores(data, segmenter.labels_, metric_rows))
+        scores.append(score)
+        if on_score is not None:
+            on_score(score)
+        report(progress, len(scores) / total, f"Tried {len(scores)} of {total} segment counts")
+    suggested, reason = suggest_k(tuple(scores))
+    return KSweep(tuple(scores), suggested, reason, notes)
 
 
 def suggest_k(scores: tuple[KScore, ...]) -> tuple[int, str]:
-    """The knee of the WCSS curve, checked against silhouette, and the reason in one sentence."""
-    raise NotImplementedError
+    """The knee of the WCSS curve, checked against silhouette, and the reason in one sentence.
+
+    The rule: the knee is the k whose point lies furthest below the straight line from the first to
+    the last point of the WCSS curve, with both axes scaled to 0..1 (the Kneedle idea). If a
+    neighbouring k (knee - 1 or knee + 1) has a silhouette more than 0.05 higher, the groups there are
+    clearly better separated, so that k is suggested instead. Without a knee (one or two k, or a curve
+    with no bend) the k with the best silhouette is suggested, or the smallest k if none has one.
+    """
+    if not scores:
+        raise SettingsError("No segment counts were tried, so none can be suggested.")
+    ordered = sorted(scores, key=lambda score: score.k)
+    knee = _knee(ordered)
+    by_k = {score.k: score for score in ordered}
+    if knee is None:
+        return _suggest_without_knee(ordered)
+
+    knee_silhouette = by_k[knee].silhouette
+    neighbours = [
+        by_k[k] for k in (knee - 1, knee + 1) if k in by_k and by_k[k].silhouette is not None
+    ]
+    best_neighbour = max(neighbours, key=lambda score: score.silhouette, default=None)
+    if knee_silhouette is None:
+        return knee, f"{knee} segments: adding more after {knee} barely makes the groups tighter."
+    if best_neighbour is not None and best_neighbour.silhouette > knee_silhouette + _SILHOUETTE_MARGIN:
+        chosen = best_neighbour.k
+        return chosen, (
+            f"{chosen} segments: the groups stop getting much tighter around {knee}, and {chosen} "
+            f"separates them more clearly (silhouette {best_neighbour.silhouette:.2f} against "
+            f"{knee_silhouette:.2f})."
+        )
+    return knee, (
+        f"{knee} segments: adding more after {knee} barely makes the groups tighter, and {knee} "
+        f"gives the clearest separation nearby (silhouette {knee_silhouette:.2f})."
+    )
+
+
+def _knee(ordered: list[KScore]) -> int | None:
+    """The k furthest below the chord of the normalised WCSS curve; None when the curve has no bend."""
+    if len(ordered) < 3:
+        return None
+    ks = np.array([score.k for score in ordered], dtype=float)
+    wcss = np.array([score.wcss for score in ordered], dtype=float)
+    drop = wcss[0] - wcss[-1]
+    if not drop > 1e-12 * max(abs(wcss[0]), 1e-300):
+        return None
+    x = (ks - ks[0]) / (ks[-1] - ks[0])
+    y = (wcss - wcss[-1]) / drop
+    below_chord = (1.0 - x) - y
+    best = int(np.argmax(below_chord))
+    if below_chord[best] <= 1e-9:
+        return None
+    return int(ks[best])
+
+
+def _suggest_without_knee(ordered: list[KScore]) -> tuple[int, str]:
+    if len(ordered) == 1:
+        only = ordered[0].k
+        return only, f"{only} segments: it is the only number of segments that was tried."
+    with_silhouette = [score for score in ordered if score.silhouette is not None]
+    if not with_silhouette:
+        smallest = ordered[0].k
+        return smallest, (
+            f"{smallest} segments: the tightness curve has no clear bend, so the simplest choice is kept."
+        )
+    best = max(with_silhouette, key=lambda score: score.silhouette)
+    return best.k, (
+        f"{best.k} segments: the tightness curve has no clear bend, so this is the number that "
+        f"separates the groups most clearly (silhouette {best.silhouette:.2f})."
+    )
+
+
+def _check_count(value: object, setting: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise SettingsError(f"The {setting} must be a whole number of at least 1; got {value!r}.")
+    return int(value)
+
+
+def _as_matrix(matrix: np.ndarray) -> np.ndarray:
+    """The prepared data as a 2-D float64 C-contiguous array; copies only if it is not one already."""
+    try:
+        data = np.ascontiguousarray(matrix, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise DataError(
+            "The prepared data contain values that are not numbers; choose numeric columns or encode "
+            "the text columns first."
+        ) from error
+    if data.ndim != 2:
+        raise DataError(f"The prepared data must be a table (rows x columns); got {data.ndim} dimension(s).")
+    if data.shape[0] == 0 or data.shape[1] == 0:
+        raise DataError(
+            f"The prepared data have {data.shape[0]} customers and {data.shape[1]} columns; "
+            "at least one of each is needed."
+        )
+    if not np.isfinite(data).all():
+        bad = int(data.size - np.count_nonzero(np.isfinite(data)))
+        raise DataError(
+            f"The prepared data contain {bad} missing or infinite values; drop or fill the missing values "
+            "before segmenting."
+        )
+    return data
+
+
+def _start_sample(data: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The customers the starts run on: a random sample of large tables, else all (as a copy, since
+    it is centred in place later)."""
+    if len(data) <= START_SAMPLE_ROWS:
+        return data.copy()
+    rows = np.sort(rng.choice(len(data), START_SAMPLE_ROWS, replace=False))
+    return data[rows]
+
+
+def _distinct_rows_up_to(data: np.ndarray, sample: np.ndarray, limit: int) -> int:
+    """The number of distinct rows, exact when below `limit` (otherwise `limit` or more). Looks at the
+    sample first so that the usual case never sorts a million rows."""
+    in_sample = len(np.unique(sample + 0.0, axis=0))  # + 0.0 turns -0.0 into 0.0
+    if in_sample >= limit or len(sample) == len(data):
+        return in_sample
+    return len(np.unique(data + 0.0, axis=0))
+
+
+def _start_points(data: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
+    """The start sample, checked to hold at least k different customers."""
+    sample = _start_sample(data, rng)
+    if _distinct_rows_up_to(sample, sample, k) >= k:
+        return sample
+    distinct = _distinct_rows_up_to(data, sample, k)
+    if distinct < k:
+        raise SettingsError(
+            f"You asked for {k} segments but only {distinct} customers differ from each other; "
+            f"choose at most {distinct}."
+        )
+    # The sample missed some rare values that the k segments need: start from all customers.
+    return data.copy()
+
+
+def _best_start(
+    sample: np.ndarray,
+    k: int,
+    n_init: int,
+    rng: np.random.Generator,
+    progress: ProgressCallback | None,
+    cancel: CancelCheck | None,
+) -> np.ndarray:
+    """Centres (in the data's units) of the best of `n_init` k-means++ + Lloyd starts on `sample`."""
+    offset = sample.mean(axis=0)
+    sample -= offset  # centred, so that the distance shortcut below keeps its precision
+    squared_norms = np.einsum("ij,ij->i", sample, sample)
+    tol = _RELATIVE_TOL * float(sample.var(axis=0).mean())
+    best_centres, best_inertia = None, np.inf
+    for start, start_seed in enumerate(rng.integers(2**31 - 1, size=n_init)):
+        raise_if_cancelled(cancel)
+        seeds, _ = kmeans_plusplus(sample, k, x_squared_norms=squared_norms, random_state=int(start_seed))
+        result = _lloyd(sample, seeds, tol)
+        if result is not None and result[1] < best_inertia:
+            best_centres, best_inertia = result
+        report(progress, (start + 1) / (n_init + 1), f"Tried start {start + 1} of {n_init}")
+    if best_centres is None:
+        raise DataError(
+            f"No start found {k} separate segments; the customers may have too few different values "
+            "for this many segments. Choose fewer segments."
+        )
+    return best_centres + offset
+
+
+def _lloyd(points: np.ndarray, centres: np.ndarray, tol: float) -> tuple[np.ndarray, float] | None:
+    """Lloyd iterations from `centres`; returns the last centres that each kept at least one point and
+    their inertia, or None if k-means++ handed over centres that share their points."""
+    kept = None
+    for _ in range(_SAMPLE_MAX_ITER):
+        # argmin |x - c|^2 = argmax (x.c - |c|^2 / 2): one matrix product instead of all differences
+        labels = np.argmax(points @ centres.T - 0.5 * np.einsum("ij,ij->i", centres, centres), axis=1)
+        counts = np.bincount(labels, minlength=len(centres))
+        if not counts.all():
+            break
+        kept = centres, labels
+        moved = np.stack(
+            [np.bincount(labels, weights=column, minlength=len(centres)) for column in points.T], axis=1
+        ) / counts[:, None]
+        shift = float(((moved - centres) ** 2).sum())
+        centres = moved
+        if shift <= tol:
+            break
+    if kept is None:
+        return None
+    centres, labels = kept
+    residuals = points - centres[labels]
+    return centres, float(np.einsum("ij,ij->", residuals, residuals))
+
+
+def _refine(data: np.ndarray, centres: np.ndarray, seed: int, cancel: CancelCheck | None) -> KMeans:
+    """Lloyd on all customers from `centres`, in rounds with a Cancel check between them."""
+    model = None
+    for _ in range(_REFINE_MAX_ROUNDS):
+        raise_if_cancelled(cancel)
+        model = KMeans(
+            len(centres),
+            init=centres,
+            n_init=1,
+            max_iter=_REFINE_ROUND_ITER,
+            tol=_RELATIVE_TOL,
+            random_state=seed,
+            algorithm="lloyd",
+        ).fit(data)
+        if model.n_iter_ < _REFINE_ROUND_ITER:
+            break
+        centres = model.cluster_centers_
+    return model
+
+
+def _stable_order(centres: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Old segment numbers in their new order: largest first, equal sizes by centroid coordinates."""
+    keys = [centres[:, column] for column in reversed(range(centres.shape[1]))]
+    return np.lexsort([*keys, -sizes])
+
+
+def _metric_sample(rows: int, rng: np.random.Generator) -> np.ndarray | None:
+    """Rows on which separation is measured: all (None) up to SILHOUETTE_SAMPLE, else a fixed sample
+    shared by every k so the scores are comparable."""
+    if rows <= SILHOUETTE_SAMPLE:
+        return None
+    return np.sort(rng.choice(rows, SILHOUETTE_SAMPLE, replace=False))
+
+
+def _separation_scores(
+    data: np.ndarray, labels: np.ndarray, rows: np.ndarray | None
+) -> tuple[float | None, float | None, float | None]:
+    """Silhouette, Calinski-Harabasz and Davies-Bouldin. Silhouette needs all pairwise distances, so
+    on large data all three are measured on the same fixed sample (the other two would be cheap on
+    all rows, but one sample keeps them consistent and the sweep fast)."""
+    if rows is not None:
+        data, labels = data[rows], labels[rows]
+    groups = len(np.unique(labels))
+    if groups < 2 or groups >= len(labels):
+        return None, None, None
+    return (
+        float(silhouette_score(data, labels)),
+        float(calinski_harabasz_score(data, labels)),
+        float(davies_bouldin_score(data, labels)),
+    )
