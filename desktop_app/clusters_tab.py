@@ -116,6 +116,11 @@ class ClustersTab(QWidget):
             index = self._features.index(kept) if kept in self._features else default
             combo.setCurrentIndex(min(index, len(self._features) - 1))
             combo.blockSignals(False)
+        if prepared.matrix.shape[1] <= 2 and len(self._features) >= 2:
+            # With two features the overview is only a rotation of them: the features themselves read better.
+            self.view_combo.blockSignals(True)
+            self.view_combo.setCurrentText(TWO_FEATURES)
+            self.view_combo.blockSignals(False)
         self._update_combos_enabled()
         self._draw()
 

@@ -32,6 +32,7 @@ MAX_BINS = 50
 MAX_LEVELS = 20  # most common levels shown for a categorical column
 MAX_ANNOTATED_COLUMNS = 10  # correlation values are written in the cells up to this many columns
 SAMPLE_SEED = 0
+SPLIT_UNIT = 100
 
 
 class ExploreTab(QWidget):
@@ -91,6 +92,7 @@ class ExploreTab(QWidget):
         splitter.addWidget(bottom)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([5 * SPLIT_UNIT, 2 * SPLIT_UNIT])  # the chart first, a few rows of statistics
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._fill_column_combos()

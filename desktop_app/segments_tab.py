@@ -27,6 +27,7 @@ from desktop_app.plot_canvas import PlotCanvas
 MAX_BARS = 6
 CARD_COLUMNS = 2
 CARD_CHART_HEIGHT = 150
+SPLIT_UNIT = 200
 MIN_BAR_RANGE = 1.0  # standard deviations: small differences should look small
 
 
@@ -126,6 +127,7 @@ class SegmentsTab(QWidget):
         self.profile_view = QTableView()
         self.profile_view.setModel(self.profile_model)
         self.profile_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.profile_view.verticalHeader().hide()  # the Segment column numbers the rows
         self.export_labels_button = QPushButton("Export customers with segments…")
         self.export_profiles_button = QPushButton("Export segment profiles…")
         self.export_labels_button.clicked.connect(self.export_labels_requested)
@@ -147,6 +149,7 @@ class SegmentsTab(QWidget):
         splitter.addWidget(bottom)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([3 * SPLIT_UNIT, SPLIT_UNIT])  # the cards first; the table needs a few rows
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._set_exports_enabled(False)

@@ -12,7 +12,7 @@ from matplotlib.colors import to_hex
 from core.pipeline import Segmentation
 from core.preparation import PreparedData
 from core.profiling import OverallProfile, SegmentProfile
-from desktop_app.clusters_tab import MAX_POINTS, TWO_FEATURES, ClustersTab
+from desktop_app.clusters_tab import MAX_POINTS, OVERVIEW, TWO_FEATURES, ClustersTab
 from desktop_app.palette import segment_colour
 
 FEATURES = ("Income", "Spending")
@@ -88,8 +88,15 @@ def test_legend_names_segments_with_sizes(tab):
     ]
 
 
+def test_two_prepared_features_start_in_their_own_units(tab):
+    tab.show_segmentation(*make_analysis())
+    assert not tab.showing_overview
+    assert (tab.axes.get_xlabel(), tab.axes.get_ylabel()) == FEATURES
+
+
 def test_overview_axes_name_the_driving_features(tab):
     tab.show_segmentation(*make_analysis())
+    tab.view_combo.setCurrentText(OVERVIEW)
     assert tab.showing_overview
     x_label = tab.axes.get_xlabel()
     assert "Income" in x_label
@@ -151,6 +158,6 @@ def test_redraw_of_a_million_customers_is_quick(tab):
     frame, prepared, segmentation = make_analysis(sizes=(600_000, 300_000, 100_000))
     tab.show_segmentation(frame, prepared, segmentation)
     started = time.perf_counter()
-    tab.view_combo.setCurrentText(TWO_FEATURES)
+    tab.view_combo.setCurrentText(OVERVIEW)
     elapsed = time.perf_counter() - started
     assert elapsed < 0.5, f"redrawing took {elapsed:.2f} s"
