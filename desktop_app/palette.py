@@ -1,30 +1,8 @@
-"""One colour per segment, the same in every chart, safe for colour-blind readers.
+"""Segment colours for the app's charts: the one list the core shares with the PDF report.
 
-The first colours follow Okabe and Ito's colour-blind-safe set. Their yellow is left out because it
-is unreadable on a white background and black because it disappears in a dark theme. Beyond those,
-colours from Paul Tol's "muted" set follow; with very many segments the list starts again.
+Every tab takes a segment's colour from here, so a segment keeps one colour everywhere.
 """
 
-LEFT_OUT_COLOUR = "#9E9E9E"  # customers not assigned to any segment (missing values)
+from core.colours import LEFT_OUT_COLOUR, SEGMENT_COLOURS, segment_colour
 
-SEGMENT_COLOURS = (
-    "#0072B2",  # blue
-    "#E69F00",  # orange
-    "#009E73",  # bluish green
-    "#D55E00",  # vermillion
-    "#CC79A7",  # reddish purple
-    "#56B4E9",  # sky blue
-    "#882255",  # wine
-    "#44AA99",  # teal
-    "#999933",  # olive
-    "#AA4499",  # purple
-    "#117733",  # green
-    "#CC6677",  # rose
-)
-
-
-def segment_colour(index: int) -> str:
-    """The colour of the segment with 0-based `index`; -1 (left out) is grey."""
-    if index < 0:
-        return LEFT_OUT_COLOUR
-    return SEGMENT_COLOURS[index % len(SEGMENT_COLOURS)]
+__all__ = ["LEFT_OUT_COLOUR", "SEGMENT_COLOURS", "segment_colour"]
