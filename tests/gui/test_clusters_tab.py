@@ -9,7 +9,8 @@ import pytest
 from matplotlib.backend_bases import MouseEvent
 from matplotlib.colors import to_hex
 
-from core.pipeline import Segmentation
+from core.loading import load_table
+from core.pipeline import AnalysisSettings, Segmentation, run_analysis
 from core.preparation import PreparedData
 from core.profiling import OverallProfile, SegmentProfile
 from desktop_app.clusters_tab import MAX_POINTS, OVERVIEW, TWO_FEATURES, ClustersTab
@@ -161,3 +162,17 @@ def test_redraw_of_a_million_customers_is_quick(tab):
     tab.view_combo.setCurrentText(OVERVIEW)
     elapsed = time.perf_counter() - started
     assert elapsed < 0.5, f"redrawing took {elapsed:.2f} s"
+
+
+def test_real_analysis_of_the_mall_customers(tab, datasets_dir):
+    table = load_table(datasets_dir / "Mall_Customers.csv")
+    settings = AnalysisSettings(features=("Annual Income (k$)", "Spending Score (1-100)"), k_max=8)
+    result = run_analysis(table, settings)
+    tab.show_segmentation(table.frame, result.prepared, result.segmentation)
+    collections = segment_collections(tab)
+    assert len(collections) == result.segmentation.k
+    assert sum(len(c.get_offsets()) for c in collections) == len(table.frame)
+    texts = [text.get_text() for text in tab.axes.get_legend().get_texts()]
+    assert texts[0] == f"1 · {result.segmentation.names[0]} ({result.segmentation.profiles[0].size})"
+    tab.view_combo.setCurrentText(OVERVIEW)
+    assert "Annual Income (k$)" in tab.axes.get_xlabel() + tab.axes.get_ylabel()
