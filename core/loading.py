@@ -213,22 +213,21 @@ def _detect_delimiter(text: str) -> str:
 
 
 def _detect_number_marks(values: list[str], delimiter: str) -> tuple[str, str | None]:
-    """(decimal mark, thousands mark) from how the sample's numbers are written."""
+    """(decimal mark, thousands mark) from how the sample's numbers are written (fields already split,
+    so a quoted "1,234.50" in a comma file is seen whole)."""
     comma = sum(1 for value in values if _DECIMAL_COMMA.match(value) and not _THREE_AFTER_MARK.match(value))
     point = sum(1 for value in values if _DECIMAL_POINT.match(value) and not _THREE_AFTER_MARK.match(value))
     decimal = "," if comma > point else "."
-    thousands = None
+    decimal_seen = max(comma, point) > 0
     for mark in ("." if decimal == "," else ",", " ", "'"):
-        if mark == delimiter or (mark == " " and delimiter == WHITESPACE):
+        if mark == " " and delimiter == WHITESPACE:
             continue
         grouped = [value for value in values if _GROUPED[mark].match(value)]
-        # "1.234" alone could be a decimal; a group mark is certain with two groups or a decimal after it.
-        if any(value.count(mark) > 1 or decimal in value for value in grouped) or (
-            grouped and mark != decimal and decimal == "," and mark == "."
-        ):
-            thousands = mark
-            break
-    return decimal, thousands
+        # "1.234" alone could be a decimal; it is a group mark when there are two groups, a decimal part
+        # after it, or when the other mark is known to be the decimal one.
+        if grouped and (decimal_seen or any(value.count(mark) > 1 or decimal in value for value in grouped)):
+            return decimal, mark
+    return decimal, None
 
 
 def _sniff_text(path: Path, head: bytes, complete: bool, given: ReadOptions) -> tuple[ReadOptions, str]:
@@ -291,7 +290,7 @@ def _rename_problems(frame: pd.DataFrame, renames: list[_Rename]) -> list[str]:
     problems = []
     for rename in renames:
         if not rename.original and frame[rename.name].isna().all():
-            frame.drop(columns=rename.name, inplace=True)
+            del frame[rename.name]
             problems.append(f"Column {rename.position} had no name and no values (a separator at the end of "
                             "each line); it was left out.")
         elif not rename.original:
@@ -431,7 +430,7 @@ def _read_excel(path: Path, given: ReadOptions, max_rows: int | None) -> _RawTab
             if isinstance(sheet, str) and sheet not in sheet_names:
                 raise _fail(path, f"it has no sheet called '{sheet}'; {sheets}.")
             nrows = None if max_rows is None else max_rows + int(given.header)
-            cells = workbook.parse(sheet, header=None, nrows=nrows)
+            cells = pd.read_excel(workbook, sheet_name=sheet, header=None, nrows=nrows)
     except InputFileError:
         raise
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
@@ -449,7 +448,21 @@ def _read_excel(path: Path, given: ReadOptions, max_rows: int | None) -> _RawTab
         names, renames = [f"Column {position}" for position in range(1, cells.shape[1] + 1)], []
     frame = cells.reset_index(drop=True).infer_objects()
     frame.columns = names
-    return _RawTable(frame, replace(given, sheet=sheet_name), [], renames, sheet_names=sheet_names)
+    # Codes typed as text in Excel ("00001") stay text, as in CSV files.
+    code_columns = [
+        name for name in names
+        if _holds_text(frame[name]) and frame[name].map(_is_zero_padded_text).any()
+    ]
+    return _RawTable(frame, replace(given, sheet=sheet_name), [], renames, code_columns, sheet_names)
+
+
+def _holds_text(series: pd.Series) -> bool:
+    """Text or mixed values (pandas' "str" dtype, or object)."""
+    return series.dtype == object or pd.api.types.is_string_dtype(series)
+
+
+def _is_zero_padded_text(value: object) -> bool:
+    return isinstance(value, str) and _ZERO_PADDED.match(value.strip()) is not None
 
 
 def _listing(names: tuple[str, ...]) -> str:
@@ -471,7 +484,7 @@ def _convert_mostly_numeric(frame: pd.DataFrame, options: ReadOptions, keep_as_t
     decimal = options.decimal or "."
     for name in frame.columns:
         series = frame[name]
-        if name in keep_as_text or not (series.dtype == object or pd.api.types.is_string_dtype(series)):
+        if name in keep_as_text or not _holds_text(series):
             continue
         # Judge from the first rows: a column of words is rejected without converting it all.
         sample = series.head(1000).dropna()
