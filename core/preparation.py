@@ -56,6 +56,8 @@ LOG_SPREAD = 10.0
 PREPROCESSOR_FORMAT = "segment-studio-preprocessor"
 PREPROCESSOR_VERSION = 1
 
+# Rows of the prepared matrix written at a time (see Preprocessor._encode).
+_ROW_BLOCK = 65_536
 # How many column names an error message lists before it says "and N more".
 _NAMES_IN_MESSAGES = 30
 
@@ -319,7 +321,9 @@ class Preprocessor:
         for name in self.settings.features:
             series = frame[name]
             if _is_numeric(series):
-                values = _numeric_values(series, rows)
+                values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+                if rows is not None:
+                    values = values[rows]
                 present = values[~np.isnan(values)]
                 if present.size == 0:
                     raise DataError(f"'{name}' has no values at all, so it cannot be used. Leave it out.")
@@ -350,56 +354,86 @@ class Preprocessor:
         return self._encode(frame, rows, fitting=True)
 
     def _encode(self, frame: pd.DataFrame, rows: np.ndarray | None, *, fitting: bool) -> np.ndarray:
-        """Fill, log, one-hot and scale into one C-ordered matrix; while fitting, learn centre and scale."""
+        """Fill, log, one-hot and scale into one C-ordered matrix; while fitting, learn centre and scale.
+
+        The matrix is written in blocks of rows, all columns of a block at a time, so that a block stays in
+        the cache while it is filled (one whole column after another would stride through all of it per
+        column), and the only full-length temporaries are the level codes.
+        """
         n_rows = len(frame) if rows is None else len(rows)
-        matrix = np.zeros((n_rows, len(self.feature_names_out_)), dtype=np.float64)
+        numeric: list[tuple[int, str, np.ndarray]] = []  # output position, name, raw values (gaps NaN)
+        categorical: list[tuple[int, int, np.ndarray]] = []  # first output position, width, code per row
         position = 0
         for name in self.settings.features:
             series = frame[name]
             if name in self.categories_:
                 levels = self.categories_[name]
                 codes = _level_codes(series, rows, levels, self.fill_values_[name])
-                known = codes >= 0  # an unseen level stays all-zero: like no level of the fitted data
-                matrix[np.flatnonzero(known), position + codes[known]] = 1.0
+                categorical.append((position, len(levels), codes))
                 position += len(levels)
                 continue
-            if not _is_numeric(series):
-                raise DataError(
-                    f"'{name}' holds text here, but it was a column of numbers when the segments were "
-                    "made. Use a table with the same columns."
-                )
-            values = _numeric_values(series, rows)
-            np.nan_to_num(values, copy=False, nan=self.fill_values_[name], posinf=np.inf, neginf=-np.inf)
-            if not np.isfinite(values).all():
-                raise DataError(
-                    f"'{name}' contains an infinite value. Correct it in the file and load it again."
-                )
-            if name in self.log_columns_:
-                if values.min(initial=0.0) < 0:
-                    raise SettingsError(
-                        f"'{name}' has negative values (the lowest is {_number(values.min())}), so its "
-                        "logarithm cannot be taken. Remove it from the columns to log-transform."
-                    )
-                np.log1p(values, out=values)
+            values = self._checked_numeric_values(name, series, rows)
             if fitting:
-                self.center_[position], self.scale_[position] = _scaling_parameters(
-                    values, self.settings.scaling
-                )
-                if not (np.isfinite(self.center_[position]) and np.isfinite(self.scale_[position])):
-                    raise DataError(
-                        f"'{name}' has values too large to compute with (up to "
-                        f"{_number(np.abs(values).max())}). Check the column in the file, or leave it out."
-                    )
-            values -= self.center_[position]
-            values /= self.scale_[position]
-            if not np.isfinite(values).all():
-                raise DataError(
-                    f"'{name}' has values too large to compute with. Check the column in the file, "
-                    "or leave it out."
-                )
-            matrix[:, position] = values
+                self._learn_scaling(position, name, values)
+            numeric.append((position, name, values))
             position += 1
+
+        matrix = np.empty((n_rows, len(self.feature_names_out_)), dtype=np.float64)
+        for start in range(0, n_rows, _ROW_BLOCK):
+            block = matrix[start : start + _ROW_BLOCK]
+            for position, name, values in numeric:
+                prepared = self._prepared_numbers(name, values[start : start + _ROW_BLOCK])
+                prepared -= self.center_[position]
+                prepared /= self.scale_[position]
+                if not np.isfinite(prepared).all():
+                    raise DataError(
+                        f"'{name}' has values too large to compute with. Check the column in the file, "
+                        "or leave it out."
+                    )
+                block[:, position] = prepared
+            for position, width, codes in categorical:
+                level_codes = codes[start : start + _ROW_BLOCK]
+                block[:, position : position + width] = 0.0
+                known = level_codes >= 0  # an unseen level stays all-zero: like no level of the fitted data
+                block[np.flatnonzero(known), position + level_codes[known]] = 1.0
         return matrix
+
+    def _checked_numeric_values(self, name: str, series: pd.Series, rows: np.ndarray | None) -> np.ndarray:
+        """The raw values of a numeric feature (gaps as NaN), refusing text, infinities and negative logs.
+        May be a view of the caller's table: only ever read from it."""
+        if not _is_numeric(series):
+            raise DataError(
+                f"'{name}' holds text here, but it was a column of numbers when the segments were "
+                "made. Use a table with the same columns."
+            )
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        if rows is not None:
+            values = values[rows]
+        if np.isinf(values).any():
+            raise DataError(f"'{name}' contains an infinite value. Correct it in the file and load it again.")
+        lowest = np.fmin.reduce(values, initial=np.inf)  # fmin skips gaps
+        if name in self.log_columns_ and lowest < 0:
+            raise SettingsError(
+                f"'{name}' has negative values (the lowest is {_number(lowest)}), so its logarithm cannot "
+                "be taken. Remove it from the columns to log-transform."
+            )
+        return values
+
+    def _prepared_numbers(self, name: str, values: np.ndarray) -> np.ndarray:
+        """A new array: gaps filled, logged if chosen; not yet scaled."""
+        filled = np.where(np.isnan(values), self.fill_values_[name], values)
+        if name in self.log_columns_:
+            np.log1p(filled, out=filled)
+        return filled
+
+    def _learn_scaling(self, position: int, name: str, values: np.ndarray) -> None:
+        center, scale = _scaling_parameters(self._prepared_numbers(name, values), self.settings.scaling)
+        if not (np.isfinite(center) and np.isfinite(scale)):
+            raise DataError(
+                f"'{name}' has values too large to compute with (up to "
+                f"{_number(np.nanmax(np.abs(values)))}). Check the column in the file, or leave it out."
+            )
+        self.center_[position], self.scale_[position] = center, scale
 
 
 @dataclass(frozen=True)
@@ -571,15 +605,6 @@ def _check_columns_exist(frame: pd.DataFrame, names: Sequence[str]) -> None:
 
 def _is_numeric(series: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-
-
-def _numeric_values(series: pd.Series, rows: np.ndarray | None) -> np.ndarray:
-    """A fresh float64 copy of the chosen rows (gaps as NaN), safe to modify in place."""
-    values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-    if rows is not None:
-        return values[rows]
-    # A float64 column may hand out its own memory: copy then, so the caller's table is never changed.
-    return values.copy() if np.shares_memory(values, series.to_numpy()) else values
 
 
 def level_text(value: object) -> str:

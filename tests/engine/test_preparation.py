@@ -401,3 +401,29 @@ def test_the_matrix_is_float64_and_c_ordered(mall):
     assert prepared.matrix.flags["C_CONTIGUOUS"]
     assert prepared.feature_names == prepared.preprocessor.feature_names_out_
     assert prepared.row_positions.dtype.kind == "i"
+
+
+@pytest.mark.slow
+def test_a_million_customers_are_prepared_block_by_block_without_touching_the_table():
+    rng = np.random.default_rng(0)
+    n_rows = 1_000_000
+    frame = pd.DataFrame(
+        {
+            "Spend": rng.lognormal(5, 1, n_rows),
+            "Visits": rng.integers(0, 50, n_rows),
+            "Region": pd.Series(rng.choice(["North", "South", "East"], n_rows), dtype="str"),
+        }
+    )
+    frame.loc[::1000, "Spend"] = np.nan
+    spend_before = frame["Spend"].to_numpy().copy()
+    settings = PreparationSettings(features=("Spend", "Visits", "Region"), log_columns=("Spend",))
+
+    prepared = prepare(frame, settings)
+
+    assert prepared.matrix.shape == (n_rows - 1000, 5)
+    assert prepared.steps[0] == "Left out 1,000 of 1,000,000 customers with no value for Spend."
+    assert np.isfinite(prepared.matrix).all()
+    np.testing.assert_allclose(prepared.matrix[:, :2].mean(axis=0), 0.0, atol=1e-9)
+    np.testing.assert_allclose(prepared.matrix[:, :2].std(axis=0), 1.0, rtol=1e-9)
+    assert (prepared.matrix[:, 2:].sum(axis=1) == 1.0).all()
+    np.testing.assert_array_equal(frame["Spend"].to_numpy(), spend_before)
