@@ -19,6 +19,15 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 MIN_FONT_POINTS = 8.0
 
 
+def marker_size(count: int) -> float:
+    """Diameter in points of a customer's dot: big for a few customers, small for thousands."""
+    if count <= 500:
+        return 6.0
+    if count <= 5000:
+        return 3.5
+    return 2.0
+
+
 class PlotCanvas(QWidget):
     theme_changed = Signal()
 

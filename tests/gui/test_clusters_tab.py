@@ -66,17 +66,18 @@ def tab(qtbot):
     return widget
 
 
-def segment_collections(tab):
-    return [c for c in tab.axes.collections if c.get_label() and not c.get_label().startswith("_")]
+def segment_points(tab):
+    """The drawn customers: one set of markers per segment, in segment order."""
+    return [line for line in tab.axes.get_lines() if not line.get_label().startswith("_")]
 
 
-def test_one_collection_per_segment_in_its_colour(tab):
+def test_one_set_of_points_per_segment_in_its_colour(tab):
     tab.show_segmentation(*make_analysis())
-    collections = segment_collections(tab)
-    assert len(collections) == 3
-    for index, collection in enumerate(collections):
-        assert to_hex(collection.get_facecolor()[0]) == segment_colour(index).lower()
-    assert [len(c.get_offsets()) for c in collections] == [40, 30, 20]
+    drawn = segment_points(tab)
+    assert len(drawn) == 3
+    for index, points in enumerate(drawn):
+        assert to_hex(points.get_color()) == segment_colour(index).lower()
+    assert [len(c.get_xydata()) for c in drawn] == [40, 30, 20]
 
 
 def test_legend_names_segments_with_sizes(tab):
@@ -112,21 +113,21 @@ def test_two_features_in_user_units_with_centres(tab):
     tab.x_combo.setCurrentText("Spending")
     tab.y_combo.setCurrentText("Income")
     assert (tab.axes.get_xlabel(), tab.axes.get_ylabel()) == ("Spending", "Income")
-    first = segment_collections(tab)[0].get_offsets()
+    first = segment_points(tab)[0].get_xydata()
     assert np.allclose(np.sort(first[:, 0]), np.sort(frame["Spending"].to_numpy()[:40]))
-    centre_marks = [c for c in tab.axes.collections if c.get_label().startswith("_")]
-    assert np.allclose(centre_marks[0].get_offsets()[0], [80.0, 90.0])
+    centre_marks = tab.axes.collections[0]
+    assert np.allclose(centre_marks.get_offsets()[0], [80.0, 90.0])
 
 
 def test_left_out_customers_are_not_drawn_and_counted(tab):
     tab.show_segmentation(*make_analysis(left_out=5))
-    assert sum(len(c.get_offsets()) for c in segment_collections(tab)) == 85
+    assert sum(len(c.get_xydata()) for c in segment_points(tab)) == 85
     assert "5 left out" in tab.axes.get_title(loc="left")
 
 
 def test_sampling_note_above_the_threshold(tab):
     tab.show_segmentation(*make_analysis(sizes=(MAX_POINTS, 900, 100)))
-    drawn = [len(c.get_offsets()) for c in segment_collections(tab)]
+    drawn = [len(c.get_xydata()) for c in segment_points(tab)]
     assert sum(drawn) <= MAX_POINTS
     assert min(drawn) == 100, "a small segment keeps all its customers in the sample"
     assert f"Showing {sum(drawn):,} of {MAX_POINTS + 1000:,} customers" in tab.axes.get_title(loc="left")
@@ -141,7 +142,7 @@ def test_hovering_a_customer_shows_their_row(tab, qtbot):
     frame, prepared, segmentation = make_analysis()
     tab.show_segmentation(frame, prepared, segmentation)
     target = 45  # a customer of segment 2
-    x, y = tab.axes.transData.transform(tab.axes.collections[1].get_offsets()[target - 40])
+    x, y = tab.axes.transData.transform(segment_points(tab)[1].get_xydata()[target - 40])
     tab.plot.canvas.callbacks.process(
         "motion_notify_event", MouseEvent("motion_notify_event", tab.plot.canvas, x, y)
     )
@@ -152,16 +153,29 @@ def test_hovering_a_customer_shows_their_row(tab, qtbot):
 def test_clear_removes_the_customers(tab):
     tab.show_segmentation(*make_analysis())
     tab.clear()
-    assert segment_collections(tab) == []
+    assert segment_points(tab) == []
 
 
-def test_redraw_of_a_million_customers_is_quick(tab):
-    frame, prepared, segmentation = make_analysis(sizes=(600_000, 300_000, 100_000))
-    tab.show_segmentation(frame, prepared, segmentation)
-    started = time.perf_counter()
-    tab.view_combo.setCurrentText(OVERVIEW)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.5, f"redrawing took {elapsed:.2f} s"
+def fastest_redraw_seconds(tab):
+    times = []
+    for view in (OVERVIEW, TWO_FEATURES, OVERVIEW):
+        started = time.perf_counter()
+        tab.view_combo.setCurrentText(view)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def test_redraw_of_a_million_customers_costs_no_more_than_a_small_table(qtbot):
+    """Sampling makes a redraw independent of the number of customers (absolute times depend on the
+    machine's load; the benchmark reports them)."""
+    big, small = ClustersTab(), ClustersTab()
+    for widget in (big, small):
+        qtbot.addWidget(widget)
+        widget.resize(900, 600)
+    big.show_segmentation(*make_analysis(sizes=(600_000, 300_000, 100_000)))
+    small.show_segmentation(*make_analysis())
+    assert sum(len(points.get_xydata()) for points in segment_points(big)) <= MAX_POINTS
+    assert fastest_redraw_seconds(big) < 2 * fastest_redraw_seconds(small) + 0.05
 
 
 def test_real_analysis_of_the_mall_customers(tab, datasets_dir):
@@ -169,9 +183,9 @@ def test_real_analysis_of_the_mall_customers(tab, datasets_dir):
     settings = AnalysisSettings(features=("Annual Income (k$)", "Spending Score (1-100)"), k_max=8)
     result = run_analysis(table, settings)
     tab.show_segmentation(table.frame, result.prepared, result.segmentation)
-    collections = segment_collections(tab)
-    assert len(collections) == result.segmentation.k
-    assert sum(len(c.get_offsets()) for c in collections) == len(table.frame)
+    drawn = segment_points(tab)
+    assert len(drawn) == result.segmentation.k
+    assert sum(len(c.get_xydata()) for c in drawn) == len(table.frame)
     texts = [text.get_text() for text in tab.axes.get_legend().get_texts()]
     assert texts[0] == f"1 · {result.segmentation.names[0]} ({result.segmentation.profiles[0].size})"
     tab.view_combo.setCurrentText(OVERVIEW)
