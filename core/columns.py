@@ -156,8 +156,11 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
     if distinct == 1:
         reason = f"Every customer has the same value ({lowest}), so it cannot tell them apart."
         return ColumnSummary(name, ColumnKind.CONSTANT, missing, 1, reason, **stats)
-    is_integer = is_integer_dtype or bool(np.all(ordered == np.floor(ordered)))
-    if is_integer and _yyyymmdd_dates(name, stats["minimum"], stats["maximum"]):
+
+    def whole_numbers() -> bool:  # only asked when it matters: it costs a pass over the column
+        return is_integer_dtype or bool(np.all(ordered == np.floor(ordered)))
+
+    if _yyyymmdd_dates(name, stats["minimum"], stats["maximum"]) and whole_numbers():
         as_text = pd.Series(ordered[np.r_[True, ordered[1:] != ordered[:-1]]].astype("int64").astype(str))
         parsed = pd.to_datetime(as_text, format="%Y%m%d", errors="coerce")
         if parsed.notna().all():
@@ -165,7 +168,7 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
                       f"from {parsed.min():%Y-%m-%d} to {parsed.max():%Y-%m-%d}.")
             return ColumnSummary(name, ColumnKind.DATE, missing, distinct, reason, **stats)
     kind, reason = ColumnKind.NUMERIC, f"Numbers from {lowest} to {highest}"
-    if is_integer and distinct == len(values):
+    if distinct == len(values) and whole_numbers():
         if name_looks_like_id(name):
             kind, reason = ColumnKind.IDENTIFIER, "Every value is different and the name says it is an ID"
         elif len(values) >= MIN_ROWS_FOR_SEQUENCE_ID and series.is_monotonic_increasing and (

@@ -59,6 +59,7 @@ class LoadedTable:
 
 
 SAMPLE_BYTES = 64 * 1024
+SNIFF_ROWS = 300  # rows of the sample used to judge the dialect: plenty, and sniffing stays a few ms
 # A column of numbers may hold this share of stray words ("n/a", "-") before it counts as text.
 MIN_NUMERIC_SHARE = 0.9
 DELIMITERS = (",", ";", "\t", "|")
@@ -175,7 +176,7 @@ def _decode_sample(path: Path, head: bytes, complete: bool, encoding: str) -> st
 
 
 def _records(text: str, delimiter: str) -> list[list[str]]:
-    """The sample's non-blank rows split into fields, honouring quotes (at most 500 rows)."""
+    """The sample's non-blank rows split into fields, honouring quotes (at most SNIFF_ROWS rows)."""
     if delimiter == WHITESPACE:
         reader = csv.reader(io.StringIO(text.replace("\t", " ")), delimiter=" ", skipinitialspace=True)
         rows = ([value for value in row if value] for row in reader)
@@ -186,7 +187,7 @@ def _records(text: str, delimiter: str) -> list[list[str]]:
         for row in rows:
             if any(value.strip() for value in row):
                 records.append(row)
-            if len(records) == 500:
+            if len(records) == SNIFF_ROWS:
                 break
     except csv.Error:
         pass  # a quote left open at the sample's end: the rows before it are enough to judge by
@@ -209,7 +210,10 @@ def _detect_delimiter(text: str) -> str:
     whitespace_score = _consistency(_records(text, WHITESPACE))
     if whitespace_score > scores[best]:
         return WHITESPACE
-    return best if scores[best] > 0 else ","
+    if scores[best] > 0:
+        return best
+    # A single column: any separator that never occurs keeps each line whole (a comma may be a decimal).
+    return next((delimiter for delimiter in DELIMITERS if delimiter not in text), ",")
 
 
 def _detect_number_marks(values: list[str], delimiter: str) -> tuple[str, str | None]:
@@ -217,8 +221,11 @@ def _detect_number_marks(values: list[str], delimiter: str) -> tuple[str, str | 
     so a quoted "1,234.50" in a comma file is seen whole)."""
     comma = sum(1 for value in values if _DECIMAL_COMMA.match(value) and not _THREE_AFTER_MARK.match(value))
     point = sum(1 for value in values if _DECIMAL_POINT.match(value) and not _THREE_AFTER_MARK.match(value))
-    decimal = "," if comma > point else "."
     decimal_seen = max(comma, point) > 0
+    # Semicolons separate fields where the comma is the decimal mark: "1,234" there is most likely 1.234.
+    if not decimal_seen and delimiter == ";":
+        comma = sum(1 for value in values if _THREE_AFTER_MARK.match(value) and "," in value)
+    decimal = "," if comma > point else "."
     for mark in ("." if decimal == "," else ",", " ", "'"):
         if mark == " " and delimiter == WHITESPACE:
             continue
