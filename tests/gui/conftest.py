@@ -3,7 +3,10 @@
 import pytest
 from PySide6.QtCore import QSettings
 
+from desktop_app.app import make_booleans_immortal
 from desktop_app.worker import TaskRunner
+
+make_booleans_immortal()  # before any test emits a signal: see its docstring (PySide6 6.12 bug)
 
 
 @pytest.fixture(autouse=True)
@@ -27,3 +30,21 @@ def runner(qtbot):
     yield task_runner
     task_runner.shutdown()
     assert task_runner.is_idle()
+
+
+@pytest.fixture
+def session(qtbot):
+    """An AnalysisSession whose worker must be idle and joined after the test."""
+    from desktop_app.session import AnalysisSession
+
+    analysis = AnalysisSession()
+    yield analysis
+    analysis.shutdown()
+    assert analysis.runner.is_idle()
+
+
+@pytest.fixture(scope="session")
+def sample_path():
+    from desktop_app.app import sample_data_path
+
+    return sample_data_path()

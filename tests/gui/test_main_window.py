@@ -1,0 +1,126 @@
+"""The main window: welcome view, opening files (sample, preview, drop), errors, settings and the hook."""
+
+import sys
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QKeySequence
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.error_reporting import ExceptionHook
+from desktop_app.main_window import MainWindow
+
+TIMEOUT = 30_000
+# The offscreen platform used on CI says so when a shown main window asks it to honour size hints.
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def window(qtbot, session, settings):
+    main_window = MainWindow(session, settings)
+    qtbot.addWidget(main_window)
+    main_window.show()
+    return main_window
+
+
+def test_starts_on_the_welcome_view(window):
+    assert window.stack.currentWidget() is window.welcome
+    assert window.windowTitle() == "Segment Studio"
+    assert not window.cancel_button.isVisible()
+    assert not window.export_labels_action.isEnabled()
+    assert window.export_labels_action.shortcut() == QKeySequence("Ctrl+E")
+    assert window.cancel_action.shortcut() == QKeySequence("Esc")
+
+
+def test_try_the_sample_data_opens_the_data_tab(qtbot, window):
+    busy_states = []
+    window.session.busy_changed.connect(lambda busy: busy_states.append(window.cancel_button.isVisible()))
+    with qtbot.waitSignal(window.session.table_loaded, timeout=TIMEOUT):
+        qtbot.mouseClick(window.welcome.sample_button, Qt.MouseButton.LeftButton)
+    assert busy_states[0] is True  # Cancel was visible while loading
+    assert not window.cancel_button.isVisible()
+    assert window.stack.currentWidget() is window.tabs
+    assert window.tabs.currentWidget() is window.data_tab
+    assert window.data_tab.model.rowCount() == 300
+    assert window.windowTitle() == "sample_customers.csv — Segment Studio"
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "Data",
+        "Explore",
+        "Choose k",
+        "Clusters",
+        "Segments",
+    ]
+
+
+def customer_file(tmp_path):
+    path = tmp_path / "shop.csv"
+    lines = ["id;age;spend"] + [f"{n};{20 + n % 50};{n * 3 % 97},5" for n in range(1, 101)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_dropped_file_goes_through_the_preview_and_into_recent_files(qtbot, window, tmp_path):
+    path = customer_file(tmp_path)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    drop = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(drop)
+    dialog = window.import_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert dialog.delimiter_combo.currentData() == ";"
+    with qtbot.waitSignal(window.session.table_loaded, timeout=TIMEOUT):
+        dialog.accept()
+    assert window.session.table.report.options.delimiter == ";"
+    assert window.windowTitle().startswith("shop.csv")
+    assert window.recent_files() == [str(path)]
+    assert window.settings.value("files/last_folder") == str(tmp_path)
+
+
+def test_a_failing_load_shows_the_message_and_the_app_stays_usable(qtbot, window, tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(b"")
+    with qtbot.waitSignal(window.session.error, timeout=TIMEOUT):
+        window.open_path(path)
+    assert window.error_box.isVisible()
+    assert "broken.csv" in window.error_box.text()
+    assert window.stack.currentWidget() is window.welcome
+    assert not window.session.is_busy
+    window.error_box.accept()
+
+
+def test_window_geometry_is_remembered(qtbot, session, settings):
+    first = MainWindow(session, settings)
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(640, 480)  # inside the offscreen screen, which restoreGeometry clamps to
+    size = first.size()
+    first.close()
+    second = MainWindow(session, settings)
+    qtbot.addWidget(second)
+    assert second.size() == size
+    assert (second.width(), second.height()) != (1200, 800)  # not the default size
+
+
+def test_unexpected_exception_shows_a_dialog_with_copy_details(qtbot, user_data_folder):
+    hook = ExceptionHook()
+    try:
+        raise RuntimeError("a bug")
+    except RuntimeError:
+        hook(*sys.exc_info())
+    dialog = hook.dialog
+    qtbot.addWidget(dialog)
+    assert dialog.isVisible()
+    assert "RuntimeError" in dialog.message_label.text()
+    assert "Traceback" not in dialog.message_label.text()
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert 'raise RuntimeError("a bug")' in QApplication.clipboard().text()
+    log = next(user_data_folder.rglob("segment-studio.log")).read_text(encoding="utf-8")
+    assert "RuntimeError: a bug" in log
+    dialog.reject()

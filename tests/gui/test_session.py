@@ -1,0 +1,108 @@
+"""The analysis session: each step runs on the worker, keeps its result, and is reused by later steps."""
+
+import threading
+
+import pandas as pd
+import pytest
+
+import core.pipeline
+from core.errors import OperationCancelled
+
+TIMEOUT = 30_000
+
+
+def load(qtbot, session, path):
+    with qtbot.waitSignal(session.table_loaded, timeout=TIMEOUT):
+        session.open_file(path)
+
+
+@pytest.fixture
+def analysed(qtbot, session, sample_path):
+    """The sample loaded, swept over k = 1..4 (quick) and fitted at the suggested k."""
+    load(qtbot, session, sample_path)
+    with qtbot.waitSignal(session.segmentation_changed, timeout=TIMEOUT):
+        session.find_segments(core.pipeline.AnalysisSettings(k_max=4))
+    return session
+
+
+def test_opening_a_file_keeps_the_table(qtbot, session, sample_path):
+    load(qtbot, session, sample_path)
+    assert session.table.report.rows == 300
+    assert "Annual Income (k$)" in session.table.frame.columns
+
+
+def test_a_bad_file_reports_a_message_naming_it(qtbot, session, tmp_path):
+    path = tmp_path / "nothing.csv"
+    path.write_bytes(b"")
+    with qtbot.waitSignal(session.error, timeout=TIMEOUT) as blocker:
+        session.open_file(path)
+    assert "nothing.csv" in blocker.args[0]
+    assert session.table is None
+
+
+def test_find_segments_streams_scores_then_fits_the_suggested_k(qtbot, session, sample_path):
+    load(qtbot, session, sample_path)
+    scores = []
+    session.score_added.connect(scores.append)
+    with qtbot.waitSignals(
+        [session.sweep_finished, session.segmentation_changed], timeout=TIMEOUT, order="strict"
+    ):
+        session.find_segments(core.pipeline.AnalysisSettings())
+    assert [score.k for score in scores] == list(range(1, 11))
+    assert session.segmentation.k == session.sweep.suggested_k
+    assert len(session.segmentation.labels) == 300
+
+
+def test_choosing_k_refits_without_a_new_sweep(qtbot, analysed, monkeypatch):
+    sweep = analysed.sweep
+    monkeypatch.setattr(core.pipeline, "run_sweep", lambda *a, **k: pytest.fail("the sweep was re-run"))
+    new_k = 3 if sweep.suggested_k != 3 else 4
+    with qtbot.waitSignal(analysed.segmentation_changed, timeout=TIMEOUT) as blocker:
+        analysed.choose_k(new_k)
+    assert blocker.args[0].k == new_k
+    assert analysed.sweep is sweep
+
+
+def test_renaming_a_segment_and_rejecting_an_empty_name(qtbot, analysed):
+    analysed.rename_segment(1, "Big spenders")
+    assert analysed.segmentation.names[0] == "Big spenders"
+    with qtbot.waitSignal(analysed.error, timeout=1000):
+        analysed.rename_segment(1, "  ")
+    assert analysed.segmentation.names[0] == "Big spenders"
+
+
+def test_export_labelled_writes_every_customer_with_the_segment_name(qtbot, analysed, tmp_path):
+    analysed.rename_segment(1, "Big spenders")
+    target = tmp_path / "labelled.csv"
+    with qtbot.waitSignal(analysed.exported, timeout=TIMEOUT):
+        analysed.export_labelled(target)
+    written = pd.read_csv(target, encoding="utf-8-sig")
+    assert len(written) == 300
+    assert (written["Segment name"] == "Big spenders").sum() == analysed.segmentation.profiles[0].size
+
+
+def test_export_into_a_missing_folder_says_so(qtbot, analysed, tmp_path):
+    with qtbot.waitSignal(analysed.error, timeout=TIMEOUT) as blocker:
+        analysed.export_labelled(tmp_path / "no such folder" / "labelled.csv")
+    assert "no such folder" in blocker.args[0]
+
+
+def test_cancelling_a_sweep_keeps_the_previous_results(qtbot, analysed, monkeypatch):
+    previous_sweep, previous_segmentation = analysed.sweep, analysed.segmentation
+    first_score_sent = threading.Event()
+
+    def sweep_until_cancelled(prepared, settings, *, progress, cancel, on_score):
+        on_score(previous_sweep.scores[0])
+        first_score_sent.set()
+        while not cancel():
+            first_score_sent.wait(0.01)
+        raise OperationCancelled()
+
+    monkeypatch.setattr(core.pipeline, "run_sweep", sweep_until_cancelled)
+    with qtbot.waitSignal(analysed.score_added, timeout=TIMEOUT):
+        analysed.find_segments(core.pipeline.AnalysisSettings(scaling=core.pipeline.Scaling.ROBUST))
+    with qtbot.waitSignals([analysed.sweep_finished, analysed.cancelled], timeout=TIMEOUT, order="strict"):
+        analysed.cancel()
+    assert analysed.sweep is previous_sweep
+    assert analysed.segmentation is previous_segmentation
+    assert not analysed.is_busy
