@@ -127,6 +127,9 @@ def sample_rows(n: int, max_points: int, labels: np.ndarray | None = None, seed:
     # Share what is left in proportion to the rows each group still has.
     remaining = sizes - quotas
     quotas += np.floor(rest * remaining / remaining.sum()).astype(int)
+    # Rounding down leaves fewer points than there are groups: give them to the groups with most rows left.
+    shortfall = max_points - quotas.sum()
+    quotas[np.argsort(quotas - sizes, kind="stable")[:shortfall]] += 1
     order = np.argsort(inverse, kind="stable")
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     chosen = [

@@ -9,6 +9,7 @@ the chart says so. Pointing at a customer shows their row under the chart.
 import numpy as np
 import pandas as pd
 from matplotlib.backend_bases import MouseEvent
+from matplotlib.patheffects import withStroke
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -187,6 +188,8 @@ class ClustersTab(QWidget):
                     alpha=0.75 if len(points) > 5000 else 0.9,
                     label=f"{profile.number} · {profile.name} ({profile.size:,})",
                 )
+            # A halo in the background colour keeps each centre visible on its own crowd of points.
+            halo = [withStroke(linewidth=4, foreground=self.plot.plot_area_colour)]
             colours = [segment_colour(index) for index in range(len(centres))]
             axes.scatter(
                 centres[:, 0],
@@ -197,6 +200,7 @@ class ClustersTab(QWidget):
                 edgecolors=self.plot.text_colour,
                 linewidths=1.5,
                 zorder=3,
+                path_effects=halo,
             )
             for index, (x, y) in enumerate(centres):
                 axes.annotate(
@@ -206,6 +210,7 @@ class ClustersTab(QWidget):
                     textcoords="offset points",
                     fontweight="bold",
                     zorder=4,
+                    path_effects=halo,
                 )
             axes.set_xlabel(x_label)
             axes.set_ylabel(y_label)
