@@ -95,6 +95,34 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--labels", type=Path, help="write customers with their segment (.csv or .xlsx)")
     analyze.add_argument("--profiles", type=Path, help="write the segment profile table (.csv or .xlsx)")
     analyze.add_argument("--summary", type=Path, help="write a JSON summary of the analysis")
+    analyze.add_argument("--report", type=Path, help="write a PDF report of the analysis")
+    analyze.add_argument(
+        "--workbook", type=Path, help="write an Excel workbook: a summary sheet and a sheet per segment"
+    )
+    analyze.add_argument(
+        "--model", type=Path, help="save the segments as a model file (JSON), to place new customers later"
+    )
+    assign = commands.add_parser(
+        "assign",
+        help="place new customers into the segments of a saved model",
+        description="Place each customer of INPUT in the nearest segment of MODEL (saved with --model). "
+        "Customers farther from every segment than 99 %% of the original customers are marked "
+        "'does not fit any segment'.",
+    )
+    assign.add_argument("model", type=Path, help="the segment model (.json) saved with analyze --model")
+    assign.add_argument("input", type=Path, help="the new customers; the file is only read, never changed")
+    assign.add_argument("--sheet", help="Excel only: the sheet to read (default: the first)")
+    assign.add_argument(
+        "--map",
+        nargs="+",
+        default=[],
+        metavar="MODEL_COLUMN=FILE_COLUMN",
+        help="use FILE_COLUMN of the new file for the model's MODEL_COLUMN (when the names differ)",
+    )
+    assign.add_argument(
+        "--labels", type=Path, required=True, help="write the customers with their segment (.csv or .xlsx)"
+    )
+    assign.add_argument("--summary", type=Path, help="write the counts per segment as JSON")
     return parser
 
 
@@ -164,6 +192,59 @@ def _analyze(arguments: argparse.Namespace) -> None:
     if arguments.summary:
         write_json(arguments.summary, analysis_summary(table, result))
         print(f"Wrote the summary to {arguments.summary}")
+    if arguments.report:
+        from core.report import write_report
+
+        write_report(arguments.report, table, result)
+        print(f"Wrote the report to {arguments.report}")
+    if arguments.workbook:
+        from core.workbook import write_workbook
+
+        write_workbook(arguments.workbook, table.frame, segmentation, protected=arguments.input)
+        print(f"Wrote the workbook to {arguments.workbook}")
+    if arguments.model:
+        from core.segment_model import build_segment_model, save_segment_model
+
+        save_segment_model(arguments.model, build_segment_model(result))
+        print(f"Wrote the segment model to {arguments.model}")
+
+
+def _column_mapping(pairs: Sequence[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        model_column, separator, file_column = pair.partition("=")
+        if not separator or not model_column.strip() or not file_column.strip():
+            raise UsageError(f"--map expects MODEL_COLUMN=FILE_COLUMN, not '{pair}'")
+        mapping[model_column.strip()] = file_column.strip()
+    return mapping
+
+
+def _assign(arguments: argparse.Namespace) -> None:
+    from core.export import write_json, write_table
+    from core.loading import ReadOptions, load_table
+    from core.segment_model import (
+        assign_customers,
+        assignment_frame,
+        assignment_summary,
+        load_segment_model,
+    )
+
+    mapping = _column_mapping(arguments.map)
+    model = load_segment_model(arguments.model)
+    table = load_table(arguments.input, ReadOptions(sheet=arguments.sheet))
+    assignment = assign_customers(model, table.frame, mapping)
+    summary = assignment_summary(assignment)
+    print(f"File: {table.report.path} ({summary['rows']:,} customers)")
+    for name, count in summary["assigned"].items():
+        print(f"{name}: {count:,}")
+    print(f"Do not fit any segment: {summary['not_fitting']:,}")
+    if summary["left_out_missing_values"]:
+        print(f"Left out (missing values): {summary['left_out_missing_values']:,}")
+    write_table(arguments.labels, assignment_frame(table.frame, assignment), protected=arguments.input)
+    print(f"Wrote customers with their segment to {arguments.labels}")
+    if arguments.summary:
+        write_json(arguments.summary, {"model": str(arguments.model), "input": table.report.path, **summary})
+        print(f"Wrote the summary to {arguments.summary}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -171,6 +252,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = build_parser().parse_args(argv)
         if arguments.command == "analyze":
             _analyze(arguments)
+        elif arguments.command == "assign":
+            _assign(arguments)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,0 +1,166 @@
+"""Project files: saved work reopens to exactly the same segments, and a moved or changed file is noticed."""
+
+import dataclasses
+import json
+import shutil
+from importlib.resources import files
+
+import numpy as np
+import pytest
+
+from core.errors import InputFileError
+from core.loading import LoadedTable, ReadOptions, load_table
+from core.pipeline import AnalysisResult, AnalysisSettings, rename_segments, run_analysis
+from core.preparation import MissingPolicy, Scaling
+from core.project import (
+    DataFileState,
+    check_data_file,
+    file_checksum,
+    load_project,
+    reopen,
+    save_project,
+)
+
+SAMPLE = files("resources") / "sample_customers.csv"
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    """The sample analysed with non-default settings and renamed segments."""
+    table = load_table(SAMPLE)
+    settings = AnalysisSettings(
+        features=("Age", "Annual Income (k$)", "Spending Score (1-100)", "Region"),
+        k=4,
+        k_min=3,
+        k_max=5,
+        scaling=Scaling.ROBUST,
+        missing=MissingPolicy.FILL,
+        log_columns=("Annual Income (k$)",),
+        seed=7,
+    )
+    result = run_analysis(table, settings)
+    names = [f"Group {number}" for number in range(1, 5)]
+    result = AnalysisResult(
+        result.settings, result.prepared, result.sweep, rename_segments(result.segmentation, names)
+    )
+    return table, result
+
+
+@pytest.fixture
+def saved(analysed, tmp_path):
+    """The analysis saved as work/analysis.segproj, its customer file as data/customers.csv."""
+    table, result = analysed
+    data = tmp_path / "data" / "customers.csv"
+    data.parent.mkdir()
+    shutil.copyfile(SAMPLE, data)
+    copied = LoadedTable(table.frame, dataclasses.replace(table.report, path=str(data)))
+    project_path = tmp_path / "work" / "analysis.segproj"
+    project_path.parent.mkdir()
+    save_project(project_path, copied, result)
+    return project_path, data, result
+
+
+def test_reopening_gives_identical_segments_with_the_users_names(saved):
+    project_path, _data, result = saved
+    project = load_project(project_path)
+    assert check_data_file(project).state == DataFileState.OK
+    table, reopened = reopen(project)
+    np.testing.assert_array_equal(reopened.segmentation.labels, result.segmentation.labels)
+    assert reopened.segmentation.names == result.segmentation.names
+    assert reopened.settings == result.settings
+    assert reopened.sweep == result.sweep
+    assert len(table.frame) == 300
+
+
+def test_project_file_is_readable_json_with_every_setting(saved):
+    project_path, data, result = saved
+    content = json.loads(project_path.read_text(encoding="utf-8"))
+    assert content["format"] == "segment-studio-project"
+    assert content["version"] == 1
+    assert content["data_file"]["path"] == str(data.resolve())
+    assert content["data_file"]["relative_path"] == "../data/customers.csv"
+    assert content["data_file"]["sha256"] == file_checksum(data)
+    assert content["read_options"]["delimiter"] == ","
+    assert content["settings"] == {
+        "features": ["Age", "Annual Income (k$)", "Spending Score (1-100)", "Region"],
+        "k": 4,
+        "k_min": 3,
+        "k_max": 5,
+        "scaling": "robust",
+        "missing": "fill",
+        "log_columns": ["Annual Income (k$)"],
+        "seed": 7,
+    }
+    assert content["chosen_k"] == 4
+    assert [segment["name"] for segment in content["results"]["segments"]] == list(result.segmentation.names)
+    assert [segment["size"] for segment in content["results"]["segments"]] == [
+        p.size for p in result.segmentation.profiles
+    ]
+    assert load_project(project_path).read_options == load_table(data).report.options
+
+
+def test_a_moved_data_file_is_detected_and_can_be_located(saved, tmp_path):
+    project_path, data, result = saved
+    moved = tmp_path / "elsewhere.csv"
+    data.rename(moved)
+    project = load_project(project_path)
+    status = check_data_file(project)
+    assert status.state == DataFileState.MOVED
+    assert "customers.csv" in status.message
+    assert "Locate" in status.message
+    with pytest.raises(InputFileError, match="no longer at"):
+        reopen(project)
+    _, reopened = reopen(project, moved)
+    np.testing.assert_array_equal(reopened.segmentation.labels, result.segmentation.labels)
+
+
+def test_a_folder_moved_as_a_whole_still_opens(saved, tmp_path):
+    _project_path, data, _result = saved
+    copy = tmp_path.parent / (tmp_path.name + "-copy")
+    shutil.copytree(tmp_path, copy)
+    data.unlink()
+    project = load_project(copy / "work" / "analysis.segproj")
+    status = check_data_file(project)
+    assert status.state == DataFileState.OK
+    assert status.path == copy / "work" / "../data/customers.csv"
+    shutil.rmtree(copy)
+
+
+def test_a_changed_data_file_is_detected(saved):
+    project_path, data, _ = saved
+    text = data.read_text(encoding="utf-8")
+    data.write_text(text.replace("\n1,Male,65,", "\n1,Male,66,", 1), encoding="utf-8")
+    project = load_project(project_path)
+    status = check_data_file(project)
+    assert status.state == DataFileState.CHANGED
+    assert status.path == data
+    assert "has changed" in status.message
+    with pytest.raises(InputFileError, match="has changed"):
+        reopen(project)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{ not json", "not valid JSON"),
+        ('{"format": "something-else"}', "not a Segment Studio project"),
+        ('{"format": "segment-studio-project", "version": 2}', "newer Segment Studio"),
+        ('{"format": "segment-studio-project", "version": 1, "settings": {}}', "damaged"),
+    ],
+)
+def test_a_wrong_or_damaged_project_is_refused_plainly(tmp_path, content, message):
+    path = tmp_path / "broken.segproj"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputFileError, match=message):
+        load_project(path)
+
+
+def test_saved_read_options_are_used_when_reopening(tmp_path):
+    data = tmp_path / "semicolons.csv"
+    frame = load_table(SAMPLE).frame
+    frame.to_csv(data, sep=";", decimal=",", index=False)
+    table = load_table(data, ReadOptions(delimiter=";", decimal=","))
+    result = run_analysis(table, AnalysisSettings(k=3, k_max=3))
+    save_project(tmp_path / "p.segproj", table, result)
+    _, reopened = reopen(load_project(tmp_path / "p.segproj"))
+    np.testing.assert_array_equal(reopened.segmentation.labels, result.segmentation.labels)

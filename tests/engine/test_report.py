@@ -1,0 +1,188 @@
+"""The PDF report and the Excel workbook: the pages and sheets a manager opens outside the app."""
+
+import re
+from importlib.resources import files
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.text import Text
+
+from core.colours import segment_colour
+from core.errors import OperationCancelled, SettingsError
+from core.loading import LoadedTable, load_table
+from core.pipeline import AnalysisSettings, run_analysis
+from core.profiling import SegmentProfile
+from core.report import (
+    CLUSTER_TITLE,
+    DATA_CHECK_TITLE,
+    ELBOW_TITLE,
+    REPORT_TITLE,
+    SMALL_PT,
+    build_report_pages,
+    suggested_action,
+    write_report,
+)
+from core.workbook import SUMMARY_SHEET, sheet_names, write_workbook
+
+SAMPLE = str(files("resources") / "sample_customers.csv")
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+
+@pytest.fixture(scope="module")
+def analysed():
+    table = load_table(SAMPLE)
+    return table, run_analysis(table, AnalysisSettings(k_min=1, k_max=6))
+
+
+@pytest.fixture(scope="module")
+def pages(analysed):
+    table, result = analysed
+    built = build_report_pages(table, result)
+    yield built
+    for figure in built:
+        figure.clear()
+
+
+def test_pages_are_the_sections_in_order_with_one_per_segment(analysed, pages):
+    _, result = analysed
+    titles = [figure.get_suptitle() for figure in pages]
+    segments = [f"Segment {p.number}: {p.name}" for p in result.segmentation.profiles]
+    assert titles == [REPORT_TITLE, DATA_CHECK_TITLE, ELBOW_TITLE, CLUSTER_TITLE, *segments]
+
+
+def test_every_page_is_a4_portrait_numbered_and_readable(pages):
+    for number, figure in enumerate(pages, start=1):
+        width, height = figure.get_size_inches()
+        assert (round(width, 2), round(height, 2)) == (8.27, 11.69)
+        texts = [text for text in figure.findobj(Text) if text.get_visible() and text.get_text().strip()]
+        assert f"Page {number} of {len(pages)}" in {text.get_text() for text in texts}
+        too_small = [text.get_text() for text in texts if text.get_fontsize() < SMALL_PT]
+        assert not too_small, f"page {number} has text under {SMALL_PT} pt: {too_small[:3]}"
+
+
+def test_title_page_names_the_file_counts_and_settings(pages):
+    text = " ".join(t.get_text() for t in pages[0].findobj(Text))
+    assert "sample_customers.csv" in text
+    assert "Customers in the file: 300" in text
+    assert "Scaling: standard" in text
+    assert "Random seed: 42" in text
+
+
+def test_segment_pages_use_the_app_colours_and_say_what_to_do(analysed, pages):
+    _, result = analysed
+    for number, profile in enumerate(result.segmentation.profiles):
+        page = pages[4 + number]
+        bars = [patch for axes in page.axes for patch in axes.patches]
+        assert bars
+        assert all(bar.get_facecolor() == to_rgba(segment_colour(number)) for bar in bars)
+        text = " ".join(t.get_text() for t in page.findobj(Text))
+        assert suggested_action(profile) in text
+        assert f"{profile.size:,} customers" in text
+
+
+def test_user_names_replace_the_suggested_ones(analysed):
+    table, result = analysed
+    names = [f"Group {chr(65 + i)}" for i in range(result.segmentation.k)]
+    built = build_report_pages(table, result, names=names)
+    assert [figure.get_suptitle() for figure in built[4:]] == [
+        f"Segment {i + 1}: {name}" for i, name in enumerate(names)
+    ]
+
+
+def test_written_report_is_a_pdf_with_one_page_per_figure(analysed, pages, tmp_path):
+    table, result = analysed
+    target = tmp_path / "report.pdf"
+    fractions = []
+    write_report(target, table, result, progress=lambda fraction, _: fractions.append(fraction))
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert data.rstrip().endswith(b"%%EOF")
+    assert len(PAGE_OBJECT.findall(data)) == len(pages)
+    assert fractions == sorted(fractions)
+    assert fractions[-1] == 1.0
+
+
+def test_cancelled_report_leaves_no_file(analysed, tmp_path):
+    table, result = analysed
+    target = tmp_path / "report.pdf"
+    with pytest.raises(OperationCancelled):
+        write_report(target, table, result, cancel=lambda: True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_never_overwrites_the_customer_file(analysed, tmp_path):
+    table, result = analysed
+    with pytest.raises(SettingsError, match="customer file"):
+        write_report(table.report.path, table, result)
+
+
+def profile_with(difference: dict[str, float]) -> SegmentProfile:
+    return SegmentProfile(
+        number=1, name="A", size=10, share=0.1, centroid={}, means={}, medians={}, difference=difference
+    )
+
+
+@pytest.mark.parametrize(
+    ("difference", "expected"),
+    [
+        ({"Spending Score (1-100)": 1.2, "Annual Income (k$)": 1.0}, "premium"),
+        ({"Spending Score (1-100)": 1.2, "Annual Income (k$)": -1.1}, "value bundles"),
+        ({"Spending Score (1-100)": -1.2, "Annual Income (k$)": 1.1}, "upsell"),
+        ({"Spending Score (1-100)": -1.2, "Annual Income (k$)": -1.1}, "discounts"),
+        ({"Spending Score (1-100)": 0.1, "Annual Income (k$)": -0.2}, "newsletter"),
+        ({"MntWines": 1.5, "Recency": 1.2}, "miss you"),
+        ({"Fresh": 1.4, "Milk": -0.1}, "higher Fresh"),
+    ],
+)
+def test_suggested_action_follows_what_sets_the_segment_apart(difference, expected):
+    assert expected in suggested_action(profile_with(difference))
+
+
+def test_suggested_action_adds_the_channel_for_older_and_younger_customers():
+    assert "social media" in suggested_action(profile_with({"Spending": 1.0, "Age": -1.0}))
+    assert "e-mail and print" in suggested_action(profile_with({"Spending": 1.0, "Age": 1.0}))
+
+
+def test_workbook_has_a_summary_and_one_sheet_of_customers_per_segment(analysed, tmp_path):
+    table, result = analysed
+    segmentation = result.segmentation
+    frame = table.frame.copy()
+    frame["Note"] = '=HYPERLINK("http://example.com")'
+    target = write_workbook(tmp_path / "segments.xlsx", frame, segmentation)
+    sheets = pd.read_excel(target, sheet_name=None)
+    assert list(sheets) == [SUMMARY_SHEET, *sheet_names(list(segmentation.names))]
+    summary = sheets[SUMMARY_SHEET]
+    assert summary["Customers"].tolist()[:-1] == [p.size for p in segmentation.profiles]
+    for number, name in enumerate(list(sheets)[1:]):
+        customers = sheets[name]
+        assert len(customers) == segmentation.profiles[number].size
+        assert (customers["Segment"] == number + 1).all()
+        assert customers["Note"].str.startswith("'=").all()
+
+
+def test_workbook_puts_left_out_customers_on_their_own_sheet(tmp_path):
+    frame = pd.read_csv(SAMPLE)
+    frame.loc[[3, 7], "Age"] = np.nan
+    table = LoadedTable(frame, load_table(SAMPLE).report)  # the sample with two gaps
+    result = run_analysis(table, AnalysisSettings(k=3, k_max=3))
+    sheets = pd.read_excel(write_workbook(tmp_path / "w.xlsx", frame, result.segmentation), sheet_name=None)
+    assert len(sheets["Left out (missing values)"]) == 2
+
+
+def test_sheet_names_are_excel_safe_and_distinct():
+    names = sheet_names(["Summary", "summary", "A/B: [x]?*", "x" * 40, "x" * 40, "'quoted'", "History"])
+    assert all(len(name) <= 31 for name in names)
+    assert not any(set(name) & set("[]:*?/\\") for name in names)
+    assert len({name.casefold() for name in names}) == len(names)
+    assert names[0] == "Summary"
+    assert names[2] == "A-B- -x---"
+    assert not names[5].startswith("'")
+    assert names[6].casefold() != "history"
+
+
+def test_workbook_needs_an_xlsx_name(analysed, tmp_path):
+    table, result = analysed
+    with pytest.raises(SettingsError, match=r"\.xlsx"):
+        write_workbook(tmp_path / "segments.csv", table.frame, result.segmentation)
