@@ -78,12 +78,13 @@ _NOT_TABLE_EXTENSIONS = {
 }
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
 # How numbers look with each decimal mark, in the first 64 KB.
-_DECIMAL_COMMA = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
-_DECIMAL_POINT = re.compile(r"^[-+]?(\d{1,3}(,\d{3})+|\d+)\.\d+$")
+_THOUSANDS_MARKS = (",", ".", " ", "'", "\u00a0", "\u202f")  # the last two: French (narrow) no-break space
+_DECIMAL_COMMA = re.compile(r"^[-+]?(\d{1,3}([. '\u00a0\u202f]\d{3})+|\d+),\d+$")
+_DECIMAL_POINT = re.compile(r"^[-+]?(\d{1,3}([, '\u00a0\u202f]\d{3})+|\d+)\.\d+$")
 _THREE_AFTER_MARK = re.compile(r"^[-+]?\d{1,3}[.,]\d{3}$")  # "1.234": thousands or decimal, cannot tell
 _GROUPED = {
     mark: re.compile(rf"^[-+]?\d{{1,3}}({re.escape(mark)}\d{{3}})+([.,]\d+)?$")
-    for mark in (",", ".", " ", "'")
+    for mark in _THOUSANDS_MARKS
 }
 _ZERO_PADDED = re.compile(r"^0\d+$")
 _REWRITE_DELIMITER = "\x1f"  # ASCII unit separator: never part of a customer table
@@ -226,8 +227,8 @@ def _detect_number_marks(values: list[str], delimiter: str) -> tuple[str, str | 
     if not decimal_seen and delimiter == ";":
         comma = sum(1 for value in values if _THREE_AFTER_MARK.match(value) and "," in value)
     decimal = "," if comma > point else "."
-    for mark in ("." if decimal == "," else ",", " ", "'"):
-        if mark == " " and delimiter == WHITESPACE:
+    for mark in _THOUSANDS_MARKS:
+        if mark == decimal or (mark in " \u00a0\u202f" and delimiter == WHITESPACE):
             continue
         grouped = [value for value in values if _GROUPED[mark].match(value)]
         # "1.234" alone could be a decimal; it is a group mark when there are two groups, a decimal part
@@ -366,8 +367,8 @@ def _read_ragged(
     frame = pd.read_csv(buffer, **{**arguments, "sep": _REWRITE_DELIMITER})
     if long_rows == 0:
         return frame, ""
-    rows_had = "1 row had" if long_rows == 1 else f"{long_rows:,} rows had"
-    return frame, f"{rows_had} more fields than the header ({width}) and were cut to {width} fields."
+    rows_had, were = ("1 row had", "was") if long_rows == 1 else (f"{long_rows:,} rows had", "were")
+    return frame, f"{rows_had} more fields than the header ({width}) and {were} cut to {width} fields."
 
 
 def _read_csv_quietly(path: Path, encoding: str, max_rows: int | None, arguments: dict) -> pd.DataFrame:
@@ -506,9 +507,11 @@ def _convert_mostly_numeric(frame: pd.DataFrame, options: ReadOptions, keep_as_t
         frame[name] = numbers
         if len(stray):
             examples = ", ".join(f"'{value}'" for value in stray.astype("str").value_counts().index[:3])
-            values = "value that is" if len(stray) == 1 else "values that are"
-            problems.append(f"Column '{name}' had {len(stray)} {values} not numbers (such as {examples}); "
-                            "they were treated as missing.")
+            if len(stray) == 1:
+                what = f"1 value that is not a number ({examples}); it was"
+            else:
+                what = f"{len(stray):,} values that are not numbers (such as {examples}); they were"
+            problems.append(f"Column '{name}' had {what} treated as missing.")
     return problems
 
 

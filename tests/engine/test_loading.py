@@ -141,6 +141,28 @@ def test_comma_file_with_quoted_thousands(tmp_path):
     assert loaded.frame["Income"].tolist() == [1234.5, 12000.0, 980.25]
 
 
+@pytest.mark.parametrize(
+    ("text", "decimal", "thousands"),
+    [
+        ("a;b\n1 234,50;x\n2 000,00;y\n", ",", " "),
+        ("a;b\n1\u00a0234,50;x\n2\u00a0000,00;y\n", ",", "\u00a0"),
+        ("a;b\n1'234.50;x\n2'000.00;y\n", ".", "'"),
+        ("a|b\n1.234.567;x\n2.000,5;y\n".replace(";", "|"), ",", "."),
+    ],
+    ids=["space", "no-break space", "apostrophe", "points"],
+)
+def test_thousands_marks(tmp_path, text, decimal, thousands):
+    loaded = load_table(write_text(tmp_path / "marks.csv", text))
+    assert (loaded.report.options.decimal, loaded.report.options.thousands) == (decimal, thousands)
+    assert loaded.frame["a"].iloc[1] in (2000.0, 2000.5)
+    assert loaded.frame["a"].iloc[0] in (1234.5, 1234567)
+
+
+def test_semicolon_file_with_only_three_decimals_reads_them_as_decimals(tmp_path):
+    loaded = load_table(write_text(tmp_path / "ambiguous.csv", "a;b\n1,234;x\n5,678;y\n"))
+    assert loaded.frame["a"].tolist() == [1.234, 5.678]
+
+
 def test_pipe_delimited(tmp_path):
     path = write_text(tmp_path / "export.txt", "id|city|spend\n1|Porto|10.5\n2|Lisbon|20\n")
     loaded = load_table(path)
@@ -179,6 +201,13 @@ def test_utf16_big_endian_with_bom(tmp_path):
     path.write_bytes(codecs.BOM_UTF16_BE + "a;b\n1;2\n3;4\n".encode("utf-16-be"))
     loaded = load_table(path)
     assert loaded.frame["b"].tolist() == [2, 4]
+
+
+def test_utf16_without_bom(tmp_path):
+    path = write_text(tmp_path / "u16.txt", "x;y\n1,5;2\n3;4\n", encoding="utf-16-le")
+    loaded = load_table(path)
+    assert loaded.report.options.encoding == "utf-16-le"
+    assert loaded.frame["x"].tolist() == [1.5, 3.0]
 
 
 def test_windows_1252_with_accented_headers(tmp_path):
