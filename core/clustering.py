@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
-from sklearn.metrics.pairwise import pairwise_distances_argmin
+from sklearn.metrics.pairwise import pairwise_distances, pairwise_distances_argmin
 
 from core.errors import DataError, SettingsError
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
@@ -24,7 +24,11 @@ MAX_K = 30
 SILHOUETTE_SAMPLE = 5000
 # Starts run on this many customers at most; enough for every group of a few percent of the customers
 # to be represented by hundreds of points, so the best start lands in the same basin as on all data.
-START_SAMPLE_ROWS = 20_000
+START_SAMPLE_ROWS = 10_000
+# The starts' budget is n_init starts on a full sample. Smaller tables spend it on more starts (up to
+# this many times n_init): they are cheap there, and on small data k-means gets stuck in a poorer
+# local optimum often enough that 10 starts can miss the best grouping by several percent.
+_MAX_STARTS_FACTOR = 5
 # Lloyd iterations per start on the sample, and per refinement round on all data (Cancel is checked
 # between rounds, so a round must stay well under a second on a million rows).
 _SAMPLE_MAX_ITER = 300
@@ -87,7 +91,7 @@ class KMeansSegmenter:
         rng = np.random.default_rng(self.seed)
         sample = _start_points(data, rng, k)
         centres = _best_start(sample, k, n_init, rng, progress, cancel)
-        report(progress, n_init / (n_init + 1), "Refining the segments on all customers")
+        report(progress, 0.95, "Refining the segments on all customers")
         model = _refine(data, centres, int(rng.integers(2**31 - 1)), cancel)
 
         sizes = np.bincount(model.labels_, minlength=k)
@@ -155,13 +159,13 @@ def sweep_k(
         )
         k_max = distinct
 
-    metric_rows = _metric_sample(len(data), rng)
+    separation = _SeparationSample(data, rng)
     scores: list[KScore] = []
     total = k_max - k_min + 1
     for k in range(k_min, k_max + 1):
         raise_if_cancelled(cancel)
         segmenter = KMeansSegmenter(k, seed=seed).fit(data, cancel=cancel)
-        score = KScore(k, segmenter.inertia_, *_separation_scores(data, segmenter.labels_, metric_rows))
+        score = KScore(k, segmenter.inertia_, *separation.scores(segmenter.labels_))
         scores.append(score)
         if on_score is not None:
             on_score(score)
@@ -314,19 +318,21 @@ def _best_start(
     progress: ProgressCallback | None,
     cancel: CancelCheck | None,
 ) -> np.ndarray:
-    """Centres (in the data's units) of the best of `n_init` k-means++ + Lloyd starts on `sample`."""
+    """Centres (in the data's units) of the best of at least `n_init` k-means++ + Lloyd starts on
+    `sample`."""
     offset = sample.mean(axis=0)
     sample -= offset  # centred, so that the distance shortcut below keeps its precision
     squared_norms = np.einsum("ij,ij->i", sample, sample)
     tol = _RELATIVE_TOL * float(sample.var(axis=0).mean())
     best_centres, best_inertia = None, np.inf
-    for start, start_seed in enumerate(rng.integers(2**31 - 1, size=n_init)):
+    starts = n_init * min(_MAX_STARTS_FACTOR, max(1, START_SAMPLE_ROWS // len(sample)))
+    for start, start_seed in enumerate(rng.integers(2**31 - 1, size=starts)):
         raise_if_cancelled(cancel)
         seeds, _ = kmeans_plusplus(sample, k, x_squared_norms=squared_norms, random_state=int(start_seed))
         result = _lloyd(sample, seeds, tol)
         if result is not None and result[1] < best_inertia:
             best_centres, best_inertia = result
-        report(progress, (start + 1) / (n_init + 1), f"Tried start {start + 1} of {n_init}")
+        report(progress, (start + 1) / (starts + 1), f"Tried start {start + 1} of {starts}")
     if best_centres is None:
         raise DataError(
             f"No start found {k} separate segments; the customers may have too few different values "
@@ -386,27 +392,30 @@ def _stable_order(centres: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.lexsort([*keys, -sizes])
 
 
-def _metric_sample(rows: int, rng: np.random.Generator) -> np.ndarray | None:
-    """Rows on which separation is measured: all (None) up to SILHOUETTE_SAMPLE, else a fixed sample
-    shared by every k so the scores are comparable."""
-    if rows <= SILHOUETTE_SAMPLE:
-        return None
-    return np.sort(rng.choice(rows, SILHOUETTE_SAMPLE, replace=False))
+class _SeparationSample:
+    """Silhouette, Calinski-Harabasz and Davies-Bouldin on a fixed set of customers: all of them up to
+    SILHOUETTE_SAMPLE, else a random sample of that size shared by every k so the scores are comparable.
+    Silhouette needs all pairwise distances; they do not depend on k, so they are computed once per
+    sweep (SILHOUETTE_SAMPLE^2 floats, the same memory scikit-learn's silhouette_score takes per call).
+    The other two scores would be cheap on all rows but are measured on the same sample so that the
+    three agree on what they describe and the sweep stays fast."""
 
+    def __init__(self, data: np.ndarray, rng: np.random.Generator) -> None:
+        if len(data) > SILHOUETTE_SAMPLE:
+            self.rows: np.ndarray | None = np.sort(rng.choice(len(data), SILHOUETTE_SAMPLE, replace=False))
+            self.points = data[self.rows]
+        else:
+            self.rows, self.points = None, data
+        self.distances = pairwise_distances(self.points)
 
-def _separation_scores(
-    data: np.ndarray, labels: np.ndarray, rows: np.ndarray | None
-) -> tuple[float | None, float | None, float | None]:
-    """Silhouette, Calinski-Harabasz and Davies-Bouldin. Silhouette needs all pairwise distances, so
-    on large data all three are measured on the same fixed sample (the other two would be cheap on
-    all rows, but one sample keeps them consistent and the sweep fast)."""
-    if rows is not None:
-        data, labels = data[rows], labels[rows]
-    groups = len(np.unique(labels))
-    if groups < 2 or groups >= len(labels):
-        return None, None, None
-    return (
-        float(silhouette_score(data, labels)),
-        float(calinski_harabasz_score(data, labels)),
-        float(davies_bouldin_score(data, labels)),
-    )
+    def scores(self, labels: np.ndarray) -> tuple[float | None, float | None, float | None]:
+        if self.rows is not None:
+            labels = labels[self.rows]
+        groups = len(np.unique(labels))
+        if groups < 2 or groups >= len(labels):
+            return None, None, None
+        return (
+            float(silhouette_score(self.distances, labels, metric="precomputed")),
+            float(calinski_harabasz_score(self.points, labels)),
+            float(davies_bouldin_score(self.points, labels)),
+        )

@@ -1,0 +1,59 @@
+"""The clustering engine on the Mall Customers data (income and spending, raw units, no scaling)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+
+from core.clustering import KMeansSegmenter, sweep_k
+
+FEATURES = ["Annual Income (k$)", "Spending Score (1-100)"]
+# The five well-known Mall segments: (income, spending) centre and size.
+EXPECTED_SEGMENTS = [
+    ((55.3, 49.5), 81),
+    ((86.5, 82.1), 39),
+    ((88.2, 17.1), 35),
+    ((26.3, 20.9), 23),
+    ((25.7, 79.4), 22),
+]
+
+
+@pytest.fixture(scope="module")
+def mall_matrix(datasets_dir) -> np.ndarray:
+    frame = pd.read_csv(datasets_dir / "Mall_Customers.csv")
+    return frame[FEATURES].to_numpy(dtype=float)
+
+
+@pytest.fixture(scope="module")
+def mall_sweep(mall_matrix):
+    return sweep_k(mall_matrix, 1, 10)
+
+
+def test_sweep_suggests_the_five_known_segments(mall_sweep):
+    assert [score.k for score in mall_sweep.scores] == list(range(1, 11))
+    assert mall_sweep.suggested_k == 5
+    assert mall_sweep.reason.startswith("5 segments:")
+    assert "silhouette 0.55" in mall_sweep.reason
+
+
+def test_five_segments_match_the_known_centres_and_sizes(mall_matrix):
+    segmenter = KMeansSegmenter(5).fit(mall_matrix)
+    # Stable numbering: largest segment first, and exactly the published centres and sizes.
+    for segment, (centre, size) in enumerate(EXPECTED_SEGMENTS):
+        np.testing.assert_allclose(segmenter.cluster_centers_[segment], centre, atol=1.0)
+        assert segmenter.sizes_[segment] == size
+    assert np.bincount(segmenter.labels_).tolist() == [size for _, size in EXPECTED_SEGMENTS]
+
+
+def test_every_k_is_as_tight_as_scikit_learn_with_ten_starts(mall_matrix, mall_sweep):
+    for score in mall_sweep.scores:
+        best_of_sklearn = min(
+            KMeans(score.k, n_init=10, random_state=state).fit(mall_matrix).inertia_ for state in range(3)
+        )
+        assert score.wcss <= best_of_sklearn * 1.005, f"k={score.k}"
+
+
+def test_other_seeds_give_the_same_numbering(mall_matrix):
+    reference = KMeansSegmenter(5).fit(mall_matrix).labels_
+    for seed in (0, 1, 7, 2024):
+        np.testing.assert_array_equal(KMeansSegmenter(5, seed=seed).fit(mall_matrix).labels_, reference)
