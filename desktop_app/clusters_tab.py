@@ -32,6 +32,7 @@ class ClustersTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._frame: pd.DataFrame | None = None
+        self._prepared: PreparedData | None = None
         self._segmentation: Segmentation | None = None
         self._projection: Projection | None = None
         self._features: list[str] = []
@@ -82,18 +83,18 @@ class ClustersTab(QWidget):
     def show_segmentation(
         self, frame: pd.DataFrame, prepared: PreparedData, segmentation: Segmentation
     ) -> None:
-        labels = np.asarray(segmentation.labels)
-        segmented = np.flatnonzero(labels >= 0)
-        self._frame = frame
+        previous_fit = self._segmentation
         self._segmentation = segmentation
-        self._segmented_count = len(segmented)
-        self._sample = segmented[sample_rows(len(segmented), MAX_POINTS, labels[segmented], seed=SAMPLE_SEED)]
-        self._projection = project_2d(
-            prepared.matrix, prepared.feature_names, segmentation.segmenter.cluster_centers_
+        new_features = frame is not self._frame or prepared is not self._prepared
+        renamed_only = (
+            previous_fit is not None
+            and not new_features
+            and segmentation.segmenter is previous_fit.segmenter
+            and segmentation.labels is previous_fit.labels
         )
-        matrix_row = np.full(len(frame), -1)
-        matrix_row[np.asarray(prepared.row_positions)] = np.arange(len(prepared.row_positions))
-        self._sample_pca = self._projection.coords[matrix_row[self._sample]]
+        if not renamed_only:  # a new fit: sample and project again (renaming keeps both)
+            self._frame, self._prepared = frame, prepared
+            self._sample_and_project(frame, prepared, segmentation)
         previous = (self.x_combo.currentText(), self.y_combo.currentText())
         self._features = [
             name
@@ -108,7 +109,7 @@ class ClustersTab(QWidget):
             index = self._features.index(kept) if kept in self._features else default
             combo.setCurrentIndex(min(index, len(self._features) - 1))
             combo.blockSignals(False)
-        if prepared.matrix.shape[1] <= 2 and len(self._features) >= 2:
+        if new_features and prepared.matrix.shape[1] <= 2 and len(self._features) >= 2:
             # With two features the overview is only a rotation of them: the features themselves read better.
             self.view_combo.blockSignals(True)
             self.view_combo.setCurrentText(TWO_FEATURES)
@@ -116,8 +117,23 @@ class ClustersTab(QWidget):
         self._update_combos_enabled()
         self._draw()
 
+    def _sample_and_project(
+        self, frame: pd.DataFrame, prepared: PreparedData, segmentation: Segmentation
+    ) -> None:
+        labels = np.asarray(segmentation.labels)
+        segmented = np.flatnonzero(labels >= 0)
+        self._segmented_count = len(segmented)
+        self._sample = segmented[sample_rows(len(segmented), MAX_POINTS, labels[segmented], seed=SAMPLE_SEED)]
+        self._projection = project_2d(
+            prepared.matrix, prepared.feature_names, segmentation.segmenter.cluster_centers_
+        )
+        matrix_row = np.full(len(frame), -1)
+        matrix_row[np.asarray(prepared.row_positions)] = np.arange(len(prepared.row_positions))
+        self._sample_pca = self._projection.coords[matrix_row[self._sample]]
+
     def clear(self) -> None:
         self._frame = None
+        self._prepared = None
         self._segmentation = None
         self._projection = None
         self._features = []

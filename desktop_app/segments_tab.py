@@ -68,14 +68,15 @@ class SegmentCard(QFrame):
         header.addWidget(number)
         header.addWidget(self.name_edit, stretch=1)
 
-        self.size_label = QLabel(f"{profile.size:,} customers · {profile.share * 100:.1f} % of all")
+        self.size_label = QLabel()
         self.plot = PlotCanvas(self, toolbar=False)
         self.plot.setFixedHeight(CARD_CHART_HEIGHT)
         self._columns, self._bar_range = columns, bar_range
         self.plot.theme_changed.connect(self._draw)
-        self.description_label = QLabel(profile.description)
+        self.description_label = QLabel()
         self.description_label.setWordWrap(True)
         self.description_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.show_profile(profile)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
@@ -83,6 +84,15 @@ class SegmentCard(QFrame):
         layout.addWidget(self.plot)
         layout.addWidget(self.description_label)
         self._draw()
+
+    def show_profile(self, profile: SegmentProfile) -> None:
+        """Show the texts of `profile` (the same segment, perhaps renamed or with a rename undone)."""
+        self.profile = profile
+        self._name = profile.name
+        if self.name_edit.text().strip() != profile.name:
+            self.name_edit.setText(profile.name)
+        self.size_label.setText(f"{profile.size:,} customers · {profile.share * 100:.1f} % of all")
+        self.description_label.setText(profile.description)
 
     def _draw(self) -> None:
         values = [self.profile.difference.get(column, 0.0) for column in self._columns]
@@ -155,6 +165,14 @@ class SegmentsTab(QWidget):
         self._set_exports_enabled(False)
 
     def show_segmentation(self, segmentation: Segmentation) -> None:
+        self.profile_model.set_frame(self._display_table(segmentation))
+        self._set_exports_enabled(True)
+        shown = [(card.profile.number, card.profile.size) for card in self.cards]
+        if shown == [(profile.number, profile.size) for profile in segmentation.profiles]:
+            # The same segments renamed: update the texts in place, so typing in a card is not interrupted.
+            for card, profile in zip(self.cards, segmentation.profiles, strict=True):
+                card.show_profile(profile)
+            return
         self._remove_cards()
         profiles = segmentation.profiles
         columns = compared_columns(profiles)
@@ -166,8 +184,6 @@ class SegmentsTab(QWidget):
             card.renamed.connect(self.segment_renamed)
             self._cards_layout.addWidget(card, index // CARD_COLUMNS, index % CARD_COLUMNS)
             self.cards.append(card)
-        self.profile_model.set_frame(self._display_table(segmentation))
-        self._set_exports_enabled(True)
 
     def clear(self) -> None:
         self._remove_cards()

@@ -1,5 +1,6 @@
 """The Clusters tab: customers coloured by segment, centres, legend, overview axes, sampling, hovering."""
 
+import dataclasses
 import time
 from types import SimpleNamespace
 
@@ -190,3 +191,18 @@ def test_real_analysis_of_the_mall_customers(tab, datasets_dir):
     assert texts[0] == f"1 · {result.segmentation.names[0]} ({result.segmentation.profiles[0].size})"
     tab.view_combo.setCurrentText(OVERVIEW)
     assert "Annual Income (k$)" in tab.axes.get_xlabel() + tab.axes.get_ylabel()
+
+
+def test_renamed_segments_keep_the_sample_and_the_chosen_view(tab):
+    frame, prepared, segmentation = make_analysis()
+    tab.show_segmentation(frame, prepared, segmentation)
+    tab.view_combo.setCurrentText(OVERVIEW)
+    coords = tab._sample_pca
+    renamed = dataclasses.replace(
+        segmentation,
+        profiles=(dataclasses.replace(segmentation.profiles[0], name="VIP"), *segmentation.profiles[1:]),
+    )
+    tab.show_segmentation(frame, prepared, renamed)
+    assert tab.showing_overview
+    assert tab._sample_pca is coords
+    assert tab.axes.get_legend().get_texts()[0].get_text() == "1 · VIP (40)"

@@ -1,5 +1,7 @@
 """The Segments tab: a card per segment, renaming, the profile table and the export buttons."""
 
+import dataclasses
+
 import pytest
 from matplotlib.colors import to_hex
 
@@ -82,3 +84,27 @@ def test_showing_again_replaces_the_cards_and_clear_empties(tab, segmentation):
     tab.clear()
     assert tab.cards == []
     assert tab.profile_model.rowCount() == 0
+
+
+def test_renamed_segmentation_updates_cards_in_place(tab, segmentation):
+    tab.show_segmentation(segmentation)
+    card = tab.cards[0]
+    renamed = dataclasses.replace(
+        segmentation,
+        profiles=(dataclasses.replace(segmentation.profiles[0], name="VIP"), *segmentation.profiles[1:]),
+    )
+    tab.show_segmentation(renamed)
+    assert tab.cards[0] is card, "the card being edited stays"
+    assert card.name_edit.text() == "VIP"
+    names_column = list(tab.profile_model.frame.columns).index("Name")
+    assert tab.profile_model.index(0, names_column).data() == "VIP"
+
+
+def test_rejected_rename_puts_the_name_back(tab, segmentation, qtbot):
+    tab.show_segmentation(segmentation)
+    edit = tab.cards[1].name_edit
+    edit.setText(NAMES[0])  # the session refuses duplicate names and shows the segmentation again
+    with qtbot.waitSignal(tab.segment_renamed):
+        edit.editingFinished.emit()
+    tab.show_segmentation(segmentation)
+    assert edit.text() == NAMES[1]
