@@ -316,14 +316,13 @@ class Preprocessor:
     def _fit_transform(self, frame: pd.DataFrame, rows: np.ndarray | None) -> np.ndarray:
         """Learn from the rows at positions `rows` of `frame` (None: all) and return them prepared."""
         _check_settings(frame, self.settings)
+        self.log_columns_ = tuple(n for n in self.settings.features if n in self.settings.log_columns)
         fill_values: dict[str, float | str] = {}
         categories: dict[str, tuple[str, ...]] = {}
         for name in self.settings.features:
             series = frame[name]
             if _is_numeric(series):
-                values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-                if rows is not None:
-                    values = values[rows]
+                values = self._checked_numeric_values(name, series, rows)
                 present = values[~np.isnan(values)]
                 if present.size == 0:
                     raise DataError(f"'{name}' has no values at all, so it cannot be used. Leave it out.")
@@ -341,7 +340,6 @@ class Preprocessor:
         self.categories_ = categories
         self.numeric_features_ = tuple(n for n in self.settings.features if n not in categories)
         self.categorical_features_ = tuple(n for n in self.settings.features if n in categories)
-        self.log_columns_ = tuple(n for n in self.settings.features if n in self.settings.log_columns)
         names_out: list[str] = []
         for name in self.settings.features:
             if name in categories:

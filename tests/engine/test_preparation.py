@@ -427,3 +427,10 @@ def test_a_million_customers_are_prepared_block_by_block_without_touching_the_ta
     np.testing.assert_allclose(prepared.matrix[:, :2].std(axis=0), 1.0, rtol=1e-9)
     assert (prepared.matrix[:, 2:].sum(axis=1) == 1.0).all()
     np.testing.assert_array_equal(frame["Spend"].to_numpy(), spend_before)
+
+
+def test_infinite_values_are_named_not_crashed_on():
+    frame = pd.DataFrame({"Spend": [np.inf, -np.inf, 3.0]})
+
+    with pytest.raises(DataError, match="'Spend' contains an infinite value"):
+        prepare(frame, PreparationSettings(features=("Spend",), missing=MissingPolicy.FILL))
