@@ -2,6 +2,8 @@
 
 import pytest
 from matplotlib.backend_bases import MouseButton, MouseEvent
+from matplotlib.colors import to_hex
+from PySide6.QtGui import QColor, QPalette
 
 from core.clustering import KScore, KSweep
 from desktop_app.elbow_tab import ElbowTab
@@ -116,3 +118,16 @@ def test_clear_forgets_the_sweep(tab):
     tab.clear()
     assert tab.scores == ()
     assert tab.reason_label.text() == ""
+
+
+def test_chart_follows_a_theme_change(tab):
+    tab.show_sweep(SWEEP)
+    dark = QPalette(tab.palette())
+    dark.setColor(QPalette.ColorRole.Window, QColor("#202020"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#f0f0f0"))
+    dark.setColor(QPalette.ColorRole.Base, QColor("#181818"))
+    tab.setPalette(dark)
+    assert to_hex(tab.plot.figure.get_facecolor()) == "#202020"
+    assert to_hex(tab.wcss_axes.get_facecolor()) == "#181818"
+    assert to_hex(tab.wcss_axes.xaxis.label.get_color()) == "#f0f0f0"
+    assert [s.k for s in tab.scores] == list(WCSS), "the results are drawn again, not lost"
