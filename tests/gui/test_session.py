@@ -2,8 +2,10 @@
 
 import threading
 
+import numpy as np
 import pandas as pd
 import pytest
+from PySide6.QtCore import QElapsedTimer, QTimer
 
 import core.pipeline
 from core.errors import OperationCancelled
@@ -106,3 +108,44 @@ def test_cancelling_a_sweep_keeps_the_previous_results(qtbot, analysed, monkeypa
     assert analysed.sweep is previous_sweep
     assert analysed.segmentation is previous_segmentation
     assert not analysed.is_busy
+
+
+@pytest.mark.slow
+def test_the_window_stays_responsive_while_loading_and_sweeping(qtbot, session, tmp_path):
+    """A 10 ms timer keeps firing while 200,000 customers load, are prepared, swept and fitted.
+
+    Measured on a 2-core machine under a load average of 7: largest gap 83 ms, 99th percentile 35 ms.
+    The bounds below leave room for a busy CI machine's scheduler, while any step run on the GUI thread
+    (seconds for this size) still fails them.
+    """
+    rng = np.random.default_rng(0)
+    rows = 200_000
+    pd.DataFrame(
+        {
+            "id": np.arange(rows),
+            "age": rng.integers(18, 90, rows),
+            "income": rng.lognormal(3, 0.5, rows).round(2),
+            "score": rng.integers(1, 100, rows),
+            "region": rng.choice(["North", "South", "East", "West"], rows),
+        }
+    ).to_csv(tmp_path / "big.csv", index=False)
+
+    gaps, clock = [], QElapsedTimer()
+    probe = QTimer()
+    probe.setInterval(10)
+
+    def record_gap():
+        gaps.append(clock.restart())
+
+    probe.timeout.connect(record_gap)
+    clock.start()
+    probe.start()
+    with qtbot.waitSignal(session.table_loaded, timeout=TIMEOUT):
+        session.open_file(tmp_path / "big.csv")
+    with qtbot.waitSignal(session.segmentation_changed, timeout=120_000):
+        session.find_segments(core.pipeline.AnalysisSettings(k_max=3))
+    probe.stop()
+    gaps.sort()
+    assert len(gaps) > 20
+    assert gaps[int(len(gaps) * 0.99)] < 50, gaps[-10:]
+    assert gaps[-1] < 250, gaps[-10:]
