@@ -84,7 +84,12 @@ class MissingImpact:
 
 
 def default_features(columns: Sequence[ColumnSummary]) -> FeatureChoice:
-    """Numeric and categorical columns are used; identifiers, dates, constants and free text are not."""
+    """Numeric columns are used; categories, identifiers, dates, constants and free text are not.
+
+    Categories (Gender, Region) are left out by default but can be ticked: every segment's profile
+    already shows their shares, and grouping by them splits customers along lines the user usually
+    already knows (men and women) instead of by how they buy.
+    """
     selected: list[str] = []
     excluded: dict[str, str] = {}
     for column in columns:
@@ -97,7 +102,10 @@ def default_features(columns: Sequence[ColumnSummary]) -> FeatureChoice:
                     f"most {MAX_CATEGORY_LEVELS}"
                 )
             else:
-                selected.append(column.name)
+                excluded[column.name] = (
+                    "it is a category; each segment's profile shows its shares, and you can tick it to "
+                    "group customers by it too"
+                )
         elif column.kind == ColumnKind.IDENTIFIER:
             excluded[column.name] = (
                 "every value is different, like a customer number, so it says nothing about behaviour"
