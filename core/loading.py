@@ -15,10 +15,13 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
 from core.columns import ColumnSummary, summarize_columns
 from core.errors import InputFileError
@@ -68,6 +71,12 @@ FALLBACK_ENCODINGS = {"utf-8": "cp1252", "cp1252": "latin-1"}
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and password-protected .xlsx
 _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
+_EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
+# What openpyxl and zipfile raise for a damaged workbook (a bad zip, bad compressed data, bad XML).
+_DAMAGED_WORKBOOK_ERRORS = (
+    zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ParseError, InvalidFileException,
+    KeyError, ValueError, TypeError, OSError,
+)
 _SUPPORTED = "Segment Studio reads CSV, TSV or TXT tables and Excel .xlsx workbooks"
 _NOT_TABLE_EXTENSIONS = {
     ".pdf": "a PDF document", ".doc": "a Word document", ".docx": "a Word document",
@@ -128,10 +137,16 @@ def _is_excel_content(path: Path, head: bytes) -> bool:
                         "it again as .xlsx, or export it as CSV.") from error
         if "xl/workbook.xml" in names:
             return True
-        what = "an OpenDocument spreadsheet" if "content.xml" in names else "a zip archive, not a table"
+        if "xl/workbook.bin" in names:
+            what = "an Excel binary workbook (.xlsb)"
+        elif "content.xml" in names:
+            what = "an OpenDocument spreadsheet"
+        else:
+            what = "a zip archive, not a table"
         raise _fail(path, f"it is {what}. {_SUPPORTED}: save it as .xlsx or CSV.")
     if head.startswith(_OLE2_MAGIC):
-        if _ENCRYPTED_MARK in head:
+        # Excel keeps the .xlsx name when it encrypts a workbook into this older container.
+        if _ENCRYPTED_MARK in head or path.suffix.lower() in _EXCEL_EXTENSIONS:
             raise _fail(path, "the Excel workbook is protected by a password. Open it in Excel, remove the "
                         "password (File > Info > Protect Workbook) and save it, or export it as CSV.")
         raise _fail(path, "it is an old-style Excel workbook (.xls). Open it in Excel and save it as .xlsx "
@@ -413,8 +428,7 @@ def _read_text(
             fallback = FALLBACK_ENCODINGS.get(options.encoding) if given.encoding is None else None
             if fallback is None:
                 raise _fail(path, f"its text is not valid '{options.encoding}'. Choose the right encoding, "
-                            "or "
-                            "save the file as 'CSV UTF-8'.") from error
+                            "or save the file as 'CSV UTF-8'.") from error
             problems.append(f"Some text was not valid {options.encoding}; the file was read as {fallback}.")
             options = replace(options, encoding=fallback)
         except pd.errors.ParserError as error:
@@ -441,7 +455,7 @@ def _read_excel(path: Path, given: ReadOptions, max_rows: int | None) -> _RawTab
             cells = pd.read_excel(workbook, sheet_name=sheet, header=None, nrows=nrows)
     except InputFileError:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+    except _DAMAGED_WORKBOOK_ERRORS as error:
         raise _fail(path, "the Excel workbook is damaged or could not be read. Open it in Excel and save it "
                     "again as .xlsx, or export the sheet as CSV.") from error
     sheet_name = sheet_names[sheet] if isinstance(sheet, int) else sheet
@@ -496,8 +510,9 @@ def _convert_mostly_numeric(frame: pd.DataFrame, options: ReadOptions, keep_as_t
             continue
         # Judge from the first rows: a column of words is rejected without converting it all.
         sample = series.head(1000).dropna()
-        sample_numbers = _numbers_from_text(sample, decimal, options.thousands)
-        if sample.empty or sample_numbers.notna().mean() < MIN_NUMERIC_SHARE:
+        if sample.empty:
+            continue
+        if _numbers_from_text(sample, decimal, options.thousands).notna().mean() < MIN_NUMERIC_SHARE:
             continue
         numbers = _numbers_from_text(series, decimal, options.thousands)
         present = series.notna()
@@ -534,20 +549,21 @@ def load_table(
     extension = path.suffix.lower()
     if _is_excel_content(path, head):
         table, file_format = _read_excel(path, given, max_rows), "excel"
-        if extension not in (".xlsx", ".xlsm"):
-            table.problems.insert(0, f"The file is named '{extension}' but is an Excel workbook; it was read "
-                                  "as one.")
+        named_otherwise = extension not in _EXCEL_EXTENSIONS
+        file_note = f"The file is named '{extension}' but is an Excel workbook; it was read as one."
     else:
         if extension in _NOT_TABLE_EXTENSIONS:
             raise _fail(path, f"it is {_NOT_TABLE_EXTENSIONS[extension]}. {_SUPPORTED}.")
         table, file_format = _read_text(path, head, complete, given, max_rows), "text"
-        if extension in (".xlsx", ".xlsm", ".xls"):
-            table.problems.insert(0, f"The file is named '{extension}' but holds plain text; it was read as "
-                                  "text.")
+        named_otherwise = extension in (*_EXCEL_EXTENSIONS, ".xls")
+        file_note = f"The file is named '{extension}' but holds plain text; it was read as text."
     raise_if_cancelled(cancel)
     report(progress, 0.8, f"Checking the columns of {path.name}")
     frame = table.frame
-    problems = _rename_problems(frame, table.renames) + table.problems
+    problems = [file_note] if named_otherwise else []
+    problems += _rename_problems(frame, table.renames) + table.problems
+    if frame.shape[1] == 0:
+        raise _fail(path, "it holds no values. Export the customer table again and choose the new file.")
     if frame.empty:
         raise _fail(path, "it has column names but no customer rows. Export the table again with its rows.")
     problems += _convert_mostly_numeric(frame, table.options, table.code_columns)

@@ -92,3 +92,36 @@ def test_any_bytes_load_or_raise_an_input_file_error(content, suffix):
             assert loaded.report.rows == len(loaded.frame) > 0
             return
     assert "upload" in message  # every message names the file
+
+
+def _workbook_bytes() -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "good.xlsx"
+        customers = pd.DataFrame({"CustomerID": range(1, 31), "Spend": np.linspace(1, 30, 30)})
+        customers.to_excel(path, index=False)
+        return path.read_bytes()
+
+
+WORKBOOK = _workbook_bytes()
+
+
+@PROPERTY_SETTINGS
+@given(
+    cut=st.integers(min_value=4, max_value=len(WORKBOOK)),
+    changes=st.lists(st.tuples(st.integers(0, len(WORKBOOK) - 1), st.integers(0, 255)), max_size=20),
+)
+def test_damaged_workbooks_load_or_raise_an_input_file_error(cut, changes):
+    content = bytearray(WORKBOOK)
+    for position, value in changes:
+        content[position] = value
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "damaged.xlsx"
+        path.write_bytes(bytes(content[:cut]))
+        try:
+            loaded = load_table(path)
+        except InputFileError as error:
+            message = str(error)
+        else:
+            assert loaded.report.rows == len(loaded.frame) > 0
+            return
+    assert "damaged.xlsx" in message
