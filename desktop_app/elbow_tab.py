@@ -132,7 +132,7 @@ class ElbowTab(QWidget):
     def show_sweep(self, sweep: KSweep) -> None:
         self._scores = {score.k: score for score in sweep.scores}
         self._suggested_k = sweep.suggested_k
-        self.reason_label.setText(f"Suggested: {sweep.suggested_k} segments. {sweep.reason}")
+        self.reason_label.setText(sweep.reason)  # names the suggested k; the chart marks it
         self.set_chosen_k(sweep.suggested_k)
 
     def set_chosen_k(self, k: int) -> None:

@@ -71,6 +71,10 @@ class SegmentCard(QFrame):
         self.size_label = QLabel()
         self.plot = PlotCanvas(self, toolbar=False)
         self.plot.setFixedHeight(CARD_CHART_HEIGHT)
+        self.plot.setToolTip(
+            "How far this segment's average lies from the average of all customers, "
+            "in standard deviations (1 = clearly different)."
+        )
         self._columns, self._bar_range = columns, bar_range
         self.plot.theme_changed.connect(self._draw)
         self.description_label = QLabel()
@@ -103,7 +107,7 @@ class SegmentCard(QFrame):
             axes.axvline(0, color=self.plot.text_colour, linewidth=1)
             axes.set_yticks(positions, [str(column) for column in self._columns])
             axes.set_xlim(-self._bar_range, self._bar_range)
-            axes.set_xlabel("← below average · above average → (standard deviations)", fontsize="small")
+            axes.set_xlabel("← below average · above average →", fontsize="small")
             axes.tick_params(axis="x", labelsize="small")
             axes.grid(True, axis="x")
 
