@@ -4,7 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.columns import ColumnKind, categorical_level_limit, name_looks_like_id, summarize_columns
+from core.columns import (
+    PARALLEL_FROM_ROWS,
+    ColumnKind,
+    categorical_level_limit,
+    name_looks_like_id,
+    summarize_column,
+    summarize_columns,
+)
 
 
 def summary_of(values, name="column"):
@@ -154,3 +161,19 @@ def test_summaries_follow_the_column_order():
 def test_every_kind_comes_with_a_reason():
     frame = pd.DataFrame({"ID": [1, 2, 3], "Age": [20, 30, 20], "Gender": ["F", "M", "F"], "Same": [0, 0, 0]})
     assert all(summary.reason for summary in summarize_columns(frame))
+
+
+def test_big_tables_get_the_same_summaries_in_the_same_order():
+    rows = PARALLEL_FROM_ROWS
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({
+        "Spend": rng.gamma(2, 100, rows).round(2),
+        "Gender": pd.Series(rng.choice(["F", "M"], rows), dtype="str"),
+        "CustomerID": np.arange(rows),
+        "Visits": rng.integers(0, 9, rows),
+    })
+    summaries = summarize_columns(frame)
+    assert summaries == tuple(summarize_column(frame[name]) for name in frame.columns)
+    assert [summary.kind for summary in summaries] == [
+        ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.IDENTIFIER, ColumnKind.NUMERIC,
+    ]
