@@ -139,9 +139,12 @@ def _number(value: float) -> str:
 def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
     # One sort gives the distinct count, extremes and median at once: cheaper than hashing 1M floats.
     is_integer_dtype = pd.api.types.is_integer_dtype(series)
-    values = series.to_numpy(dtype="int64" if is_integer_dtype and not series.hasnans else "float64",
-                             na_value=np.nan)
-    present = values if is_integer_dtype and not series.hasnans else values[~np.isnan(values)]
+    if is_integer_dtype and not series.hasnans:
+        # The column's own integer type (also unsigned or nullable): no precision lost on big codes.
+        values = present = series.to_numpy(dtype=getattr(series.dtype, "numpy_dtype", series.dtype))
+    else:
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        present = values[~np.isnan(values)]
     missing = len(values) - len(present)
     if len(present) == 0:
         return ColumnSummary(name, ColumnKind.CONSTANT, missing, 0, "The column is empty.")
