@@ -155,6 +155,7 @@ class DataTab(QWidget):
         self._table = table
         self.model.set_frame(table.frame)
         self.table_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table_view.resizeColumnsToContents()  # measures the first rows only, also on huge tables
         choice = default_features(table.report.columns)
         self._excluded_reasons = dict(choice.excluded)
         self.columns_tree.blockSignals(True)

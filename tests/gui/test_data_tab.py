@@ -55,8 +55,9 @@ def item_for(tab, name):
     return item
 
 
-def test_identifiers_and_constants_are_unticked_with_the_reason(tab):
-    assert tab.selected_features() == ("Age", "Income", "Gender")
+def test_identifiers_constants_and_categories_are_unticked_with_the_reason(tab):
+    assert tab.selected_features() == ("Age", "Income")
+    assert "category" in item_for(tab, "Gender").toolTip(USE_COLUMN)
     assert item_for(tab, "CustomerID").checkState(USE_COLUMN) == Qt.CheckState.Unchecked
     assert "customer number" in item_for(tab, "CustomerID").toolTip(USE_COLUMN)
     assert "same value" in item_for(tab, "Country").toolTip(USE_COLUMN)
@@ -72,7 +73,8 @@ def test_missing_value_count_follows_the_chosen_columns(tab):
 
 
 def test_find_segments_emits_the_chosen_settings(qtbot, tab):
-    tab.set_feature_used("Gender", False)
+    tab.set_feature_used("Gender", True)
+    tab.set_feature_used("Age", False)
     tab.fill_button.setChecked(True)
     tab.scaling_combo.setCurrentIndex(tab.scaling_combo.findData("robust"))
     assert "extreme customers pull less" in tab.scaling_label.text()
@@ -81,7 +83,7 @@ def test_find_segments_emits_the_chosen_settings(qtbot, tab):
     with qtbot.waitSignal(tab.find_segments_requested, timeout=1000) as blocker:
         qtbot.mouseClick(tab.find_button, Qt.MouseButton.LeftButton)
     settings = blocker.args[0]
-    assert settings.features == ("Age", "Income")
+    assert settings.features == ("Income", "Gender")
     assert settings.missing == MissingPolicy.FILL
     assert settings.scaling == Scaling.ROBUST
     assert settings.log_columns == ("Income",)
