@@ -34,6 +34,8 @@ _MAX_STARTS_FACTOR = 5
 _SAMPLE_MAX_ITER = 300
 _REFINE_ROUND_ITER = 10
 _REFINE_MAX_ROUNDS = 10
+# Share of a fit's progress bar given to the starts; the refinement on all customers takes the rest.
+_STARTS_SHARE = 0.9
 # Convergence: squared centre movement below this fraction of the average feature variance
 # (scikit-learn's default tolerance, so both stop at the same point).
 _RELATIVE_TOL = 1e-4
@@ -91,7 +93,7 @@ class KMeansSegmenter:
         rng = np.random.default_rng(self.seed)
         sample = _start_points(data, rng, k)
         centres = _best_start(sample, k, n_init, rng, progress, cancel)
-        report(progress, 0.95, "Refining the segments on all customers")
+        report(progress, _STARTS_SHARE, "Refining the segments on all customers")
         model = _refine(data, centres, int(rng.integers(2**31 - 1)), cancel)
 
         sizes = np.bincount(model.labels_, minlength=k)
@@ -332,7 +334,7 @@ def _best_start(
         result = _lloyd(sample, seeds, tol)
         if result is not None and result[1] < best_inertia:
             best_centres, best_inertia = result
-        report(progress, (start + 1) / (starts + 1), f"Tried start {start + 1} of {starts}")
+        report(progress, _STARTS_SHARE * (start + 1) / starts, f"Tried start {start + 1} of {starts}")
     if best_centres is None:
         raise DataError(
             f"No start found {k} separate segments; the customers may have too few different values "

@@ -1,0 +1,369 @@
+"""The clustering engine: stable segment numbering, quality against scikit-learn, the k sweep's
+progress/cancel/on_score hooks, the suggested k, and the errors users see for bad settings or data."""
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+from core.clustering import (
+    MAX_K,
+    START_SAMPLE_ROWS,
+    KMeansSegmenter,
+    KScore,
+    KSweep,
+    suggest_k,
+    sweep_k,
+)
+from core.errors import DataError, OperationCancelled, SettingsError
+
+
+def blobs(sizes, centres, spread, seed):
+    rng = np.random.default_rng(seed)
+    centres = np.asarray(centres, dtype=float)
+    parts = [centre + rng.normal(scale=spread, size=(size, len(centre))) for size, centre in zip(
+        sizes, centres, strict=True)]
+    return rng.permutation(np.vstack(parts))
+
+
+@pytest.fixture(scope="module")
+def four_groups():
+    """2-D, four well-separated groups of different sizes."""
+    return blobs([160, 120, 80, 40], [[0, 0], [10, 0], [0, 10], [10, 10]], 1.0, seed=1)
+
+
+@pytest.fixture(scope="module")
+def overlapping_groups():
+    """5-D, six overlapping groups: many local optima for k-means."""
+    rng = np.random.default_rng(2)
+    return blobs([300, 250, 200, 150, 60, 40], rng.normal(scale=3.0, size=(6, 5)), 1.5, seed=3)
+
+
+@pytest.fixture(scope="module")
+def large_data():
+    """More rows than START_SAMPLE_ROWS, so the starts run on a sample and are refined on all rows."""
+    centres = [[0, 0, 0], [8, 0, 0], [0, 8, 0], [0, 0, 8]]
+    data = blobs([24_000, 18_000, 12_000, 6_000], centres, 1.5, seed=5)
+    assert len(data) > START_SAMPLE_ROWS * 5
+    return data
+
+
+class CancelAfter:
+    """A cancel check that says "stop" from its (calls_allowed + 1)-th call on, and counts calls."""
+
+    def __init__(self, calls_allowed):
+        self.calls_allowed = calls_allowed
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.calls > self.calls_allowed
+
+
+# --- KMeansSegmenter ------------------------------------------------------------------------------
+
+
+def test_segments_are_numbered_largest_first_with_matching_centres(four_groups):
+    segmenter = KMeansSegmenter(4).fit(four_groups)
+    assert segmenter.sizes_.tolist() == [160, 120, 80, 40]
+    assert np.bincount(segmenter.labels_).tolist() == [160, 120, 80, 40]
+    np.testing.assert_allclose(segmenter.cluster_centers_, [[0, 0], [10, 0], [0, 10], [10, 10]], atol=0.3)
+    for segment in range(4):
+        np.testing.assert_allclose(
+            four_groups[segmenter.labels_ == segment].mean(axis=0), segmenter.cluster_centers_[segment]
+        )
+    residuals = four_groups - segmenter.cluster_centers_[segmenter.labels_]
+    assert segmenter.inertia_ == pytest.approx((residuals**2).sum())
+
+
+def test_equal_sizes_are_ordered_by_centroid_coordinates():
+    data = blobs([50, 50, 50], [[5, 0], [-5, 3], [-5, -3]], 0.5, seed=6)
+    segmenter = KMeansSegmenter(3).fit(data)
+    np.testing.assert_allclose(segmenter.cluster_centers_, [[-5, -3], [-5, 3], [5, 0]], atol=0.3)
+
+
+def test_another_seed_finding_the_same_groups_gives_the_same_numbering(four_groups, overlapping_groups):
+    for data, k in ((four_groups, 4), (overlapping_groups, 3)):
+        reference = KMeansSegmenter(k).fit(data).labels_
+        for seed in (0, 1, 99):
+            np.testing.assert_array_equal(KMeansSegmenter(k, seed=seed).fit(data).labels_, reference)
+
+
+def test_same_seed_gives_identical_results(overlapping_groups):
+    first = KMeansSegmenter(7, seed=5).fit(overlapping_groups)
+    second = KMeansSegmenter(7, seed=5).fit(overlapping_groups)
+    np.testing.assert_array_equal(first.labels_, second.labels_)
+    np.testing.assert_array_equal(first.cluster_centers_, second.cluster_centers_)
+
+
+def test_predict_assigns_the_nearest_centre_in_the_same_numbering(four_groups):
+    segmenter = KMeansSegmenter(4).fit(four_groups)
+    np.testing.assert_array_equal(segmenter.predict(four_groups), segmenter.labels_)
+    new_customers = segmenter.cluster_centers_[[3, 0, 2]] + 0.1
+    assert segmenter.predict(new_customers).tolist() == [3, 0, 2]
+
+
+def test_predict_rejects_a_different_number_of_columns(four_groups):
+    segmenter = KMeansSegmenter(2).fit(four_groups)
+    with pytest.raises(DataError, match="3 prepared columns but the segments were built from 2"):
+        segmenter.predict(np.zeros((4, 3)))
+
+
+@pytest.mark.parametrize("data_name", ["four_groups", "overlapping_groups"])
+def test_every_k_is_as_tight_as_scikit_learn_with_ten_starts(request, data_name):
+    data = request.getfixturevalue(data_name)
+    for k in range(1, 9):
+        ours = KMeansSegmenter(k).fit(data).inertia_
+        theirs = KMeans(k, n_init=10, random_state=0).fit(data).inertia_
+        assert ours <= theirs * 1.005, f"k={k}: {ours} vs {theirs}"
+
+
+def test_large_data_keeps_scikit_learn_quality(large_data):
+    for k in (4, 6):
+        segmenter = KMeansSegmenter(k).fit(large_data)
+        theirs = KMeans(k, n_init=10, random_state=0).fit(large_data).inertia_
+        assert segmenter.inertia_ <= theirs * 1.005, f"k={k}"
+        residuals = large_data - segmenter.cluster_centers_[segmenter.labels_]
+        assert segmenter.inertia_ == pytest.approx((residuals**2).sum(), rel=1e-9)
+        assert segmenter.sizes_.sum() == len(large_data)
+        assert list(segmenter.sizes_) == sorted(segmenter.sizes_, reverse=True)
+
+
+def test_fit_does_not_change_the_callers_matrix(four_groups, large_data):
+    for data in (four_groups, large_data):
+        before = data.copy()
+        KMeansSegmenter(3).fit(data)
+        np.testing.assert_array_equal(data, before)
+
+
+def test_fit_reports_increasing_progress_up_to_done(four_groups):
+    calls = []
+    KMeansSegmenter(3).fit(four_groups, progress=lambda fraction, message: calls.append((fraction, message)))
+    fractions = [fraction for fraction, _ in calls]
+    assert fractions == sorted(fractions)
+    assert calls[-1] == (1.0, "Found 3 segments")
+
+
+def test_cancel_stops_a_fit_between_starts(large_data):
+    cancel = CancelAfter(3)
+    with pytest.raises(OperationCancelled):
+        KMeansSegmenter(5).fit(large_data, cancel=cancel)
+    assert cancel.calls == 4  # checked before every start, and nothing more ran after "stop"
+
+
+@pytest.mark.parametrize(
+    ("k", "message"),
+    [
+        (0, "number of segments must be a whole number of at least 1; got 0"),
+        (2.5, "got 2.5"),
+        (True, "got True"),
+    ],
+)
+def test_bad_number_of_segments_is_a_settings_error(four_groups, k, message):
+    with pytest.raises(SettingsError, match=message):
+        KMeansSegmenter(k).fit(four_groups)
+
+
+def test_bad_number_of_starts_is_a_settings_error(four_groups):
+    with pytest.raises(SettingsError, match=r"number of starts \(n_init\)"):
+        KMeansSegmenter(2, n_init=0).fit(four_groups)
+
+
+def test_more_segments_than_distinct_customers_is_refused():
+    data = np.repeat(np.arange(10.0).reshape(5, 2), 3, axis=0)
+    with pytest.raises(
+        SettingsError,
+        match=r"You asked for 8 segments but only 5 customers differ from each other; choose at most 5\.",
+    ):
+        KMeansSegmenter(8).fit(data)
+    assert KMeansSegmenter(5).fit(data).sizes_.tolist() == [3, 3, 3, 3, 3]
+
+
+def test_rare_values_missing_from_the_start_sample_still_count():
+    # Two distinct rows in 60,000, one of them only 3 times: a sample can miss it, the data cannot.
+    data = np.zeros((60_000, 2))
+    data[[10, 30_000, 59_999]] = 1.0
+    segmenter = KMeansSegmenter(2).fit(data)
+    assert segmenter.sizes_.tolist() == [59_997, 3]
+
+
+@pytest.mark.parametrize(
+    ("matrix", "message"),
+    [
+        (np.array([[1.0, np.nan], [2.0, 3.0]]), "1 missing or infinite values"),
+        (np.array([[1.0, np.inf], [2.0, -np.inf]]), "2 missing or infinite values"),
+        (np.arange(5.0), "1 dimension"),
+        (np.empty((0, 2)), "0 customers"),
+        (np.array([["a", "b"], ["c", "d"]], dtype=object), "not numbers"),
+    ],
+)
+def test_bad_data_is_a_data_error(matrix, message):
+    with pytest.raises(DataError, match=message):
+        KMeansSegmenter(1).fit(matrix)
+
+
+# --- sweep_k ----------------------------------------------------------------------------------------
+
+
+def test_sweep_scores_every_k_with_separation_from_k_2(four_groups):
+    sweep = sweep_k(four_groups, 1, 6)
+    assert [score.k for score in sweep.scores] == [1, 2, 3, 4, 5, 6]
+    first, *rest = sweep.scores
+    assert (first.silhouette, first.calinski_harabasz, first.davies_bouldin) == (None, None, None)
+    assert all(score.silhouette is not None and score.davies_bouldin is not None for score in rest)
+    wcss = [score.wcss for score in sweep.scores]
+    assert wcss == sorted(wcss, reverse=True)
+    assert sweep.suggested_k == 4
+    assert sweep.reason.startswith("4 segments:")
+    assert sweep.score_for(4) is sweep.scores[3]
+    assert sweep.notes == ()
+
+
+def test_sweep_silhouette_on_small_data_is_the_exact_one(four_groups):
+    sweep = sweep_k(four_groups, 2, 4)
+    labels = KMeansSegmenter(3).fit(four_groups).labels_
+    assert sweep.score_for(3).silhouette == pytest.approx(silhouette_score(four_groups, labels))
+
+
+def test_sweep_on_large_data_scores_every_k(large_data):
+    sweep = sweep_k(large_data, 1, 6)
+    assert sweep.suggested_k == 4
+    assert sweep.scores[0].silhouette is None
+    assert all(0.0 < score.silhouette <= 1.0 for score in sweep.scores[1:])
+
+
+def test_sweep_reports_progress_once_per_k(four_groups):
+    calls = []
+    sweep_k(four_groups, 2, 5, progress=lambda fraction, message: calls.append((fraction, message)))
+    assert calls == [
+        (0.25, "Tried 1 of 4 segment counts"),
+        (0.5, "Tried 2 of 4 segment counts"),
+        (0.75, "Tried 3 of 4 segment counts"),
+        (1.0, "Tried 4 of 4 segment counts"),
+    ]
+
+
+def test_sweep_hands_over_each_score_as_it_finishes(four_groups):
+    received = []
+    sweep = sweep_k(four_groups, 1, 5, on_score=received.append)
+    assert tuple(received) == sweep.scores
+    assert [score.k for score in received] == [1, 2, 3, 4, 5]
+
+
+def test_cancel_stops_the_sweep_between_fits(four_groups):
+    received = []
+
+    def cancel_after_two_scores():
+        return len(received) >= 2
+
+    with pytest.raises(OperationCancelled):
+        sweep_k(four_groups, 1, 8, cancel=cancel_after_two_scores, on_score=received.append)
+    assert [score.k for score in received] == [1, 2]
+
+
+def test_cancel_is_honoured_at_the_first_check_after_it_flips(four_groups):
+    cancel = CancelAfter(5)
+    with pytest.raises(OperationCancelled):
+        sweep_k(four_groups, 1, 8, cancel=cancel)
+    assert cancel.calls == 6
+
+
+@pytest.mark.parametrize(
+    ("k_min", "k_max", "message"),
+    [
+        (3, 3, r"smallest number of segments to try \(3\) must be below the largest \(3\)"),
+        (5, 2, r"smallest number of segments to try \(5\) must be below the largest \(2\)"),
+        (0, 5, "smallest number of segments must be a whole number of at least 1; got 0"),
+        (1, MAX_K + 1, f"At most {MAX_K} segments can be tried; you asked for up to {MAX_K + 1}"),
+    ],
+)
+def test_bad_sweep_range_is_a_settings_error(four_groups, k_min, k_max, message):
+    with pytest.raises(SettingsError, match=message):
+        sweep_k(four_groups, k_min, k_max)
+
+
+def test_sweep_stops_at_the_number_of_distinct_customers_and_says_so():
+    data = np.repeat(np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [9.0, 0.0]]), 5, axis=0)
+    sweep = sweep_k(data, 1, 10)
+    assert [score.k for score in sweep.scores] == [1, 2, 3, 4]
+    assert sweep.notes == (
+        "Only 4 customers differ from each other, so segment counts above 4 were not tried "
+        "(you asked for up to 10).",
+    )
+    with pytest.raises(SettingsError, match="even the smallest number of segments to try \\(6\\)"):
+        sweep_k(data, 6, 10)
+
+
+def test_sweep_of_identical_customers_is_a_data_error():
+    with pytest.raises(DataError, match="All customers have the same values"):
+        sweep_k(np.ones((20, 3)), 1, 5)
+
+
+def test_score_for_an_untried_k_is_a_settings_error(four_groups):
+    sweep = sweep_k(four_groups, 2, 4)
+    with pytest.raises(SettingsError, match="No result for 7 segments: the segment counts tried were 2 to 4"):
+        sweep.score_for(7)
+
+
+# --- suggest_k ---------------------------------------------------------------------------------------
+
+
+def scores_from(wcss, silhouettes, k_min=1):
+    return tuple(
+        KScore(k_min + index, value, silhouette)
+        for index, (value, silhouette) in enumerate(zip(wcss, silhouettes, strict=True))
+    )
+
+
+def test_suggestion_is_the_knee_when_its_silhouette_holds_up():
+    scores = scores_from([1000, 500, 200, 180, 170, 165], [None, 0.40, 0.62, 0.50, 0.45, 0.41])
+    k, reason = suggest_k(scores)
+    assert k == 3
+    assert reason == (
+        "3 segments: adding more after 3 barely makes the groups tighter, and 3 gives the clearest "
+        "separation nearby (silhouette 0.62)."
+    )
+
+
+def test_a_clearly_better_silhouette_next_to_the_knee_wins():
+    scores = scores_from([1000, 500, 200, 180, 170, 165], [None, 0.40, 0.40, 0.60, 0.45, 0.41])
+    k, reason = suggest_k(scores)
+    assert k == 4
+    assert "stop getting much tighter around 3" in reason
+    assert "silhouette 0.60 against 0.40" in reason
+
+
+def test_a_slightly_better_silhouette_next_to_the_knee_does_not():
+    scores = scores_from([1000, 500, 200, 180, 170, 165], [None, 0.40, 0.50, 0.53, 0.45, 0.41])
+    assert suggest_k(scores)[0] == 3
+
+
+def test_a_single_k_is_suggested_as_the_only_one_tried():
+    assert suggest_k((KScore(4, 10.0, 0.3),)) == (
+        4,
+        "4 segments: it is the only number of segments that was tried.",
+    )
+
+
+def test_without_a_knee_the_best_silhouette_is_suggested():
+    flat = scores_from([100.0, 100.0, 100.0, 100.0], [0.2, 0.5, 0.3, 0.1], k_min=2)
+    k, reason = suggest_k(flat)
+    assert k == 3
+    assert "no clear bend" in reason
+    two = scores_from([100.0, 60.0], [None, 0.4])
+    assert suggest_k(two)[0] == 2
+
+
+def test_without_a_knee_or_silhouette_the_smallest_k_is_kept():
+    assert suggest_k(scores_from([5.0, 5.0, 5.0], [None, None, None]))[0] == 1
+
+
+def test_scores_in_any_order_give_the_same_suggestion():
+    scores = scores_from([1000, 500, 200, 180, 170, 165], [None, 0.40, 0.62, 0.50, 0.45, 0.41])
+    assert suggest_k(tuple(reversed(scores))) == suggest_k(scores)
+
+
+def test_the_sweep_result_type_is_what_the_suggestion_returns(four_groups):
+    sweep = sweep_k(four_groups, 1, 6)
+    assert isinstance(sweep, KSweep)
+    assert (sweep.suggested_k, sweep.reason) == suggest_k(sweep.scores)
