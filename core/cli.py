@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core import __version__
-from core.errors import OperationCancelled, SegmentStudioError
+from core.errors import DataError, OperationCancelled, SegmentStudioError
 from core.preparation import MissingPolicy, Scaling
 
 EXIT_OK = 0
@@ -227,11 +227,22 @@ def _assign(arguments: argparse.Namespace) -> None:
         assignment_frame,
         assignment_summary,
         load_segment_model,
+        match_columns,
+        missing_columns_message,
     )
 
     mapping = _column_mapping(arguments.map)
     model = load_segment_model(arguments.model)
     table = load_table(arguments.input, ReadOptions(sheet=arguments.sheet))
+    match = match_columns(model, table.frame.columns, mapping)
+    if not match.complete:
+        raise DataError(
+            missing_columns_message(
+                match,
+                table.frame.columns,
+                how="name the file's column for each with --map MODEL_COLUMN=FILE_COLUMN",
+            )
+        )
     assignment = assign_customers(model, table.frame, mapping)
     summary = assignment_summary(assignment)
     print(f"File: {table.report.path} ({summary['rows']:,} customers)")

@@ -11,6 +11,7 @@ writes them into one PDF.
 """
 
 import importlib
+import re
 import textwrap
 from collections.abc import Sequence
 from datetime import datetime
@@ -53,12 +54,29 @@ _LINE_SPACING = 1.45
 _NEUTRAL = "#333333"
 _SECOND_SERIES = "#888888"
 
-# Words in column names that say what a column measures, for the suggested marketing action.
-_SPENDING_WORDS = ("spend", "purchas", "amount", "sales", "revenue", "monetary", "basket", "order value")
+# Word starts in column names that say what a column measures, for the suggested marketing action.
+# A name is split into words (also at capitals: "NumWebPurchases" -> num web purchases) and a column
+# matches when one of its words starts with the entry, so "age" finds "Age" but not "Percentage".
+_SPENDING_WORDS = (
+    "spend",
+    "purchas",
+    "amount",
+    "mnt",
+    "sales",
+    "revenue",
+    "monetary",
+    "basket",
+    "order value",
+)
 _INCOME_WORDS = ("income", "salary", "wage", "earning")
 _FREQUENCY_WORDS = ("frequen", "visits", "orders", "transactions", "number of purchases")
 _RECENCY_WORDS = ("recency", "days since", "last purchase", "last order")
 _AGE_WORDS = ("age",)
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _words(column: object) -> str:
+    return " " + " ".join(_WORD.findall(str(column))).casefold() + " "
 
 
 def _level(profile: SegmentProfile, words: Sequence[str]) -> int | None:
@@ -67,7 +85,7 @@ def _level(profile: SegmentProfile, words: Sequence[str]) -> int | None:
     values = [
         value
         for column, value in profile.difference.items()
-        if any(word in str(column).casefold() for word in words) and np.isfinite(value)
+        if any(f" {word}" in _words(column) for word in words) and np.isfinite(value)
     ]
     if not values:
         return None

@@ -40,6 +40,7 @@ NOT_FITTING = "no: does not fit any segment"
 LEFT_OUT_MISSING = "no: missing values"
 # Rows assigned per step: bounds memory on big files and lets Cancel act in between.
 _CHUNK_ROWS = 100_000
+_COLUMNS_IN_MESSAGES = 30
 
 
 @dataclass(frozen=True, eq=False)
@@ -236,6 +237,19 @@ def match_columns(
     return ColumnMatch(mapping=found, missing=tuple(missing))
 
 
+def missing_columns_message(match: ColumnMatch, frame_columns: Sequence[object], *, how: str = "") -> str:
+    """Which model columns the file lacks and which it has; `how` says how to name the right ones."""
+    columns = [str(column) for column in frame_columns]
+    shown = ", ".join(columns[:_COLUMNS_IN_MESSAGES])
+    if len(columns) > _COLUMNS_IN_MESSAGES:
+        shown += f" and {len(columns) - _COLUMNS_IN_MESSAGES} more"
+    how = how or "choose the file's matching column for each"
+    return (
+        f"The file has no column for {', '.join(repr(name) for name in match.missing)}, which the segment "
+        f"model needs; {how}. The file's columns are: {shown}."
+    )
+
+
 def assign_customers(
     model: SegmentModel,
     frame: pd.DataFrame,
@@ -248,10 +262,7 @@ def assign_customers(
     overrides matching by name. Raises DataError when a model feature has no column."""
     match = match_columns(model, frame.columns, mapping)
     if not match.complete:
-        raise DataError(
-            f"The file has no column for {', '.join(repr(name) for name in match.missing)}, which the "
-            "segment model needs. Choose the matching column for each, or use a file with these columns."
-        )
+        raise DataError(missing_columns_message(match, frame.columns))
     features = model.features
     renamed = pd.DataFrame({feature: frame[match.mapping[feature]] for feature in features})
     gaps = model.preprocessor.missing_rows(renamed)

@@ -77,7 +77,7 @@ def test_assign_maps_differently_named_columns(capsys, analysed, tmp_path):
     renamed = tmp_path / "new.csv"
     pd.read_csv(SAMPLE).rename(columns={"Age": "Years"}).to_csv(renamed, index=False)
     code, _, err = run_cli(capsys, "assign", analysed / "model.json", renamed, "--labels", tmp_path / "o.csv")
-    assert_one_error_line(code, err, "'Age'")
+    assert_one_error_line(code, err, "'Age'", "--map", "Years")
     model = analysed / "model.json"
     code, _, err = run_cli(
         capsys, "assign", model, renamed, "--labels", tmp_path / "o.csv", "--map", "Age=Years"

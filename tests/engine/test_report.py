@@ -134,6 +134,9 @@ def profile_with(difference: dict[str, float]) -> SegmentProfile:
         ({"Spending Score (1-100)": 0.1, "Annual Income (k$)": -0.2}, "newsletter"),
         ({"MntWines": 1.5, "Recency": 1.2}, "miss you"),
         ({"Fresh": 1.4, "Milk": -0.1}, "higher Fresh"),
+        ({"MntWines": 1.3, "Income": 1.2}, "premium"),
+        ({"NumWebPurchases": -1.3, "Income": -1.2}, "discounts"),
+        ({"PURCHASES": -1.3, "BALANCE": 0.2}, "next-purchase discount"),
     ],
 )
 def test_suggested_action_follows_what_sets_the_segment_apart(difference, expected):
@@ -143,6 +146,7 @@ def test_suggested_action_follows_what_sets_the_segment_apart(difference, expect
 def test_suggested_action_adds_the_channel_for_older_and_younger_customers():
     assert "social media" in suggested_action(profile_with({"Spending": 1.0, "Age": -1.0}))
     assert "e-mail and print" in suggested_action(profile_with({"Spending": 1.0, "Age": 1.0}))
+    assert "e-mail" not in suggested_action(profile_with({"Spending": 1.0, "Percentage": 1.0}))
 
 
 def test_workbook_has_a_summary_and_one_sheet_of_customers_per_segment(analysed, tmp_path):
