@@ -10,7 +10,6 @@ import argparse
 import ctypes
 import sys
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
 APPLICATION_NAME = "Segment Studio"
@@ -22,6 +21,8 @@ def resource_path(name: str) -> Path:
     bundle = getattr(sys, "_MEIPASS", None)  # set by PyInstaller's boot loader in frozen builds
     if bundle is not None:
         return Path(bundle) / "resources" / name
+    from importlib import resources
+
     return Path(str(resources.files("resources") / name))
 
 
@@ -44,6 +45,12 @@ def make_booleans_immortal() -> None:
         ctypes.c_ssize_t.from_address(id(value)).value += 1 << 40  # ob_refcnt is the first field
 
 
+def installed_version() -> str:
+    import core
+
+    return core.__version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="segment-studio", description="Find groups of similar customers in a table, offline."
@@ -58,7 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    import core
     from desktop_app.error_reporting import install_excepthook
     from desktop_app.main_window import MainWindow
 
@@ -66,13 +72,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(qt_arguments)
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName(APPLICATION_NAME)
-    app.setApplicationVersion(core.__version__)
     # Qt has taken out its own options (-platform, -style, ...); the rest are ours.
     arguments = build_parser().parse_args(app.arguments()[1:])
 
     install_excepthook()
     window = MainWindow()
     window.show()
+    # Reading the installed version costs as much as building the window: do it once the window shows.
+    QTimer.singleShot(0, lambda: app.setApplicationVersion(installed_version()))
     if arguments.sample:
         QTimer.singleShot(0, window.open_sample_data)
     elif arguments.file:
