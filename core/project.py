@@ -306,13 +306,14 @@ def check_data_file(
     candidates = [Path(data_path)] if data_path is not None else _candidate_paths(project)
     found = next((candidate for candidate in candidates if candidate.is_file()), None)
     if found is None:
-        where = candidates[0]
-        return DataFileStatus(
-            DataFileState.MOVED,
-            None,
-            f"The customer file '{saved_name}' is no longer at {where}. It may have been moved, renamed or "
-            "deleted. Locate the file to open the project.",
-        )
+        if data_path is not None:
+            message = f"The file '{data_path}' does not exist. Locate the customer file '{saved_name}'."
+        else:
+            message = (
+                f"The customer file '{saved_name}' is no longer at {candidates[0]}. It may have been moved, "
+                "renamed or deleted. Locate the file to open the project."
+            )
+        return DataFileStatus(DataFileState.MOVED, None, message)
     unchanged = found.stat().st_size == project.data_file.size and (
         file_checksum(found, progress=progress, cancel=cancel) == project.data_file.sha256
     )

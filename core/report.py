@@ -268,7 +268,7 @@ def _title_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult,
         ]
     )
     page.heading("Settings")
-    if settings.k is None and result.sweep is not None:
+    if settings.k is None and result.sweep is not None and result.sweep.suggested_k == segmentation.k:
         how_k = f"{segmentation.k} segments, as suggested after trying {settings.k_min} to {settings.k_max}."
     else:
         how_k = f"{segmentation.k} segments, chosen by the user."

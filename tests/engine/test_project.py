@@ -164,3 +164,10 @@ def test_saved_read_options_are_used_when_reopening(tmp_path):
     save_project(tmp_path / "p.segproj", table, result)
     _, reopened = reopen(load_project(tmp_path / "p.segproj"))
     np.testing.assert_array_equal(reopened.segmentation.labels, result.segmentation.labels)
+
+
+def test_locating_a_file_that_does_not_exist_says_so(saved, tmp_path):
+    project_path, _, _ = saved
+    status = check_data_file(load_project(project_path), tmp_path / "typo.csv")
+    assert status.state == DataFileState.MOVED
+    assert "typo.csv' does not exist" in status.message

@@ -190,3 +190,11 @@ def test_workbook_needs_an_xlsx_name(analysed, tmp_path):
     table, result = analysed
     with pytest.raises(SettingsError, match=r"\.xlsx"):
         write_workbook(tmp_path / "segments.csv", table.frame, result.segmentation)
+
+
+def test_title_page_says_whether_k_was_suggested_or_chosen(analysed, pages):
+    table, _ = analysed
+    assert "as suggested" in " ".join(t.get_text() for t in pages[0].findobj(Text))
+    chosen = run_analysis(table, AnalysisSettings(k=2, k_min=3, k_max=4))
+    title_page = build_report_pages(table, chosen)[0]
+    assert "2 segments, chosen by the user" in " ".join(t.get_text() for t in title_page.findobj(Text))
