@@ -196,7 +196,7 @@ class DataTab(QWidget):
         )
 
     def set_busy(self, busy: bool) -> None:
-        self.find_button.setEnabled(not busy and self._table is not None)
+        self.find_button.setEnabled(not busy and self._table is not None and bool(self.selected_features()))
 
     # --- private ---------------------------------------------------------------------------------------
 

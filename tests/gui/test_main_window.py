@@ -1,5 +1,6 @@
 """The main window: welcome view, opening files (sample, preview, drop), errors, settings and the hook."""
 
+import dataclasses
 import sys
 
 import pytest
@@ -12,7 +13,13 @@ from desktop_app.main_window import MainWindow
 
 TIMEOUT = 30_000
 # The offscreen platform used on CI says so when a shown main window asks it to honour size hints.
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+pytestmark = [
+    pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints"),
+    # matplotlib 3.11 still reads this Qt attribute when it paints its toolbar icons on PySide6 6.12.
+    pytest.mark.filterwarnings(
+        "ignore:Enum value .Qt..ApplicationAttribute.AA_UseHighDpiPixmaps:DeprecationWarning"
+    ),
+]
 
 
 @pytest.fixture
@@ -124,3 +131,36 @@ def test_unexpected_exception_shows_a_dialog_with_copy_details(qtbot, user_data_
     log = next(user_data_folder.rglob("segment-studio.log")).read_text(encoding="utf-8")
     assert "RuntimeError: a bug" in log
     dialog.reject()
+
+
+def test_cancel_mid_sweep_leaves_a_usable_window(qtbot, window, monkeypatch):
+    import threading
+
+    import core.pipeline
+    from core.errors import OperationCancelled
+
+    with qtbot.waitSignal(window.session.table_loaded, timeout=TIMEOUT):
+        window.open_sample_data()
+    real_sweep = core.pipeline.run_sweep
+    waiting = threading.Event()
+
+    def sweep_until_cancelled(prepared, settings, *, progress, cancel, on_score):
+        while not cancel():
+            waiting.wait(0.01)
+        raise OperationCancelled()
+
+    monkeypatch.setattr(core.pipeline, "run_sweep", sweep_until_cancelled)
+    with qtbot.waitSignal(window.session.busy_changed, timeout=TIMEOUT):
+        qtbot.mouseClick(window.data_tab.find_button, Qt.MouseButton.LeftButton)
+    assert window.cancel_button.isVisible()
+    assert not window.data_tab.find_button.isEnabled()
+    with qtbot.waitSignal(window.session.cancelled, timeout=TIMEOUT):
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
+    assert not window.cancel_button.isVisible()
+    assert "Stopped" in window.statusBar().currentMessage()
+    assert window.data_tab.find_button.isEnabled()
+
+    monkeypatch.setattr(core.pipeline, "run_sweep", real_sweep)
+    with qtbot.waitSignal(window.session.segmentation_changed, timeout=TIMEOUT):
+        window.find_segments(dataclasses.replace(window.data_tab.analysis_settings(), k_max=3))
+    assert len(window.segments_tab.cards) == window.session.segmentation.k
