@@ -187,8 +187,14 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
 
 def _summarize_labels(name: str, series: pd.Series) -> ColumnSummary:
     rows = len(series)
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # The codes are already there: no hashing (the loader reads text columns this way for speed).
+        codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
+    else:
+        codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+    all_counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    used = np.flatnonzero(all_counts)  # a categorical column may declare levels no row has
+    counts, uniques = all_counts[used], [uniques[i] for i in used]
     missing = rows - int(counts.sum())
     distinct = len(uniques)
     if distinct == 0:

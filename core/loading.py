@@ -333,10 +333,15 @@ class _RawTable:
     problems: list[str]
     renames: list[_Rename]
     code_columns: list[str] = field(default_factory=list)  # zero-padded codes read as text on purpose
+    # Word columns parsed as categories, which is faster and gives the summaries their counts for free;
+    # they are turned into ordinary text before the frame is handed out.
+    label_columns: list[str] = field(default_factory=list)
     sheet_names: tuple[str, ...] = ()
 
 
-def _text_read_arguments(options: ReadOptions, names: list[str], code_columns: list[str]) -> dict:
+def _text_read_arguments(
+    options: ReadOptions, names: list[str], code_columns: list[str], label_columns: list[str]
+) -> dict:
     delimiter = r"\s+" if options.delimiter == WHITESPACE else options.delimiter
     return {
         "sep": delimiter,
@@ -345,7 +350,7 @@ def _text_read_arguments(options: ReadOptions, names: list[str], code_columns: l
         "header": 0 if options.header else None,
         "names": names,
         "index_col": False,
-        "dtype": dict.fromkeys(code_columns, "str"),
+        "dtype": dict.fromkeys(code_columns, "str") | dict.fromkeys(label_columns, "category"),
         # Only empty cells are missing here; words like "n/a" are handled (and reported) per column.
         "keep_default_na": False,
         "na_values": [""],
@@ -386,6 +391,15 @@ def _read_ragged(
     return frame, f"{rows_had} more fields than the header ({width}) and {were} cut to {width} fields."
 
 
+def _mostly_words(values: list[str], options: ReadOptions) -> bool:
+    """Whether a column's sample values are mostly not numbers."""
+    present = [value.strip() for value in values if value.strip()]
+    if not present:
+        return False
+    numbers = _numbers_from_text(pd.Series(present, dtype="str"), options.decimal or ".", options.thousands)
+    return bool(numbers.isna().mean() > 0.5)
+
+
 def _read_csv_quietly(path: Path, encoding: str, max_rows: int | None, arguments: dict) -> pd.DataFrame:
     with warnings.catch_warnings():
         # A column that is numbers in one block of the file and words in another comes out as mixed
@@ -413,7 +427,12 @@ def _read_text(
         name for position, name in enumerate(names)
         if any(len(row) > position and _ZERO_PADDED.match(row[position].strip()) for row in data)
     ]
-    arguments = _text_read_arguments(options, names, code_columns)
+    label_columns = [
+        name for position, name in enumerate(names)
+        if name not in code_columns
+        and _mostly_words([row[position] for row in data if len(row) > position], options)
+    ]
+    arguments = _text_read_arguments(options, names, code_columns, label_columns)
     # pandas would silently cut rows if the first data row is longer than the header: cut them knowingly.
     ragged = any(len(row) > width for row in data)
     while True:
@@ -438,7 +457,7 @@ def _read_text(
             ragged = True
         except (pd.errors.EmptyDataError, ValueError) as error:
             raise _fail(path, f"it is not a readable table ({error}).") from error
-    return _RawTable(frame, options, problems, renames, code_columns)
+    return _RawTable(frame, options, problems, renames, code_columns, label_columns=label_columns)
 
 
 def _read_excel(path: Path, given: ReadOptions, max_rows: int | None) -> _RawTable:
@@ -475,7 +494,8 @@ def _read_excel(path: Path, given: ReadOptions, max_rows: int | None) -> _RawTab
         name for name in names
         if _holds_text(frame[name]) and frame[name].map(_is_zero_padded_text).any()
     ]
-    return _RawTable(frame, replace(given, sheet=sheet_name), [], renames, code_columns, sheet_names)
+    options = replace(given, sheet=sheet_name)
+    return _RawTable(frame, options, [], renames, code_columns=code_columns, sheet_names=sheet_names)
 
 
 def _holds_text(series: pd.Series) -> bool:
@@ -568,6 +588,9 @@ def load_table(
         raise _fail(path, "it has column names but no customer rows. Export the table again with its rows.")
     problems += _convert_mostly_numeric(frame, table.options, table.code_columns)
     columns = summarize_columns(frame)
+    for name in table.label_columns:
+        if name in frame.columns:
+            frame[name] = frame[name].astype("str")
     raise_if_cancelled(cancel)
     report(progress, 1.0, f"Read {len(frame):,} rows from {path.name}")
     load_report = LoadReport(
