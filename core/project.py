@@ -25,13 +25,20 @@ from core.clustering import KScore, KSweep
 from core.errors import DataError, InputFileError
 from core.export import write_json
 from core.loading import LoadedTable, ReadOptions, load_table
-from core.pipeline import AnalysisResult, AnalysisSettings, fit_segmentation, prepare_table, rename_segments
+from core.pipeline import (
+    AnalysisResult,
+    AnalysisSettings,
+    Segmentation,
+    fit_segmentation,
+    prepare_table,
+    rename_segments,
+)
 from core.preparation import MissingPolicy, Scaling
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 
 PROJECT_FORMAT = "segment-studio-project"
 PROJECT_VERSION = 1
-PROJECT_SUFFIX = ".segproj"
+PROJECT_SUFFIX = ".segproj"  # what the app's Save Project dialog offers
 # Centres are compared after a JSON round trip and a re-fit: allow for the last digits of floating point.
 _CENTRE_TOLERANCE = 1e-6
 _CHECKSUM_BLOCK = 1 << 20
@@ -359,7 +366,7 @@ def reopen(
     return table, AnalysisResult(project.settings, prepared, project.sweep, segmentation)
 
 
-def _check_same_segments(project: ProjectFile, segmentation) -> None:
+def _check_same_segments(project: ProjectFile, segmentation: Segmentation) -> None:
     sizes = [int(profile.size) for profile in segmentation.profiles]
     saved_sizes = [segment.size for segment in project.segments]
     saved_centres = np.array([list(segment.centre.values()) for segment in project.segments])

@@ -26,6 +26,7 @@ import pandas as pd
 from core import __version__
 from core.errors import DataError, InputFileError, SettingsError
 from core.export import labelled_frame, write_json
+from core.pipeline import AnalysisResult
 from core.preparation import MissingPolicy, Preprocessor
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
 from core.project import read_json_file
@@ -109,7 +110,7 @@ def nearest_centres(
     return best, np.sqrt(best_squared)
 
 
-def build_segment_model(result) -> SegmentModel:
+def build_segment_model(result: AnalysisResult) -> SegmentModel:
     """The model of an `AnalysisResult` (core.pipeline), with the segment names as they are now."""
     prepared = result.prepared
     segmentation = result.segmentation

@@ -8,6 +8,7 @@ import pandas as pd
 
 from core.errors import SettingsError
 from core.export import atomic_write, labelled_frame, neutralise_formulas
+from core.pipeline import Segmentation
 from core.profiling import profile_table
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
 
@@ -41,7 +42,7 @@ def sheet_names(names: list[str]) -> list[str]:
 def write_workbook(
     path: str | Path,
     frame: pd.DataFrame,
-    segmentation,
+    segmentation: Segmentation,
     *,
     protected: str | Path | None = None,
     progress: ProgressCallback | None = None,
