@@ -6,7 +6,8 @@ a plain `pandas.read_csv` costs. Whether a file is Excel is decided by its conte
 name. Values are kept as they are, with two exceptions that are reported as problems: columns of
 numbers with a few stray words ("n/a", "-") become numbers with those cells missing, and rows with more
 fields than the header are cut to the header's length. Columns of zero-padded codes ("00001") are read
-as text so that they keep their zeros; other integer identifiers stay integers.
+as text so that they keep their zeros; other integer identifiers stay integers. Only empty cells are
+missing in text columns: words such as "NA" stay as they are (they may be a region code).
 """
 
 import codecs
@@ -38,7 +39,7 @@ class ReadOptions:
     delimiter: str | None = None  # ",", ";", "\t", "|", or WHITESPACE
     encoding: str | None = None  # "utf-8", "utf-8-sig", "utf-16", "cp1252", ...
     decimal: str | None = None  # "." or ","
-    thousands: str | None = None  # None, ",", ".", " " or "'"
+    thousands: str | None = None  # None, ",", ".", " ", "'" or a no-break space
     header: bool = True  # the first row holds the column names
     sheet: str | int | None = None  # Excel only: a sheet name or 0-based position; None = first sheet
 
