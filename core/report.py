@@ -10,7 +10,6 @@ The pages are plain matplotlib Figures (never pyplot) so that tests can inspect 
 writes them into one PDF.
 """
 
-import importlib
 import re
 import textwrap
 from collections.abc import Sequence
@@ -494,10 +493,9 @@ def write_report(
 ) -> Path:
     """Write the PDF report atomically (never onto the customer file). Returns the path written."""
     pages = build_report_pages(table, result, names=names, progress=scaled(progress, 0.0, 0.5), cancel=cancel)
-    # The architecture rule keeps Qt and interactive matplotlib (pyplot, GUI backends) out of the core.
-    # The PDF backend is a file writer, not a GUI; Figure.savefig(format="pdf") loads it in the same way.
-    # It is imported here, by name, because a multi-page PDF needs its PdfPages.
-    backend_pdf = importlib.import_module("matplotlib.backends.backend_pdf")
+    # The one matplotlib backend the core may use (tests/test_architecture.py allows it by name): the
+    # PDF writer is a file format, not a screen. Imported here so loading the core stays light.
+    from matplotlib.backends import backend_pdf
 
     def write(temporary: Path) -> None:
         metadata = {
