@@ -189,16 +189,18 @@ def _decode_sample(path: Path, head: bytes, complete: bool, encoding: str) -> st
         raise _fail(path, f"it is not a text table (it holds binary data). {_SUPPORTED}.")
     text = text.lstrip("\ufeff")
     # The last line of a cut sample is incomplete: drop it.
-    return text if complete else text[: max(text.rfind("\n"), 0)]
+    return text if complete else text[: max(text.rfind("\n"), text.rfind("\r"), 0)]
 
 
 def _records(text: str, delimiter: str) -> list[list[str]]:
     """The sample's non-blank rows split into fields, honouring quotes (at most SNIFF_ROWS rows)."""
     if delimiter == WHITESPACE:
-        reader = csv.reader(io.StringIO(text.replace("\t", " ")), delimiter=" ", skipinitialspace=True)
+        # newline=None: lines may also end in "\r" alone (old Mac exports).
+        lines = io.StringIO(text.replace("\t", " "), newline=None)
+        reader = csv.reader(lines, delimiter=" ", skipinitialspace=True)
         rows = ([value for value in row if value] for row in reader)
     else:
-        rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+        rows = csv.reader(io.StringIO(text, newline=None), delimiter=delimiter)
     records = []
     try:
         for row in rows:
@@ -415,7 +417,7 @@ def _read_text(
     options, text = _sniff_text(path, head, complete, given)
     records = _records(text, options.delimiter)
     if not records:
-        raise _fail(path, "the file is empty. Export the customer table again and choose the new file.")
+        raise _fail(path, "no rows of a table were found in it. Check the file in a text editor.")
     width = len(records[0])
     problems: list[str] = []
     if options.header:

@@ -246,6 +246,12 @@ def test_latin1_beyond_the_sample_falls_back_and_says_so(tmp_path):
     assert any("cp1252" in problem for problem in loaded.report.problems)
 
 
+def test_old_mac_line_ends(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b'a;b\r1;"x;y"\r2;z\r')
+    assert load_table(path).frame.to_dict("list") == {"a": [1, 2], "b": ["x;y", "z"]}
+
+
 def test_quoted_fields_with_embedded_newlines_and_delimiters(tmp_path):
     path = write_text(tmp_path / "notes.csv", 'id,note,spend\n1,"line one\nline two",10\n2,"x, y",20\n')
     loaded = load_table(path)
