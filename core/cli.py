@@ -157,6 +157,16 @@ def _print_result(table, result) -> None:
             print(f"   {profile.description}")
 
 
+def _refuse_writing_over_input(source: Path, *outputs: Path | None) -> None:
+    """Checked before any work starts: the customer file is only ever read."""
+    for output in outputs:
+        if output is not None and output.exists() and source.exists() and output.samefile(source):
+            raise UsageError(
+                f"'{output}' is the input file; choose another name for the output "
+                "so the original stays as it is"
+            )
+
+
 def _analyze(arguments: argparse.Namespace) -> None:
     from core.clustering import DEFAULT_SEED
     from core.export import labelled_frame, write_json, write_table
@@ -164,6 +174,15 @@ def _analyze(arguments: argparse.Namespace) -> None:
     from core.pipeline import AnalysisSettings, analysis_summary, run_analysis
     from core.profiling import profile_table
 
+    _refuse_writing_over_input(
+        arguments.input,
+        arguments.labels,
+        arguments.profiles,
+        arguments.summary,
+        arguments.report,
+        arguments.workbook,
+        arguments.model,
+    )
     table = load_table(arguments.input, ReadOptions(sheet=arguments.sheet))
     settings = AnalysisSettings(
         features=tuple(arguments.features) if arguments.features else None,
@@ -231,6 +250,7 @@ def _assign(arguments: argparse.Namespace) -> None:
         missing_columns_message,
     )
 
+    _refuse_writing_over_input(arguments.input, arguments.labels, arguments.summary)
     mapping = _column_mapping(arguments.map)
     model = load_segment_model(arguments.model)
     table = load_table(arguments.input, ReadOptions(sheet=arguments.sheet))

@@ -7,7 +7,7 @@ any earlier file intact, and no export may overwrite the file the customers were
 import json
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,11 +57,7 @@ def atomic_write(
         )
     if not target.parent.is_dir():
         raise SettingsError(f"The folder '{target.parent}' does not exist; choose an existing folder.")
-    descriptor, temporary_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".part", dir=target.parent
-    )
-    os.close(descriptor)
-    temporary = Path(temporary_name)
+    temporary = _new_temporary_beside(target)
     try:
         write(temporary)
         with open(temporary, "rb+") as written:
@@ -75,6 +71,20 @@ def atomic_write(
     finally:
         temporary.unlink(missing_ok=True)
     return target
+
+
+def _new_temporary_beside(target: Path) -> Path:
+    """An empty, new file in the target's folder with the permissions a normal new file gets there.
+
+    (tempfile.mkstemp would create it readable by its owner only, and the rename would keep that.)
+    """
+    while True:
+        candidate = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return candidate
 
 
 def write_table(path: str | Path, frame: pd.DataFrame, *, protected: str | Path | None = None) -> Path:
@@ -96,9 +106,11 @@ def write_table(path: str | Path, frame: pd.DataFrame, *, protected: str | Path 
     )
 
 
-def write_json(path: str | Path, data: dict) -> Path:
+def write_json(path: str | Path, data: dict, *, protected: str | Path | None = None) -> Path:
     text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
-    return atomic_write(path, lambda temporary: temporary.write_text(text + "\n", encoding="utf-8"))
+    return atomic_write(
+        path, lambda temporary: temporary.write_text(text + "\n", encoding="utf-8"), protected=protected
+    )
 
 
 def labelled_frame(frame: pd.DataFrame, labels, names) -> pd.DataFrame:

@@ -159,3 +159,14 @@ def test_installed_entry_point_runs_in_a_fresh_process(tmp_path):
     )
     assert completed.returncode == EXIT_OK, completed.stderr
     assert "4 segments:" in completed.stdout
+
+
+@pytest.mark.parametrize("option", ["--summary", "--report", "--model", "--workbook", "--profiles"])
+def test_no_output_may_overwrite_the_input_file(capsys, tmp_path, option):
+    source = tmp_path / "customers.csv"
+    source.write_bytes((files("resources") / "sample_customers.csv").read_bytes())
+    before = sha256(source)
+    code, _, err = run_cli(capsys, "analyze", source, option, source)
+    assert_one_error_line(code, err)
+    assert "input file" in err
+    assert sha256(source) == before

@@ -99,3 +99,10 @@ def test_write_json_refuses_nan_instead_of_writing_invalid_json(tmp_path):
     with pytest.raises(ValueError, match="JSON compliant"):
         write_json(target, {"value": float("nan")})
     assert not target.exists()
+
+
+def test_exports_get_the_permissions_of_a_normal_new_file(tmp_path):
+    reference = tmp_path / "reference.txt"
+    reference.write_text("x", encoding="utf-8")
+    exported = write_table(tmp_path / "out.csv", pd.DataFrame({"a": [1]}))
+    assert exported.stat().st_mode & 0o777 == reference.stat().st_mode & 0o777
