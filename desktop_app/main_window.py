@@ -57,6 +57,15 @@ Give them your own names there.</li>
 <p>Esc stops a long calculation; the previous results stay.</p>"""
 
 
+def import_tab_modules() -> None:
+    """Import (never build) the tabs' modules; safe on the worker thread, see AnalysisSession.warm_up."""
+    import desktop_app.clusters_tab
+    import desktop_app.data_tab
+    import desktop_app.elbow_tab
+    import desktop_app.explore_tab
+    import desktop_app.segments_tab  # noqa: F401
+
+
 def _centred(widget: QWidget) -> QHBoxLayout:
     row = QHBoxLayout()
     row.addStretch()
@@ -101,6 +110,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.session = session if session is not None else AnalysisSession(self)
+        self.session.warm_up = import_tab_modules
         self.settings = settings if settings is not None else QSettings()
         self.import_dialog: ImportDialog | None = None
         self.error_box: QMessageBox | None = None

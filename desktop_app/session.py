@@ -9,6 +9,7 @@ Tabs observe the signals; none of them holds its own copy of the state.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,9 @@ class AnalysisSession(QObject):
         self.prepared: PreparedData | None = None
         self.sweep: KSweep | None = None
         self.segmentation: Segmentation | None = None
+        # Called on the worker after a file loads, while the user waits anyway: the window imports its
+        # chart modules here (matplotlib takes about a second) so the GUI thread never does.
+        self.warm_up: Callable[[], None] | None = None
 
     @property
     def is_busy(self) -> bool:
@@ -72,11 +76,16 @@ class AnalysisSession(QObject):
     def open_file(self, path: str | Path, options: ReadOptions | None = None) -> None:
         """Load the whole file on the worker; `table_loaded` follows (options None: detect everything)."""
         path = Path(path)
+        warm_up = self.warm_up
 
         def load(hooks: TaskHooks) -> LoadedTable:
             from core.loading import load_table
 
-            return load_table(path, options, progress=hooks.progress, cancel=hooks.cancel)
+            table = load_table(path, options, progress=hooks.progress, cancel=hooks.cancel)
+            if warm_up is not None:
+                hooks.progress(1.0, "Getting the charts ready")
+                warm_up()
+            return table
 
         self.runner.run(load, self._table_ready, description=f"opening {path.name}")
 
