@@ -117,10 +117,12 @@ def _yyyymmdd_dates(name: str, lowest: float, highest: float) -> bool:
     return _name_looks_like_date(name) and lowest >= 10000101 and highest <= 99991231
 
 
-def _parse_text_dates(distinct: pd.Series) -> tuple[pd.Series, str] | None:
-    """The distinct text values as datetimes, and how they were written; None unless every one is a date."""
-    if distinct.empty or not distinct.head(_DATE_SAMPLE).str.match(_DATE_SHAPE).all():
+def _parse_text_dates(values: np.ndarray) -> tuple[pd.Series, str] | None:
+    """The distinct values as datetimes, and how they were written; None unless every one is a date."""
+    # The first values decide cheaply for the many columns that are plainly not dates.
+    if not all(isinstance(value, str) and _DATE_SHAPE.match(value) for value in values[:_DATE_SAMPLE]):
         return None
+    distinct = pd.Series(values, dtype="str")
     found = _text_date_format(distinct)
     if found is None:
         return None
@@ -194,7 +196,7 @@ def _summarize_labels(name: str, series: pd.Series) -> ColumnSummary:
         codes, uniques = pd.factorize(series.to_numpy(dtype=object))
     all_counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     used = np.flatnonzero(all_counts)  # a categorical column may declare levels no row has
-    counts, uniques = all_counts[used], [uniques[i] for i in used]
+    counts, uniques = all_counts[used], np.asarray(uniques, dtype=object)[used]
     missing = rows - int(counts.sum())
     distinct = len(uniques)
     if distinct == 0:
@@ -209,7 +211,7 @@ def _summarize_labels(name: str, series: pd.Series) -> ColumnSummary:
     if pd.api.types.is_bool_dtype(series):
         reason = "Yes/no values."
         return ColumnSummary(name, ColumnKind.CATEGORICAL, missing, distinct, reason, top_values=top)
-    dates = _parse_text_dates(pd.Series([str(value) for value in uniques], dtype="str"))
+    dates = _parse_text_dates(uniques)
     if dates is not None:
         parsed, description = dates
         span = f"from {parsed.min():%Y-%m-%d} to {parsed.max():%Y-%m-%d}"
