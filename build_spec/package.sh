@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make package`: build the Linux one-folder bundle, a .tar.gz of it and a .deb, all in dist/.
+# Builds from a dedicated minimal venv (build/package-venv) pinned by constraints.txt, so nothing installed
+# for development (pytest, ruff, ...) ends up in the bundle. Prints the sizes at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PYTHON=${PYTHON:-python3}
+VENV=build/package-venv
+STAMP=$VENV/.installed-$(sha256sum constraints.txt pyproject.toml | sha256sum | cut -c1-16)
+BUNDLE=dist/segment-studio
+
+# Qt's xcb platform plugin needs these at run time; PyInstaller bundles them only when the build host has them.
+XCB_HELPERS=(libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0)
+missing=()
+for package in "${XCB_HELPERS[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "error: install ${missing[*]} first (sudo apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+fi
+
+if [[ ! -f $STAMP ]]; then
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -c constraints.txt . pyinstaller
+    touch "$STAMP"
+else
+    # The dependencies are current; the project itself is reinstalled so the bundle has today's code.
+    "$VENV/bin/python" -m pip install --quiet --no-deps --force-reinstall .
+fi
+VERSION=$("$VENV/bin/python" -c 'from importlib.metadata import version; print(version("segment-studio"))')
+
+started=$(date +%s)
+rm -rf "$BUNDLE"
+"$VENV/bin/pyinstaller" --noconfirm --log-level WARN \
+    --distpath dist --workpath build/pyinstaller build_spec/segment_studio.spec
+
+# Strip only libpython and the standard library's extension modules: stripping numpy's OpenBLAS breaks it.
+find "$BUNDLE/_internal" \( -name 'libpython3*.so*' -o -path '*/lib-dynload/*.so' \) -type f \
+    -exec strip --strip-unneeded {} +
+
+"$VENV/bin/python" build_spec/dedupe_bundle.py "$BUNDLE"
+
+# Every library in the bundle must find its dependencies in the bundle or among the system libraries the
+# .deb declares; a pruned library that something still links to would show here, not on a user's machine.
+"$VENV/bin/python" build_spec/check_bundle_libraries.py "$BUNDLE"
+
+echo "Built the bundle in $(($(date +%s) - started)) s"
+
+# .tar.gz: one folder, segment-studio-VERSION-linux-x86_64/, with the executables at its top.
+ARCH=$(uname -m)
+TARBALL=dist/segment-studio-$VERSION-linux-$ARCH.tar.gz
+tar -C dist --transform "s,^segment-studio,segment-studio-$VERSION-linux-$ARCH," -czf "$TARBALL" segment-studio
+
+bash build_spec/make_deb.sh "$BUNDLE" "$VERSION"
+
+mb() { du -sm --apparent-size "$1" | cut -f1; }
+echo "Sizes: bundle $(mb "$BUNDLE") MB unpacked, $(basename "$TARBALL") $(mb "$TARBALL") MB," \
+    "$(basename dist/*.deb) $(mb dist/segment-studio_"$VERSION"_*.deb) MB"
