@@ -7,7 +7,6 @@ the window appears about as fast as an empty Qt window.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,21 +29,6 @@ def sample_data_path() -> Path:
     return resource_path(SAMPLE_FILE_NAME)
 
 
-def make_booleans_immortal() -> None:
-    """Work around a reference-count bug of PySide6 6.12 on Python 3.11.
-
-    Every `SignalInstance.emit()` called from Python drops one reference to `True` that it never took;
-    after some hundreds of emits (progress updates, test suites) the interpreter aborts with
-    "bool_dealloc: deallocating True or False". Python 3.12 made True and False immortal; this does the
-    same here by giving both an unreachable number of references (harmless once PySide6 is fixed).
-    Call it once, before any signal is emitted.
-    """
-    if sys.version_info >= (3, 12):
-        return
-    for value in (True, False):
-        ctypes.c_ssize_t.from_address(id(value)).value += 1 << 40  # ob_refcnt is the first field
-
-
 def installed_version() -> str:
     import core
 
@@ -61,7 +45,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    make_booleans_immortal()
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 

@@ -3,10 +3,7 @@
 import pytest
 from PySide6.QtCore import QSettings
 
-from desktop_app.app import make_booleans_immortal
 from desktop_app.worker import TaskRunner
-
-make_booleans_immortal()  # before any test emits a signal: see its docstring (PySide6 6.12 bug)
 
 
 @pytest.fixture(autouse=True)

@@ -2,20 +2,12 @@
 clusters and segments, rename a segment, export the labelled customers and a chart."""
 
 import pandas as pd
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from desktop_app.main_window import MainWindow
 
 TIMEOUT = 60_000
-pytestmark = [
-    pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints"),
-    # matplotlib 3.11 still reads this Qt attribute when it paints its toolbar icons on PySide6 6.12.
-    pytest.mark.filterwarnings(
-        "ignore:Enum value .Qt..ApplicationAttribute.AA_UseHighDpiPixmaps:DeprecationWarning"
-    ),
-]
 
 
 def test_sample_to_labelled_export(qtbot, session, settings, tmp_path, monkeypatch):

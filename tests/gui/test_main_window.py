@@ -12,14 +12,6 @@ from desktop_app.error_reporting import ExceptionHook
 from desktop_app.main_window import MainWindow
 
 TIMEOUT = 30_000
-# The offscreen platform used on CI says so when a shown main window asks it to honour size hints.
-pytestmark = [
-    pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints"),
-    # matplotlib 3.11 still reads this Qt attribute when it paints its toolbar icons on PySide6 6.12.
-    pytest.mark.filterwarnings(
-        "ignore:Enum value .Qt..ApplicationAttribute.AA_UseHighDpiPixmaps:DeprecationWarning"
-    ),
-]
 
 
 @pytest.fixture
