@@ -56,6 +56,10 @@ LOG_SPREAD = 10.0
 PREPROCESSOR_FORMAT = "segment-studio-preprocessor"
 PREPROCESSOR_VERSION = 1
 
+# Larger magnitudes are refused: squares and sums of squares (variance, distances) of values up to this
+# stay far from float64's overflow at 1.8e308 even over millions of customers.
+LARGEST_USABLE_VALUE = 1e100
+
 # Rows of the prepared matrix written at a time (see Preprocessor._encode).
 _ROW_BLOCK = 65_536
 # How many column names an error message lists before it says "and N more".
@@ -391,11 +395,6 @@ class Preprocessor:
                 prepared = self._prepared_numbers(name, values[start : start + _ROW_BLOCK])
                 prepared -= self.center_[position]
                 prepared /= self.scale_[position]
-                if not np.isfinite(prepared).all():
-                    raise DataError(
-                        f"'{name}' has values too large to compute with. Check the column in the file, "
-                        "or leave it out."
-                    )
                 block[:, position] = prepared
             for position, width, codes in categorical:
                 level_codes = codes[start : start + _ROW_BLOCK]
@@ -417,6 +416,12 @@ class Preprocessor:
             values = values[rows]
         if np.isinf(values).any():
             raise DataError(f"'{name}' contains an infinite value. Correct it in the file and load it again.")
+        largest = np.fmax.reduce(np.abs(values), initial=0.0)
+        if largest > LARGEST_USABLE_VALUE:
+            raise DataError(
+                f"'{name}' has values too large to compute with (up to {largest:.3g}). Check the column in "
+                "the file, or leave it out."
+            )
         lowest = np.fmin.reduce(values, initial=np.inf)  # fmin skips gaps
         if name in self.log_columns_ and lowest < 0:
             raise SettingsError(
@@ -434,11 +439,6 @@ class Preprocessor:
 
     def _learn_scaling(self, position: int, name: str, values: np.ndarray) -> None:
         center, scale = _scaling_parameters(self._prepared_numbers(name, values), self.settings.scaling)
-        if not (np.isfinite(center) and np.isfinite(scale)):
-            raise DataError(
-                f"'{name}' has values too large to compute with (up to "
-                f"{_number(np.nanmax(np.abs(values)))}). Check the column in the file, or leave it out."
-            )
         self.center_[position], self.scale_[position] = center, scale
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from core.columns import name_looks_like_id
-from core.preparation import MAX_CATEGORY_LEVELS, level_text
+from core.preparation import LARGEST_USABLE_VALUE, MAX_CATEGORY_LEVELS, level_text
 
 LEVEL_THRESHOLD = 0.5
 # Traits that name a segment; more are added only to tell apart two segments that would share a name.
@@ -109,6 +109,9 @@ def profile_segments(
 
     numeric_columns, categorical_columns = _profiled_columns(frame, segmented, features)
     numbers = frame.iloc[segmented][numeric_columns].astype(np.float64)
+    # Columns shown but not segmented on were never checked by the preparation: an "inf" or 1e308 there
+    # would turn every average into inf or NaN, so such values are left out of the averages.
+    numbers = numbers.where(numbers.abs() <= LARGEST_USABLE_VALUE)
     grouped = numbers.groupby(segment_of)
     segment_means = grouped.mean().reindex(range(n_segments))
     segment_medians = grouped.median().reindex(range(n_segments))
