@@ -54,6 +54,9 @@ TOP_VALUES_SHOWN = 5
 PARALLEL_FROM_ROWS = 100_000
 # Below this many values, "every value is different" or "counts up one per row" is chance, not an ID.
 MIN_ROWS_FOR_SEQUENCE_ID = 20
+# An ID-named column of whole numbers is still a customer number when a few values repeat (a customer
+# exported twice); used as a feature, its arbitrary numbers would shape the segments.
+MIN_ID_DISTINCT_SHARE = 0.9
 
 _ID_WORDS_ANYWHERE = frozenset({"id", "ids", "uuid", "guid", "identifier"})
 _ID_WORDS_LAST = frozenset({"code", "number", "no", "nr", "num", "key", "ref", "reference"})
@@ -176,14 +179,17 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
                       f"from {parsed.min():%Y-%m-%d} to {parsed.max():%Y-%m-%d}.")
             return ColumnSummary(name, ColumnKind.DATE, missing, distinct, reason, **stats)
     kind, reason = ColumnKind.NUMERIC, f"Numbers from {lowest} to {highest}"
-    if distinct == len(values) and whole_numbers():
-        if name_looks_like_id(name):
-            kind, reason = ColumnKind.IDENTIFIER, "Every value is different and the name says it is an ID"
-        elif len(values) >= MIN_ROWS_FOR_SEQUENCE_ID and series.is_monotonic_increasing and (
-            ordered[-1] - ordered[0] < 2 * len(values)
-        ):
-            kind = ColumnKind.IDENTIFIER
-            reason = "Whole numbers counting up row by row, like a customer number"
+    repeats = len(present) - distinct
+    if name_looks_like_id(name) and distinct >= MIN_ID_DISTINCT_SHARE * len(values) and whole_numbers():
+        kind, reason = ColumnKind.IDENTIFIER, "Every value is different and the name says it is an ID"
+        if repeats:
+            reason = f"The name says it is an ID and almost every value is different ({repeats:,} repeat)"
+    elif (
+        distinct == len(values) and whole_numbers() and len(values) >= MIN_ROWS_FOR_SEQUENCE_ID
+        and series.is_monotonic_increasing and ordered[-1] - ordered[0] < 2 * len(values)
+    ):
+        kind = ColumnKind.IDENTIFIER
+        reason = "Whole numbers counting up row by row, like a customer number"
     return ColumnSummary(name, kind, missing, distinct, reason + ".", **stats)
 
 
