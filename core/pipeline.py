@@ -8,12 +8,13 @@ prepared data and the sweep).
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from core.clustering import DEFAULT_SEED, KMeansSegmenter, KScore, KSweep, sweep_k
-from core.errors import SettingsError
+from core.errors import DataError, SettingsError
 from core.loading import LoadedTable
 from core.preparation import (
     MissingPolicy,
@@ -67,7 +68,23 @@ def resolve_features(table: LoadedTable, features: tuple[str, ...] | None) -> tu
     """The chosen features, or the default choice when `features` is None."""
     if features is not None:
         return tuple(features)
-    return default_features(table.report.columns).selected
+    choice = default_features(table.report.columns)
+    if not choice.selected:
+        raise DataError(_no_default_features_message(table, choice.excluded))
+    return choice.selected
+
+
+def _no_default_features_message(table: LoadedTable, excluded: dict[str, str]) -> str:
+    """Why no column of the file can be used (otherwise the user would only hear "no columns chosen")."""
+    name = Path(table.report.path).name
+    if table.report.rows < 2:
+        return (f"'{name}' holds only {table.report.rows} customer; finding segments needs at least 2 "
+                "(in practice dozens). Choose the file with all your customers.")
+    reasons = "; ".join(f"{column}: {reason}" for column, reason in list(excluded.items())[:5])
+    more = f" (and {len(excluded) - 5} more columns)" if len(excluded) > 5 else ""
+    return (f"No column of '{name}' can be used to find segments by default ({reasons}{more}). "
+            "Choose the columns to use yourself (on the command line with --features), or use a file "
+            "with numbers about your customers such as spending or visits.")
 
 
 def prepare_table(table: LoadedTable, settings: AnalysisSettings) -> PreparedData:
@@ -77,7 +94,9 @@ def prepare_table(table: LoadedTable, settings: AnalysisSettings) -> PreparedDat
         scaling=settings.scaling,
         log_columns=tuple(settings.log_columns),
     )
-    return prepare(table.frame, preparation)
+    prepared = prepare(table.frame, preparation)
+    _check_enough_rows_left(prepared, settings, table.report.rows)
+    return prepared
 
 
 def run_sweep(
@@ -136,6 +155,19 @@ def rename_segments(segmentation: Segmentation, names: Sequence[str]) -> Segment
         for profile, name in zip(segmentation.profiles, cleaned, strict=True)
     )
     return dataclasses.replace(segmentation, profiles=profiles)
+
+
+def _check_enough_rows_left(prepared: PreparedData, settings: AnalysisSettings, rows: int) -> None:
+    """After leaving out customers with gaps, the clustering's own "too few customers" message would not
+    say why so few are left; this one does, and names the way out."""
+    used = len(prepared.row_positions)
+    needed = max(settings.k or settings.k_min, 2)
+    if prepared.rows_dropped and used < needed:
+        raise DataError(
+            f"Only {used} of {rows:,} customers have a value in every chosen column, too few for {needed} "
+            "segments. Fill in the missing values instead of leaving those customers out (--missing fill), "
+            "leave out the columns with many gaps, or ask for fewer segments."
+        )
 
 
 def run_analysis(
