@@ -7,12 +7,13 @@ Bad input never prints a traceback.
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from core import __version__
-from core.errors import DataError, OperationCancelled, SegmentStudioError
-from core.preparation import MissingPolicy, Scaling
+from core.errors import DataError, OperationCancelled, SegmentStudioError, SettingsError
+from core.preparation import MissingPolicy, Scaling, default_features
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -126,14 +127,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_result(table, result) -> None:
+def _repeated_identifiers(report) -> list[str]:
+    """Customer-number columns in which some numbers occur twice: worth a look (a customer exported twice,
+    or a file of purchases rather than customers), though each row is still treated as a customer."""
+    from core.columns import ColumnKind
+
+    return [
+        f"Column '{column.name}' looks like a customer number, but {repeats:,} of its values repeat an "
+        "earlier one; each row is treated as a separate customer. Check the file for customers listed twice."
+        for column in report.columns
+        if column.kind is ColumnKind.IDENTIFIER
+        and (repeats := report.rows - column.missing - column.distinct) > 0
+    ]
+
+
+def _print_result(table, result, left_out: dict[str, str]) -> None:
+    """`left_out`: columns the default choice did not use, with why (empty when the user chose)."""
     segmentation = result.segmentation
     report = table.report
     used = len(result.prepared.row_positions)
     print(f"File: {report.path} ({report.rows:,} customers, {len(report.columns)} columns)")
-    for problem in report.problems:
+    for problem in (*report.problems, *_repeated_identifiers(report)):
         print(f"warning: {problem}")
     print(f"Segmented on: {', '.join(result.settings.features or ())}")
+    for name, reason in left_out.items():
+        print(f"  not used: {name}: {reason}")
     for step in result.prepared.steps:
         print(f"  - {step}")
     if used < report.rows:
@@ -167,6 +185,18 @@ def _refuse_writing_over_input(source: Path, *outputs: Path | None) -> None:
             )
 
 
+@contextmanager
+def _naming_the_file(path: Path) -> Iterator[None]:
+    """Data and settings errors from the analysis name a column, not the file; on the command line, where
+    scripts run over many files, the file is named too."""
+    try:
+        yield
+    except (DataError, SettingsError) as error:
+        if path.name in str(error):
+            raise
+        raise type(error)(f"In '{path.name}': {error}") from error
+
+
 def _analyze(arguments: argparse.Namespace) -> None:
     from core.clustering import DEFAULT_SEED
     from core.export import labelled_frame, write_json, write_table
@@ -194,8 +224,10 @@ def _analyze(arguments: argparse.Namespace) -> None:
         log_columns=tuple(arguments.log),
         seed=DEFAULT_SEED if arguments.seed is None else arguments.seed,
     )
-    result = run_analysis(table, settings)
-    _print_result(table, result)
+    with _naming_the_file(arguments.input):
+        result = run_analysis(table, settings)
+    left_out = {} if arguments.features else default_features(table.report.columns).excluded
+    _print_result(table, result, left_out)
     segmentation = result.segmentation
     if arguments.labels:
         labelled = labelled_frame(table.frame, segmentation.labels, segmentation.names)
@@ -263,7 +295,8 @@ def _assign(arguments: argparse.Namespace) -> None:
                 how="name the file's column for each with --map MODEL_COLUMN=FILE_COLUMN",
             )
         )
-    assignment = assign_customers(model, table.frame, mapping)
+    with _naming_the_file(arguments.input):
+        assignment = assign_customers(model, table.frame, mapping)
     summary = assignment_summary(assignment)
     print(f"File: {table.report.path} ({summary['rows']:,} customers)")
     for name, count in summary["assigned"].items():
