@@ -269,8 +269,7 @@ def _traits(
         if feature in numeric_columns:
             value = difference[feature]
             direction = 1 if value > LEVEL_THRESHOLD else -1 if value < -LEVEL_THRESHOLD else 0
-            level = {1: "high", -1: "low", 0: "average"}[direction]
-            traits.append(_Trait(feature, order, abs(value), f"{level} {short_name(feature)}", direction))
+            traits.append(_Trait(feature, order, abs(value), _level_phrase(feature, direction), direction))
         elif feature in category_shares:
             shares, everyone = category_shares[feature], overall_shares[feature]
             score = max(
@@ -287,6 +286,21 @@ def _traits(
             )
             traits.append(_Trait(feature, order, abs(score), phrase, 0))
     return sorted(traits, key=lambda trait: (-trait.score, trait.order))
+
+
+# Levels that read better as words of their own: "Older, low income" rather than "High age, low income".
+_LEVEL_WORDS = {
+    "age": {1: "older", -1: "younger"},
+    "tenure": {1: "long-standing customers", -1: "new customers"},
+}
+
+
+def _level_phrase(feature: str, direction: int) -> str:
+    word = short_name(feature)
+    special = _LEVEL_WORDS.get(word, {}).get(direction)
+    if special:
+        return special
+    return f"{ {1: 'high', -1: 'low', 0: 'average'}[direction] } {word}"
 
 
 def _name(traits: Sequence[_Trait], count: int) -> str:

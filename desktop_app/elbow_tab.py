@@ -224,7 +224,14 @@ class ElbowTab(QWidget):
                     label=f"Chosen: {chosen}",
                     linestyle="none",
                 )
-            axes.legend(handles=handles, loc="upper right")
+            # Above the plot area, so it never hides a point of either curve.
+            axes.legend(
+                handles=handles,
+                loc="lower center",
+                bbox_to_anchor=(0.5, 1.0),
+                ncols=len(handles),
+                frameon=False,
+            )
 
     def _on_press(self, event: MouseEvent) -> None:
         # Panning or zooming with the toolbar is not a choice of k.

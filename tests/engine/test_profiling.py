@@ -138,8 +138,8 @@ def test_segments_alike_in_the_two_main_traits_are_told_apart_by_a_third():
     profiles, _ = profile_segments(frame, labels, features, centroids)
 
     assert [profile.name for profile in profiles] == [
-        "High income, high spending, low age",
-        "High income, high spending, high age",
+        "High income, high spending, younger",
+        "High income, high spending, older",
         "Low income, low spending",
     ]
 
@@ -214,3 +214,19 @@ def test_units_come_from_brackets_but_ranges_are_not_units():
     assert unit_of(INCOME) == "k$"
     assert unit_of(SPENDING) == ""
     assert unit_of("Age") == ""
+
+
+def test_age_and_tenure_are_named_in_everyday_words():
+    frame = pd.DataFrame(
+        {
+            "Age": [22.0, 24.0, 23.0, 61.0, 63.0, 62.0],
+            "Tenure (years)": [1.0, 1.0, 2.0, 12.0, 11.0, 12.0],
+        }
+    )
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    centroids = frame.groupby(labels).mean().reset_index(drop=True)
+    profiles, _ = profile_segments(frame, labels, ("Age", "Tenure (years)"), centroids)
+    assert [profile.name for profile in profiles] == [
+        "Younger, new customers",
+        "Older, long-standing customers",
+    ]
