@@ -13,6 +13,7 @@ missing in text columns: words such as "NA" stay as they are (they may be a regi
 import codecs
 import csv
 import io
+import os
 import re
 import warnings
 import zipfile
@@ -99,6 +100,46 @@ _GROUPED = {
 _ZERO_PADDED = re.compile(r"^0\d+$")
 _REWRITE_DELIMITER = "\x1f"  # ASCII unit separator: never part of a customer table
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+# Memory a full load takes per byte of the file (parsed columns, text, summaries), measured on CSV exports
+# with a pandas frame of about 1-2x the file; Excel's compressed XML unpacks to far more than it occupies.
+MEMORY_PER_FILE_BYTE = {"text": 3, "excel": 30}
+
+
+def available_memory_bytes() -> int | None:
+    """Memory free for new work, or None where the system does not say (then no limit is checked)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # Windows has no sysconf
+        return None
+
+
+def _size_text(size: int) -> str:
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
+
+
+def _check_memory(path: Path, file_format: str) -> None:
+    """Refuse a file that cannot fit in memory before reading it, instead of letting the computer freeze
+    half-way or the program be killed."""
+    size = path.stat().st_size
+    needed = size * MEMORY_PER_FILE_BYTE[file_format]
+    available = available_memory_bytes()
+    if available is not None and needed > available:
+        raise _fail(path, f"it is {_size_text(size)} and reading it needs about {_size_text(needed)} of "
+                    f"memory, but this computer has {_size_text(available)} free. Split the file into "
+                    "smaller parts or choose fewer columns (remove the ones you do not need), or close "
+                    "other programs.")
 
 
 def _fail(path: Path, message: str) -> InputFileError:
@@ -570,7 +611,10 @@ def load_table(
     _check_path(path)
     head, complete = _read_head(path)
     extension = path.suffix.lower()
-    if _is_excel_content(path, head):
+    is_excel = _is_excel_content(path, head)
+    if max_rows is None:
+        _check_memory(path, "excel" if is_excel else "text")
+    if is_excel:
         table, file_format = _read_excel(path, given, max_rows), "excel"
         named_otherwise = extension not in _EXCEL_EXTENSIONS
         file_note = f"The file is named '{extension}' but is an Excel workbook; it was read as one."
