@@ -324,6 +324,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SegmentStudioError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as error:  # a full disk, a removed USB stick: the computer's problem, not a bug of ours
+        print(
+            f"error: a file could not be written or read ({error.strerror or error}); any earlier file of "
+            "that name is unchanged. Check that the disk has free space and is still connected, or choose "
+            "another folder.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     except (KeyboardInterrupt, OperationCancelled):
         print("error: interrupted; nothing more was written.", file=sys.stderr)
         return EXIT_INTERRUPTED
