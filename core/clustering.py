@@ -290,21 +290,26 @@ def _start_sample(data: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return data[rows]
 
 
+def _distinct_rows(rows: np.ndarray) -> int:
+    return len(np.unique(rows + 0.0, axis=0))  # + 0.0 turns -0.0 into 0.0
+
+
 def _distinct_rows_up_to(data: np.ndarray, sample: np.ndarray, limit: int) -> int:
     """The number of distinct rows, exact when below `limit` (otherwise `limit` or more). Looks at the
     sample first so that the usual case never sorts a million rows."""
-    in_sample = len(np.unique(sample + 0.0, axis=0))  # + 0.0 turns -0.0 into 0.0
+    in_sample = _distinct_rows(sample)
     if in_sample >= limit or len(sample) == len(data):
         return in_sample
-    return len(np.unique(data + 0.0, axis=0))
+    return _distinct_rows(data)
 
 
 def _start_points(data: np.ndarray, rng: np.random.Generator, k: int) -> np.ndarray:
     """The start sample, checked to hold at least k different customers."""
     sample = _start_sample(data, rng)
-    if _distinct_rows_up_to(sample, sample, k) >= k:
+    in_sample = _distinct_rows(sample)
+    if in_sample >= k:
         return sample
-    distinct = _distinct_rows_up_to(data, sample, k)
+    distinct = in_sample if len(sample) == len(data) else _distinct_rows(data)
     if distinct < k:
         raise SettingsError(
             f"You asked for {k} segments but only {distinct} customers differ from each other; "
