@@ -156,13 +156,16 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
     ordered = np.sort(present)
     distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
     middle = len(ordered) // 2
-    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    stats = {
-        "minimum": float(ordered[0]),
-        "maximum": float(ordered[-1]),
-        "mean": float(present.mean()),
-        "median": float(median),
-    }
+    # Values near float64's limit (1e308) overflow a sum: the summary then shows inf, and the preparation
+    # refuses the column with a message, so numpy's overflow warning would only be noise on stderr.
+    with np.errstate(over="ignore"):
+        median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+        stats = {
+            "minimum": float(ordered[0]),
+            "maximum": float(ordered[-1]),
+            "mean": float(present.mean()),
+            "median": float(median),
+        }
     lowest, highest = _number(stats["minimum"]), _number(stats["maximum"])
     if distinct == 1:
         reason = f"Every customer has the same value ({lowest}), so it cannot tell them apart."
