@@ -22,5 +22,5 @@ class SettingsError(SegmentStudioError):
     """A setting is out of range or contradicts another one."""
 
 
-class OperationCancelled(Exception):  # noqa: N818 - an expected outcome, not an error
+class OperationCancelled(Exception):  # an expected outcome, so not named "...Error"
     """The user asked a long operation to stop. Not a `SegmentStudioError`: nothing went wrong."""
