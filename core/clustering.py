@@ -41,8 +41,9 @@ _STARTS_SHARE = 0.9
 # Convergence: squared centre movement below this fraction of the average feature variance
 # (scikit-learn's default tolerance, so both stop at the same point).
 _RELATIVE_TOL = 1e-4
-# A silhouette this much better at a neighbour of the knee overrides the knee (see `suggest_k`).
-_SILHOUETTE_MARGIN = 0.05
+# A neighbour of the knee with a silhouette better by more than this is suggested instead (see
+# `suggest_k`); smaller differences are within what another random start could change.
+_SILHOUETTE_MARGIN = 0.01
 
 
 @dataclass(frozen=True)
@@ -182,9 +183,10 @@ def suggest_k(scores: tuple[KScore, ...]) -> tuple[int, str]:
     """The knee of the WCSS curve, checked against silhouette, and the reason in one sentence.
 
     The rule: the knee is the k whose point lies furthest below the straight line from the first to
-    the last point of the WCSS curve, with both axes scaled to 0..1 (the Kneedle idea). If a
-    neighbouring k (knee - 1 or knee + 1) has a silhouette more than 0.05 higher, the groups there are
-    clearly better separated, so that k is suggested instead. Without a knee (one or two k, or a curve
+    the last point of the WCSS curve, with both axes scaled to 0..1 (the Kneedle idea). The knee of a
+    curve that bends gradually is only known to within one step, so if a neighbouring k (knee - 1 or
+    knee + 1) separates the groups better (silhouette higher by more than 0.01), that k is suggested.
+    Without a knee (one or two k, or a curve
     with no bend) the k with the best silhouette is suggested, or the smallest k if none has one.
     """
     if not scores:
@@ -209,9 +211,15 @@ def suggest_k(scores: tuple[KScore, ...]) -> tuple[int, str]:
             f"separates them more clearly (silhouette {best_neighbour.silhouette:.2f} against "
             f"{knee_silhouette:.2f})."
         )
+    if best_neighbour is None or best_neighbour.silhouette <= knee_silhouette:
+        return knee, (
+            f"{knee} segments: adding more after {knee} barely makes the groups tighter, and {knee} "
+            f"gives the clearest separation nearby (silhouette {knee_silhouette:.2f})."
+        )
     return knee, (
-        f"{knee} segments: adding more after {knee} barely makes the groups tighter, and {knee} "
-        f"gives the clearest separation nearby (silhouette {knee_silhouette:.2f})."
+        f"{knee} segments: adding more after {knee} barely makes the groups tighter, and the groups are "
+        f"about as clearly separated as with {best_neighbour.k} (silhouette {knee_silhouette:.2f} "
+        f"against {best_neighbour.silhouette:.2f})."
     )
 
 

@@ -70,6 +70,7 @@ class _Trait:
     score: float  # |difference| in overall standard deviations
     phrase: str  # "high income", "mostly Female"
     direction: int  # +1 high, -1 low, 0 average (numbers only)
+    average: bool = False  # a number within LEVEL_THRESHOLD of everyone's average
 
 
 def short_name(column: str) -> str:
@@ -269,7 +270,11 @@ def _traits(
         if feature in numeric_columns:
             value = difference[feature]
             direction = 1 if value > LEVEL_THRESHOLD else -1 if value < -LEVEL_THRESHOLD else 0
-            traits.append(_Trait(feature, order, abs(value), _level_phrase(feature, direction), direction))
+            traits.append(
+                _Trait(
+                    feature, order, abs(value), _level_phrase(feature, direction), direction, direction == 0
+                )
+            )
         elif feature in category_shares:
             shares, everyone = category_shares[feature], overall_shares[feature]
             score = max(
@@ -303,7 +308,14 @@ def _level_phrase(feature: str, direction: int) -> str:
     return f"{ {1: 'high', -1: 'low', 0: 'average'}[direction] } {word}"
 
 
+TYPICAL_NAME = "Typical customers"
+
+
 def _name(traits: Sequence[_Trait], count: int) -> str:
+    # Average on more features than a name can list: naming two of them would suggest that only
+    # those two are average.
+    if len(traits) > NAME_TRAITS and all(trait.average for trait in traits):
+        return TYPICAL_NAME
     shown = sorted(traits[:count], key=lambda trait: trait.order)
     text = ", ".join(trait.phrase for trait in shown)
     return text[:1].upper() + text[1:]

@@ -333,9 +333,16 @@ def test_a_clearly_better_silhouette_next_to_the_knee_wins():
     assert "silhouette 0.60 against 0.40" in reason
 
 
-def test_a_slightly_better_silhouette_next_to_the_knee_does_not():
+def test_a_better_silhouette_next_to_a_gradual_knee_wins():
     scores = scores_from([1000, 500, 200, 180, 170, 165], [None, 0.40, 0.50, 0.53, 0.45, 0.41])
-    assert suggest_k(scores)[0] == 3
+    assert suggest_k(scores)[0] == 4
+
+
+def test_a_barely_better_silhouette_next_to_the_knee_does_not_and_the_reason_says_so():
+    scores = scores_from([1000, 500, 200, 180, 170, 165], [None, 0.40, 0.500, 0.505, 0.45, 0.41])
+    k, reason = suggest_k(scores)
+    assert k == 3
+    assert "about as clearly separated as with 4 (silhouette 0.50 against 0.51)" in reason
 
 
 def test_a_single_k_is_suggested_as_the_only_one_tried():

@@ -230,3 +230,15 @@ def test_age_and_tenure_are_named_in_everyday_words():
         "Younger, new customers",
         "Older, long-standing customers",
     ]
+
+
+def test_a_segment_average_on_more_features_than_a_name_lists_is_called_typical():
+    rng = np.random.default_rng(5)
+    middle = pd.DataFrame({name: rng.normal(50, 1, 40) for name in ("Age", "Income", "Spending")})
+    edges = pd.DataFrame({name: np.r_[rng.normal(20, 1, 20), rng.normal(80, 1, 20)] for name in middle})
+    frame = pd.concat([middle, edges], ignore_index=True)
+    labels = np.repeat([0, 1, 2], 20 * np.array([2, 1, 1]))
+    centroids = frame.groupby(labels).mean().reset_index(drop=True)
+    profiles, _ = profile_segments(frame, labels, ("Age", "Income", "Spending"), centroids)
+    assert profiles[0].name == "Typical customers"
+    assert profiles[1].name != "Typical customers"
