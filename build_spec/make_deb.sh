@@ -49,4 +49,4 @@ SCRIPT
 cp "$ROOTFS/DEBIAN/postinst" "$ROOTFS/DEBIAN/postrm"
 chmod 0755 "$ROOTFS/DEBIAN/postinst" "$ROOTFS/DEBIAN/postrm"
 rm -f dist/segment-studio_*.deb
-dpkg-deb --build --root-owner-group -Zxz "$ROOTFS" "dist/segment-studio_${VERSION}_${ARCH}.deb" >/dev/null
+dpkg-deb --build --root-owner-group -Zxz --threads-max="$(nproc)" "$ROOTFS" "dist/segment-studio_${VERSION}_${ARCH}.deb" >/dev/null

@@ -42,10 +42,8 @@ rm -rf "$BUNDLE"
 "$VENV/bin/pyinstaller" --noconfirm --log-level WARN \
     --distpath dist --workpath build/pyinstaller build_spec/segment_studio.spec
 
-# Strip only libpython and the standard library's extension modules: stripping numpy's OpenBLAS breaks it.
-find "$BUNDLE/_internal" \( -name 'libpython3*.so*' -o -path '*/lib-dynload/*.so' \) -type f \
-    -exec strip --strip-unneeded {} +
-
+# Strip symbols from the shared libraries, except those a strip would make unloadable (see strip_bundle.py).
+"$VENV/bin/python" build_spec/strip_bundle.py "$BUNDLE"
 "$VENV/bin/python" build_spec/dedupe_bundle.py "$BUNDLE"
 
 # Every library in the bundle must find its dependencies in the bundle or among the system libraries the
@@ -61,6 +59,11 @@ tar -C dist --transform "s,^segment-studio,segment-studio-$VERSION-linux-$ARCH,"
 
 bash build_spec/make_deb.sh "$BUNDLE" "$VERSION"
 
-mb() { du -sm --apparent-size "$1" | cut -f1; }
-echo "Sizes: bundle $(mb "$BUNDLE") MB unpacked, $(basename "$TARBALL") $(mb "$TARBALL") MB," \
-    "$(basename dist/*.deb) $(mb dist/segment-studio_"$VERSION"_*.deb) MB"
+# Sizes in MB (10^6 bytes), with MiB in brackets.
+size() {
+    local bytes
+    bytes=$(du -sb "$1" | cut -f1)
+    awk -v b="$bytes" 'BEGIN { printf "%.1f MB (%.1f MiB)", b / 1e6, b / 1048576 }'
+}
+echo "Sizes: bundle $(size "$BUNDLE") unpacked; $(basename "$TARBALL") $(size "$TARBALL");" \
+    "$(basename dist/segment-studio_"$VERSION"_*.deb) $(size dist/segment-studio_"$VERSION"_*.deb)"

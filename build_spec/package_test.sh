@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # `make package-test`: the smoke test of the frozen bundle built by `make package` (see smoke_test.py).
-# Compares with the source install in .venv (made by `make test`/`make run`; created here when missing).
+# The reference "source install" is build/package-venv, where package.sh installed the very code it froze
+# (a plain, non-editable install with the same libraries): so a difference means freezing broke something,
+# not that the working tree changed since the build. SOURCE_BIN=.venv/bin compares with the dev install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUNDLE=dist/segment-studio
@@ -8,7 +10,7 @@ if [[ ! -x $BUNDLE/segment-studio-cli ]]; then
     echo "error: no bundle in $BUNDLE: run 'make package' first" >&2
     exit 1
 fi
-[[ -x .venv/bin/segment-studio-cli ]] || make --no-print-directory .venv/.installed
+SOURCE_BIN=${SOURCE_BIN:-build/package-venv/bin}
 
 # The GUI check runs under a virtual X display, driven like a user would (xdotool presses Ctrl+Q).
 if ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null; then
@@ -27,4 +29,4 @@ if [[ -f $MALL ]]; then
 else
     echo "note: $MALL not found; checking the CLI on the sample data only"
 fi
-.venv/bin/python build_spec/smoke_test.py "$BUNDLE" --source-bin .venv/bin "${datasets[@]}" "$@"
+"$SOURCE_BIN/python" build_spec/smoke_test.py "$BUNDLE" --source-bin "$SOURCE_BIN" "${datasets[@]}" "$@"

@@ -3,7 +3,8 @@
 1. matplotlib keeps its font cache in a persistent per-user folder. PyInstaller's own hook (removed from the
    bundle by the spec) pointed MPLCONFIGDIR at a new temporary folder on every launch, so matplotlib rebuilt
    its font list each time (about 0.5 s of start-up). A moved or updated bundle is handled by matplotlib
-   itself: it rebuilds the list when a cached font file is missing, and the folder is per version.
+   itself: its cache file is named by its font-list version, and it rebuilds the list when a cached font
+   file is missing. (No importlib.metadata here: importing it costs start-up time.)
 2. SEGMENT_STUDIO_DEBUG=1 gives a debug console: Python's log at DEBUG level and Qt's plugin loading on
    stderr, and on Windows, where the windowed executable has no stderr, a console window to show them in.
 """
@@ -24,9 +25,7 @@ def _user_cache_folder() -> Path:
 def _use_persistent_matplotlib_cache() -> None:
     if "MPLCONFIGDIR" in os.environ:  # the user chose one
         return
-    from importlib.metadata import version
-
-    folder = _user_cache_folder() / "segment-studio" / version("segment-studio") / "matplotlib"
+    folder = _user_cache_folder() / "segment-studio" / "matplotlib"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:  # read-only home: matplotlib then falls back to a temporary folder by itself

@@ -101,7 +101,8 @@ def check_cli(bundle: Path, source_bin: Path, datasets: list[Path], work: Path, 
         )
         found = differences(comparable(frozen, str(dataset)), comparable(source, str(dataset)))
         if found:
-            raise SmokeFailure(f"the frozen CLI's summary of {dataset.name} differs: " + "; ".join(found[:5]))
+            shown = "; ".join(difference[:300] for difference in found[:5])
+            raise SmokeFailure(f"the frozen CLI's summary of {dataset.name} differs: {shown}")
         print(
             f"ok  CLI summary of {dataset.name} (k={frozen['k']}) matches the source install; "
             f"frozen run {frozen_s:.1f} s"
@@ -120,7 +121,17 @@ class X11Session:
         # Xvfb picks a free display number itself and writes it to the pipe.
         read_end, write_end = os.pipe()
         self.server = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            [
+                "Xvfb",
+                "-displayfd",
+                str(write_end),
+                "-noreset",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             pass_fds=(write_end,),
@@ -145,7 +156,10 @@ class X11Session:
         deadline = time.monotonic() + WINDOW_TIMEOUT_S
         while time.monotonic() < deadline:
             if app.poll() is not None:
-                raise SmokeFailure(f"the app exited with {app.returncode} before showing a window {title!r}")
+                details = app.stderr.read().decode(errors="replace").strip()[-2000:] if app.stderr else ""
+                raise SmokeFailure(
+                    f"the app exited with {app.returncode} before showing a window {title!r}: {details}"
+                )
             found = subprocess.run(
                 ["xdotool", "search", "--onlyvisible", "--name", title],
                 env=self.env,

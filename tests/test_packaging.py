@@ -208,7 +208,8 @@ def test_release_workflow_builds_and_smoke_tests_on_all_three_platforms():
     for platform in ("linux", "windows", "macos"):
         job = jobs[platform]
         assert "setup-python" in job
-        assert "constraints.txt" in job
+        # Pinned libraries: package.sh installs from constraints.txt on Linux, the job itself elsewhere.
+        assert "constraints.txt" in job or "build_spec/package.sh" in job
         assert "smoke_test.py" in job or "package_test.sh" in job
         assert "upload-artifact" in job
     assert "installer.iss" in jobs["windows"]
@@ -250,3 +251,39 @@ def test_launcher_runs_the_command_line_when_started_as_segment_studio_cli(tmp_p
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("segment-studio-cli ")
+
+
+def elf_with_load_segment(offset: int, address: int) -> bytes:
+    """A minimal 64-bit ELF header with one LOAD program header (enough for the alignment check)."""
+    header = bytearray(64)
+    header[:5] = b"\x7fELF\x02"
+    struct.pack_into("<Q", header, 0x20, 64)  # program headers right after the ELF header
+    struct.pack_into("<HH", header, 0x36, 56, 1)
+    program_header = struct.pack("<IIQQQQQQ", 1, 5, offset, address, address, 0x100, 0x100, 0x1000)
+    return bytes(header) + program_header
+
+
+def test_strip_check_rejects_libraries_the_loader_could_not_map(tmp_path):
+    strip_bundle = load_build_module("strip_bundle")
+    aligned, misaligned = tmp_path / "aligned.so", tmp_path / "misaligned.so"
+    aligned.write_bytes(elf_with_load_segment(offset=0x2000, address=0x5000))
+    misaligned.write_bytes(elf_with_load_segment(offset=0x2010, address=0x5000))
+    assert strip_bundle.misaligned_segments(aligned) == []
+    assert strip_bundle.misaligned_segments(misaligned) == [(0x2010, 0x5000, 0x1000)]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the bundle uses symbolic links on Linux and macOS only")
+def test_duplicate_libraries_become_links_to_one_copy(tmp_path):
+    dedupe_bundle = load_build_module("dedupe_bundle")
+    (tmp_path / "numpy.libs").mkdir()
+    (tmp_path / "scipy.libs").mkdir()
+    first, second = tmp_path / "numpy.libs" / "libgfortran.so.5", tmp_path / "scipy.libs" / "libgfortran.so.5"
+    first.write_bytes(b"same library" * 100)
+    second.write_bytes(b"same library" * 100)
+    other = tmp_path / "scipy.libs" / "libother.so"
+    other.write_bytes(b"another library")
+    assert dedupe_bundle.dedupe(tmp_path) == 1200
+    assert second.is_symlink()
+    assert second.read_bytes() == first.read_bytes()
+    assert not first.is_symlink()
+    assert not other.is_symlink()

@@ -1,0 +1,71 @@
+"""Screenshots of every tab of the real app, for the README: `make screenshots` (runs under Xvfb).
+
+The app is driven the way a user would drive it (open the sample, find segments, look at each tab);
+each PNG is the main window as the X server shows it.
+"""
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.main_window import MainWindow
+from desktop_app.session import AnalysisSession
+
+OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+TIMEOUT_MS = 120_000
+
+
+def main() -> int:
+    application = QApplication(sys.argv)
+    application.setApplicationName("Segment Studio")
+    settings = QSettings(str(OUTPUT / ".screenshot-settings.ini"), QSettings.Format.IniFormat)
+    session = AnalysisSession()
+    window = MainWindow(session, settings)
+    window.resize(1280, 800)
+    window.show()
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    failures: list[str] = []
+
+    def grab(name: str) -> None:
+        application.processEvents()
+        screen = window.screen()
+        image = screen.grabWindow(window.winId())
+        image.save(str(OUTPUT / f"{name}.png"))
+        print(f"wrote {OUTPUT / f'{name}.png'}")
+
+    def after_segments(_segmentation) -> None:
+        session.segmentation_changed.disconnect(after_segments)
+        for index in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(index)
+            grab(f"{index + 1}-{window.tabs.tabText(index).lower().replace(' ', '-')}")
+        application.quit()
+
+    def after_load(_table) -> None:
+        session.table_loaded.disconnect(after_load)
+        window.tabs.setCurrentIndex(0)
+        grab("0-data-before-analysis")
+        session.segmentation_changed.connect(after_segments)
+        window.find_segments(window.data_tab.analysis_settings())
+
+    def give_up() -> None:
+        failures.append("timed out")
+        application.quit()
+
+    session.error.connect(lambda message: (failures.append(message), application.quit()))
+    session.table_loaded.connect(after_load)
+    grab("welcome")
+    window.open_sample_data()
+    QTimer.singleShot(TIMEOUT_MS, give_up)
+    application.exec()
+    session.shutdown()
+    (OUTPUT / ".screenshot-settings.ini").unlink(missing_ok=True)
+    if failures:
+        print(f"screenshots failed: {failures}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
