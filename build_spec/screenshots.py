@@ -27,6 +27,7 @@ def main() -> int:
     window.show()
     OUTPUT.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
+    finished: list[bool] = []
 
     def grab(name: str) -> None:
         application.processEvents()
@@ -40,6 +41,7 @@ def main() -> int:
         for index in range(window.tabs.count()):
             window.tabs.setCurrentIndex(index)
             grab(f"{index + 1}-{window.tabs.tabText(index).lower().replace(' ', '-')}")
+        finished.append(True)
         application.quit()
 
     def after_load(_table) -> None:
@@ -50,13 +52,17 @@ def main() -> int:
         window.find_segments(window.data_tab.analysis_settings())
 
     def give_up() -> None:
-        failures.append("timed out")
-        application.quit()
+        if not finished:
+            failures.append("timed out")
+            application.quit()
+
+    def start() -> None:
+        grab("welcome")
+        window.open_sample_data()
 
     session.error.connect(lambda message: (failures.append(message), application.quit()))
     session.table_loaded.connect(after_load)
-    grab("welcome")
-    window.open_sample_data()
+    QTimer.singleShot(1000, start)  # let the window manager-less X server paint the first frame
     QTimer.singleShot(TIMEOUT_MS, give_up)
     application.exec()
     session.shutdown()

@@ -2,7 +2,6 @@
 
 import codecs
 import hashlib
-import time
 from pathlib import Path
 
 import numpy as np
@@ -537,11 +536,11 @@ def test_cancel_during_reading_stops_after_the_read(datasets_dir):
     assert len(checks) == 2
 
 
-# --- Speed --------------------------------------------------------------------------------------------------
+# --- Size (speed is measured by `make bench`, not here) ---------------------------------------------------
 
 
 @pytest.mark.slow
-def test_a_million_rows_load_about_as_fast_as_plain_pandas(tmp_path):
+def test_a_million_rows_load_whole_with_the_right_kinds(tmp_path):
     rows = 1_000_000
     rng = np.random.default_rng(0)
     path = tmp_path / "big.csv"
@@ -554,15 +553,16 @@ def test_a_million_rows_load_about_as_fast_as_plain_pandas(tmp_path):
         "Visits": rng.integers(0, 50, rows),
     }).to_csv(path, index=False)
 
-    def fastest(read) -> float:
-        timings = []
-        for _ in range(3):
-            start = time.perf_counter()
-            read()
-            timings.append(time.perf_counter() - start)
-        return min(timings)
+    table = load_table(path)
 
-    plain = fastest(lambda: pd.read_csv(path))
-    ours = fastest(lambda: load_table(path))
-    # Target 1.5x; the small constant absorbs timer noise on a busy machine.
-    assert ours <= 1.5 * plain + 0.1, f"load_table took {ours:.2f} s, pandas.read_csv {plain:.2f} s"
+    assert table.frame.shape == (rows, 6)
+    kinds = {column.name: column.kind for column in table.report.columns}
+    assert kinds == {
+        "CustomerID": ColumnKind.IDENTIFIER,
+        "Gender": ColumnKind.CATEGORICAL,
+        "Age": ColumnKind.NUMERIC,
+        "Income": ColumnKind.NUMERIC,
+        "Spend": ColumnKind.NUMERIC,
+        "Visits": ColumnKind.NUMERIC,
+    }
+    assert table.report.problems == ()

@@ -1,7 +1,6 @@
 """The Clusters tab: customers coloured by segment, centres, legend, overview axes, sampling, hovering."""
 
 import dataclasses
-import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -157,26 +156,14 @@ def test_clear_removes_the_customers(tab):
     assert segment_points(tab) == []
 
 
-def fastest_redraw_seconds(tab):
-    times = []
-    for view in (OVERVIEW, TWO_FEATURES, OVERVIEW):
-        started = time.perf_counter()
+def test_a_million_customers_are_drawn_as_a_bounded_sample_in_both_views(tab):
+    """Sampling keeps a redraw independent of the number of customers (`make bench` times it)."""
+    tab.show_segmentation(*make_analysis(sizes=(600_000, 300_000, 100_000)))
+    for view in (OVERVIEW, TWO_FEATURES):
         tab.view_combo.setCurrentText(view)
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
-def test_redraw_of_a_million_customers_costs_no_more_than_a_small_table(qtbot):
-    """Sampling makes a redraw independent of the number of customers (absolute times depend on the
-    machine's load; the benchmark reports them)."""
-    big, small = ClustersTab(), ClustersTab()
-    for widget in (big, small):
-        qtbot.addWidget(widget)
-        widget.resize(900, 600)
-    big.show_segmentation(*make_analysis(sizes=(600_000, 300_000, 100_000)))
-    small.show_segmentation(*make_analysis())
-    assert sum(len(points.get_xydata()) for points in segment_points(big)) <= MAX_POINTS
-    assert fastest_redraw_seconds(big) < 2 * fastest_redraw_seconds(small) + 0.05
+        drawn = segment_points(tab)
+        assert len(drawn) == 3
+        assert sum(len(points.get_xydata()) for points in drawn) <= MAX_POINTS
 
 
 def test_real_analysis_of_the_mall_customers(tab, datasets_dir):
