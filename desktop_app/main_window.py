@@ -8,6 +8,7 @@ opens, so the empty window starts quickly.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,13 +36,23 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 
     from core.loading import LoadedTable
-    from core.pipeline import Segmentation
+    from core.pipeline import AnalysisSettings, Segmentation
+    from core.project import DataFileStatus, ProjectFile
+    from desktop_app.assign_dialog import AssignDialog
     from desktop_app.import_dialog import ImportDialog
 
 MAX_RECENT_FILES = 8
 OPEN_FILTER = "Customer tables (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls);;All files (*)"
 TABLE_FILTERS = {"CSV file (*.csv)": ".csv", "Excel workbook (*.xlsx)": ".xlsx"}
 CHART_FILTERS = {"PNG image (*.png)": ".png", "SVG drawing (*.svg)": ".svg", "PDF document (*.pdf)": ".pdf"}
+PROJECT_FILTERS = {"Segment Studio project (*.segproj)": ".segproj"}  # core.project.PROJECT_SUFFIX
+REPORT_FILTERS = {"PDF document (*.pdf)": ".pdf"}
+WORKBOOK_FILTERS = {"Excel workbook (*.xlsx)": ".xlsx"}
+MODEL_FILTERS = {"Segment model (*.json)": ".json"}
+UNSAVED_QUESTION = (
+    "The segments have changes that are not saved in a project. Save them before you go on?\n\n"
+    "Discard forgets them; the customer file itself is never changed."
+)
 
 QUICK_GUIDE = """<h3>Quick guide</h3>
 <ol>
@@ -52,7 +63,9 @@ Customer numbers, dates and constant columns are left out for you.</li>
 is marked, and you can pick another.</li>
 <li><b>Clusters</b> shows the segments on charts; <b>Segments</b> describes each one in plain words.
 Give them your own names there.</li>
-<li><b>Export labelled data</b> (Ctrl+E) saves every customer with its segment, for your mailing or CRM.</li>
+<li><b>Export labelled data</b> (Ctrl+E) saves every customer with its segment, for your mailing or CRM.
+<b>Export Report</b> makes a PDF to share; <b>Save Project</b> (Ctrl+S) keeps your work to reopen later.</li>
+<li><b>Assign New Customers</b> places the customers of another file into the same segments.</li>
 </ol>
 <p>Esc stops a long calculation; the previous results stay.</p>"""
 
@@ -114,6 +127,11 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.import_dialog: ImportDialog | None = None
         self.error_box: QMessageBox | None = None
+        self.data_file_box: QMessageBox | None = None  # "the project's customer file moved": Locate…
+        self.locate_button: QPushButton | None = None
+        self.assign_dialog: AssignDialog | None = None
+        self._after_save: Callable[[], None] | None = None  # what the user was doing when asked to save
+        self._close_confirmed = False
         self.data_tab = self.explore_tab = self.elbow_tab = self.clusters_tab = self.segments_tab = None
 
         self.setWindowTitle(APPLICATION_NAME)
@@ -173,6 +191,36 @@ class MainWindow(QMainWindow):
         self.export_chart_action = self._action(
             "Export &Chart…", self.export_chart, tip="Save the chart on the current tab as an image"
         )
+        self.open_project_action = self._action(
+            "Open Pro&ject…", self.open_project_dialog, "Ctrl+Shift+O", "Reopen a saved project"
+        )
+        self.save_project_action = self._action(
+            "&Save Project",
+            self.save_project,
+            QKeySequence.StandardKey.Save,
+            "Save the analysis and segment names to reopen later",
+        )
+        self.save_project_as_action = self._action(
+            "Save Project &As…", self.save_project_as, QKeySequence.StandardKey.SaveAs
+        )
+        self.export_report_action = self._action(
+            "Export &Report (PDF)…", self.export_report, tip="A PDF report of the segments to share"
+        )
+        self.export_workbook_action = self._action(
+            "Export &Workbook (Excel)…",
+            self.export_workbook,
+            tip="An Excel workbook: a summary sheet and one sheet of customers per segment",
+        )
+        self.export_model_action = self._action(
+            "Export Segment &Model…",
+            self.export_segment_model,
+            tip="Save the segments to place new customers in them later",
+        )
+        self.assign_action = self._action(
+            "Assign &New Customers…",
+            self.assign_new_customers,
+            tip="Place the customers of another file into these segments",
+        )
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.cancel_action = self._action(
             "Cancel", self.session.cancel, "Esc", "Stop the current calculation"
@@ -188,10 +236,19 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.sample_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addAction(self.open_project_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_project_action)
+        file_menu.addAction(self.save_project_as_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_labels_action)
         file_menu.addAction(self.export_profiles_action)
+        file_menu.addAction(self.export_workbook_action)
+        file_menu.addAction(self.export_report_action)
         file_menu.addAction(self.export_chart_action)
+        file_menu.addAction(self.export_model_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.assign_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         help_menu = self.menuBar().addMenu("&Help")
@@ -203,7 +260,9 @@ class MainWindow(QMainWindow):
         for action in (
             self.open_action,
             self.sample_action,
+            self.save_project_action,
             self.export_labels_action,
+            self.export_report_action,
             self.export_chart_action,
         ):
             toolbar.addAction(action)
@@ -229,11 +288,18 @@ class MainWindow(QMainWindow):
         session.segmentation_changed.connect(self._segmentation_changed)
         session.busy_changed.connect(self._show_busy)
         session.progress.connect(self._show_progress)
+        session.summary_ready.connect(lambda statistics: self.explore_tab.set_summary(statistics))
         session.error.connect(self.show_error)
+        session.error.connect(self._forget_after_save)
         session.cancelled.connect(
             lambda: self.statusBar().showMessage("Stopped. The previous results are kept.", 5000)
         )
+        session.cancelled.connect(self._forget_after_save)
         session.exported.connect(lambda path: self.statusBar().showMessage(f"Saved {path}", 8000))
+        session.project_saved.connect(self._project_saved)
+        session.project_opened.connect(self._project_opened)
+        session.data_file_problem.connect(self._data_file_problem)
+        session.unsaved_changed.connect(self._update_title)
 
     def _ensure_tabs(self) -> None:
         """Build the tabs on first use; the analysis tabs bring in matplotlib."""
@@ -265,12 +331,18 @@ class MainWindow(QMainWindow):
     # --- opening files ---------------------------------------------------------------------------------
 
     def open_file_dialog(self) -> None:
+        self._when_saved_or_discarded(self._choose_file_to_open)
+
+    def _choose_file_to_open(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open customer file", self._last_folder(), OPEN_FILTER)
         if path:
-            self.open_with_preview(path)
+            self._preview(path)
 
     def open_with_preview(self, path: str | Path) -> None:
         """Show the import preview; its Open button loads the whole file with the chosen options."""
+        self._when_saved_or_discarded(lambda: self._preview(path))
+
+    def _preview(self, path: str | Path) -> None:
         from desktop_app.import_dialog import ImportDialog
 
         path = Path(path)
@@ -283,10 +355,10 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str | Path) -> None:
         """Open a file with the detected options, no preview (command line, recent files)."""
-        self.session.open_file(Path(path))
+        self._when_saved_or_discarded(lambda: self.session.open_file(Path(path)))
 
     def open_sample_data(self) -> None:
-        self.session.open_file(sample_data_path())
+        self._when_saved_or_discarded(lambda: self.session.open_file(sample_data_path()))
 
     def _last_folder(self) -> str:
         return str(self.settings.value("files/last_folder", str(Path.home())))
@@ -320,7 +392,7 @@ class MainWindow(QMainWindow):
         path = self._dropped_file(event.mimeData().urls())
         if path is not None:
             event.acceptProposedAction()
-            self.open_with_preview(path)
+            self.open_with_preview(path)  # a .segproj opens through File > Open Project
 
     @staticmethod
     def _dropped_file(urls: list[QUrl]) -> Path | None:
@@ -337,7 +409,7 @@ class MainWindow(QMainWindow):
         self.data_tab.set_table(table)
         self.explore_tab.set_table(table.frame, report.columns)
         self.elbow_tab.set_k_limit(max(1, min(MAX_K, report.rows)))
-        self.setWindowTitle(f"{Path(report.path).name} — {APPLICATION_NAME}")
+        self._update_title()
         self._remember_recent(report.path)
         self.stack.setCurrentWidget(self.tabs)
         self.tabs.setCurrentWidget(self.data_tab)
@@ -350,6 +422,7 @@ class MainWindow(QMainWindow):
     def _clear_results(self) -> None:
         if self.data_tab is None:
             return
+        self.data_tab.set_segments(None, ())
         self.explore_tab.set_segments(None, ())
         self.elbow_tab.clear()
         self.clusters_tab.clear()
@@ -371,6 +444,7 @@ class MainWindow(QMainWindow):
     def _segmentation_changed(self, segmentation: Segmentation) -> None:
         session = self.session
         self.elbow_tab.set_chosen_k(segmentation.k)
+        self.data_tab.set_segments(segmentation.labels, segmentation.names)
         self.explore_tab.set_segments(segmentation.labels, segmentation.names)
         self.clusters_tab.show_segmentation(session.table.frame, session.prepared, segmentation)
         self.segments_tab.show_segmentation(segmentation)
@@ -401,14 +475,154 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         has_segments = self.session.segmentation is not None
-        self.export_labels_action.setEnabled(has_segments)
-        self.export_profiles_action.setEnabled(has_segments)
+        for action in (
+            self.export_labels_action,
+            self.export_profiles_action,
+            self.export_workbook_action,
+            self.export_report_action,
+            self.export_model_action,
+            self.save_project_action,
+            self.save_project_as_action,
+        ):
+            action.setEnabled(has_segments)
         self.export_chart_action.setEnabled(self.data_tab is not None)
+
+    def _update_title(self, *_args) -> None:
+        """ "file — Segment Studio", with a "*" after the file while the segments are not saved."""
+        table = self.session.table
+        if table is None:
+            self.setWindowTitle(APPLICATION_NAME)
+            return
+        name = self.session.project_path.name if self.session.project_path else Path(table.report.path).name
+        unsaved = "*" if self.session.has_unsaved_changes else ""
+        self.setWindowTitle(f"{name}{unsaved} — {APPLICATION_NAME}")
+
+    # --- projects --------------------------------------------------------------------------------------
+
+    def _ask_to_save(self) -> QMessageBox.StandardButton:
+        buttons = (
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        return QMessageBox.question(
+            self, APPLICATION_NAME, UNSAVED_QUESTION, buttons, QMessageBox.StandardButton.Save
+        )
+
+    def _when_saved_or_discarded(self, action: Callable[[], None]) -> None:
+        """Run `action` now, or once unsaved segments are saved or discarded; never after Cancel."""
+        if not self.session.has_unsaved_changes:
+            action()
+            return
+        answer = self._ask_to_save()
+        if answer == QMessageBox.StandardButton.Discard:
+            action()
+        elif answer == QMessageBox.StandardButton.Save:
+            self._after_save = action
+            self.save_project()
+
+    def _forget_after_save(self, *_args) -> None:
+        # The save failed or was stopped: what was waiting for it must not run.
+        self._after_save = None
+
+    def save_project(self) -> None:
+        """Save to the current project file, or ask for one the first time."""
+        if self.session.project_path is None:
+            self.save_project_as()
+        elif self.session.segmentation is not None:
+            self.session.save_project(self.session.project_path)
+
+    def save_project_as(self) -> None:
+        if self.session.segmentation is None:
+            return
+        path = self._ask_save_path("Save project", f"{self._source_stem()}.segproj", PROJECT_FILTERS)
+        if path is None:
+            self._after_save = None
+            return
+        self.session.save_project(path)
+
+    def _project_saved(self, path: str) -> None:
+        self.statusBar().showMessage(f"Saved the project {path}", 8000)
+        self._update_title()
+        action, self._after_save = self._after_save, None
+        if action is not None:
+            action()
+
+    def open_project_dialog(self) -> None:
+        self._when_saved_or_discarded(self._choose_project)
+
+    def _choose_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", self._last_folder(), ";;".join([*PROJECT_FILTERS, "All files (*)"])
+        )
+        if path:
+            self.open_project(path)
+
+    def open_project(self, path: str | Path, data_path: str | Path | None = None) -> None:
+        """Reopen a project (no question about unsaved segments: the callers ask)."""
+        self.settings.setValue("files/last_folder", str(Path(path).parent))
+        self.session.open_project(Path(path), data_path)
+
+    def _data_file_problem(self, project: ProjectFile, status: DataFileStatus) -> None:
+        """The project's customer file moved or changed: say so and offer to locate it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, APPLICATION_NAME, status.message, parent=self)
+        self.locate_button = box.addButton("Locate the file…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        self.locate_button.clicked.connect(lambda: self._locate_data_file(project))
+        box.finished.connect(box.deleteLater)
+        self.data_file_box = box
+        box.open()
+
+    def _locate_data_file(self, project: ProjectFile) -> None:
+        saved_name = Path(project.data_file.path).name
+        folder = str(project.path.parent) if project.path is not None else self._last_folder()
+        path, _ = QFileDialog.getOpenFileName(
+            self, f"Locate the customer file {saved_name}", folder, OPEN_FILTER
+        )
+        if path and project.path is not None:
+            self.open_project(project.path, path)
+
+    def _project_opened(self, project: ProjectFile) -> None:
+        self._restore_settings(project.settings)
+        self._update_title()
+        self.tabs.setCurrentWidget(self.segments_tab)
+        self.statusBar().showMessage(
+            f"Opened the project {project.path.name if project.path else ''}: {project.k} segments.", 8000
+        )
+
+    def _restore_settings(self, settings: AnalysisSettings) -> None:
+        """Put the project's choices back on the Data tab, so "Find segments" starts from them."""
+        from core.preparation import MissingPolicy
+
+        tab = self.data_tab
+        features = set(settings.features or ())
+        for column in self.session.table.report.columns:
+            tab.set_feature_used(column.name, column.name in features)
+        tab.scaling_combo.setCurrentIndex(max(0, tab.scaling_combo.findData(str(settings.scaling))))
+        fill = settings.missing == MissingPolicy.FILL
+        (tab.fill_button if fill else tab.leave_out_button).setChecked(True)
+        for name, box in tab.log_boxes.items():
+            box.setChecked(name in settings.log_columns)
+
+    # --- new customers ---------------------------------------------------------------------------------
+
+    def assign_new_customers(self) -> None:
+        """Open the Assign New Customers window (it places the customers of another file)."""
+        from desktop_app.assign_dialog import AssignDialog
+
+        if self.assign_dialog is None:
+            self.assign_dialog = AssignDialog(self.session, self._ask_save_path, self._last_folder, self)
+        self.assign_dialog.use_current_segments()
+        self.assign_dialog.show()
+        self.assign_dialog.raise_()
 
     # --- exports ---------------------------------------------------------------------------------------
 
     def _ask_save_path(self, title: str, suggested_name: str, filters: dict[str, str]) -> Path | None:
-        """A native save dialog (it asks before replacing a file); adds the suffix of the chosen type."""
+        """A native save dialog; adds the suffix of the chosen type when the name has none.
+
+        The dialog asks before replacing the file the user typed; when the suffix is added afterwards,
+        the real name may be another, existing file, so that replacement is confirmed here."""
         start = str(Path(self._last_folder()) / suggested_name)
         path, chosen_filter = QFileDialog.getSaveFileName(self, title, start, ";;".join(filters))
         if not path:
@@ -416,8 +630,20 @@ class MainWindow(QMainWindow):
         path = Path(path)
         if path.suffix.lower() not in filters.values():
             path = path.with_name(path.name + filters.get(chosen_filter, next(iter(filters.values()))))
+            if path.exists() and not self._confirm_replace(path):
+                return None
         self.settings.setValue("files/last_folder", str(path.parent))
         return path
+
+    def _confirm_replace(self, path: Path) -> bool:
+        answer = QMessageBox.question(
+            self,
+            APPLICATION_NAME,
+            f"'{path.name}' already exists in {path.parent}. Replace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def _source_stem(self) -> str:
         return Path(self.session.table.report.path).stem if self.session.table is not None else "customers"
@@ -440,6 +666,29 @@ class MainWindow(QMainWindow):
         if path is not None:
             self.session.export_profiles(path)
 
+    def export_workbook(self) -> None:
+        if self.session.segmentation is None:
+            return
+        path = self._ask_save_path(
+            "Export workbook", f"{self._source_stem()}_segments.xlsx", WORKBOOK_FILTERS
+        )
+        if path is not None:
+            self.session.export_workbook(path)
+
+    def export_report(self) -> None:
+        if self.session.segmentation is None:
+            return
+        path = self._ask_save_path("Export report", f"{self._source_stem()}_report.pdf", REPORT_FILTERS)
+        if path is not None:
+            self.session.export_report(path)
+
+    def export_segment_model(self) -> None:
+        if self.session.segmentation is None:
+            return
+        path = self._ask_save_path("Export segment model", f"{self._source_stem()}_model.json", MODEL_FILTERS)
+        if path is not None:
+            self.session.export_segment_model(path)
+
     def export_chart(self) -> None:
         """Save the chart shown on the current tab (the first visible one when a tab has several)."""
         from desktop_app.plot_canvas import PlotCanvas
@@ -453,11 +702,26 @@ class MainWindow(QMainWindow):
         path = self._ask_save_path("Export chart", f"{self._source_stem()}_{label}.png", CHART_FILTERS)
         if path is None:
             return
+        from core.errors import SegmentStudioError
+        from core.export import atomic_write
+
+        # On the GUI thread: the figure belongs to the canvas on screen, and one chart saves quickly.
+        # Atomic, so a failure half-way keeps an earlier file of that name; the temporary file has no
+        # image suffix, hence the explicit format.
+        figure = canvases[0].figure
         try:
-            canvases[0].figure.savefig(path, dpi=150, facecolor=canvases[0].figure.get_facecolor())
-        except (OSError, ValueError) as problem:
+            atomic_write(
+                path,
+                lambda temporary: figure.savefig(
+                    temporary, format=path.suffix[1:], dpi=150, facecolor=figure.get_facecolor()
+                ),
+                protected=self.session.table.report.path if self.session.table else None,
+            )
+        except (OSError, ValueError, SegmentStudioError) as problem:
+            reason = getattr(problem, "strerror", None) or str(problem)
             self.show_error(
-                f"Could not save the chart as '{path.name}': {problem}. Choose another folder or name."
+                f"Could not write the chart '{path.name}': {reason}. Any earlier file of that name is "
+                "unchanged. Choose another folder or name."
             )
             return
         self.statusBar().showMessage(f"Saved {path}", 8000)
@@ -479,6 +743,20 @@ class MainWindow(QMainWindow):
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
+        if self.session.has_unsaved_changes and not self._close_confirmed:
+            answer = self._ask_to_save()
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                if answer == QMessageBox.StandardButton.Save:
+                    self._after_save = self._close_after_saving
+                    self.save_project()
+                return
         self.settings.setValue("window/geometry", self.saveGeometry())
+        if self.assign_dialog is not None:
+            self.assign_dialog.close()
         self.session.shutdown()
         super().closeEvent(event)
+
+    def _close_after_saving(self) -> None:
+        self._close_confirmed = True
+        self.close()

@@ -4,6 +4,10 @@ Every step runs a plain core call through the single TaskRunner and keeps its re
 reuses it (choosing another k refits from the kept prepared data and never re-runs the sweep). A step's
 result is only stored when it succeeds: cancelling or failing leaves the previous results as they were.
 Tabs observe the signals; none of them holds its own copy of the state.
+
+The session also knows whether the segments have changed since they were last saved as a project
+(`has_unsaved_changes`): new segments, another k or a renamed segment make them unsaved; saving or
+reopening a project makes them saved.
 """
 
 from __future__ import annotations
@@ -18,28 +22,40 @@ from PySide6.QtCore import QObject, Signal
 from desktop_app.worker import TaskHooks, TaskRunner
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from core.clustering import KSweep
     from core.loading import LoadedTable, ReadOptions
-    from core.pipeline import AnalysisSettings, Segmentation
+    from core.pipeline import AnalysisResult, AnalysisSettings, Segmentation
     from core.preparation import PreparedData
+    from core.project import DataFileStatus, ProjectFile
 
 
 class AnalysisSession(QObject):
     """Signals (all on the GUI thread):
 
-    table_loaded(LoadedTable); results_cleared() (a new table: the old analysis no longer applies);
+    table_loaded(LoadedTable); summary_ready(DataFrame) (the table's summary statistics, right after
+    table_loaded); results_cleared() (a new table: the old analysis no longer applies);
     sweep_started(k_min, k_max); score_added(KScore) as each k finishes; sweep_finished(KSweep);
     segmentation_changed(Segmentation) (a new fit or renamed segments); exported(path);
+    project_saved(path); project_opened(ProjectFile) (after the reopened table and segments were shown:
+    the settings to put back on the tabs); data_file_problem(ProjectFile, DataFileStatus) (the project's
+    customer file moved or changed: nothing was loaded); unsaved_changed(bool);
     busy_changed(bool), progress(fraction, message), error(message), cancelled().
     """
 
     table_loaded = Signal(object)
+    summary_ready = Signal(object)
     results_cleared = Signal()
     sweep_started = Signal(int, int)
     score_added = Signal(object)
     sweep_finished = Signal(object)
     segmentation_changed = Signal(object)
     exported = Signal(str)
+    project_saved = Signal(str)
+    project_opened = Signal(object)
+    data_file_problem = Signal(object, object)
+    unsaved_changed = Signal(bool)
     busy_changed = Signal(bool)
     progress = Signal(float, str)
     error = Signal(str)
@@ -57,6 +73,8 @@ class AnalysisSession(QObject):
         self.prepared: PreparedData | None = None
         self.sweep: KSweep | None = None
         self.segmentation: Segmentation | None = None
+        self.project_path: Path | None = None  # where the current analysis was last saved or opened from
+        self.has_unsaved_changes = False
         # Called on the worker after a file loads, while the user waits anyway: the window imports its
         # chart modules here (matplotlib takes about a second) so the GUI thread never does.
         self.warm_up: Callable[[], None] | None = None
@@ -71,6 +89,19 @@ class AnalysisSession(QObject):
     def shutdown(self) -> None:
         self.runner.shutdown()
 
+    def analysis_result(self) -> AnalysisResult | None:
+        """The current analysis as the core's AnalysisResult (for reports, projects and models)."""
+        from core.pipeline import AnalysisResult
+
+        if self.segmentation is None or self.settings is None or self.prepared is None:
+            return None
+        return AnalysisResult(self.settings, self.prepared, self.sweep, self.segmentation)
+
+    def _set_unsaved(self, unsaved: bool) -> None:
+        if unsaved != self.has_unsaved_changes:
+            self.has_unsaved_changes = unsaved
+            self.unsaved_changed.emit(unsaved)
+
     # --- loading -------------------------------------------------------------------------------------
 
     def open_file(self, path: str | Path, options: ReadOptions | None = None) -> None:
@@ -78,22 +109,24 @@ class AnalysisSession(QObject):
         path = Path(path)
         warm_up = self.warm_up
 
-        def load(hooks: TaskHooks) -> LoadedTable:
+        def load(hooks: TaskHooks) -> tuple[LoadedTable, pd.DataFrame]:
             from core.loading import load_table
+            from core.progress import scaled
 
-            table = load_table(path, options, progress=hooks.progress, cancel=hooks.cancel)
-            if warm_up is not None:
-                hooks.progress(1.0, "Getting the charts ready")
-                warm_up()
-            return table
+            table = load_table(path, options, progress=scaled(hooks.progress, 0.0, 0.9), cancel=hooks.cancel)
+            return table, _after_load(table, warm_up, hooks)
 
         self.runner.run(load, self._table_ready, description=f"opening {path.name}")
 
-    def _table_ready(self, table: LoadedTable) -> None:
+    def _table_ready(self, loaded: tuple[LoadedTable, pd.DataFrame]) -> None:
+        table, statistics = loaded
         self.table = table
         self.settings = self.prepared = self.sweep = self.segmentation = None
+        self.project_path = None
+        self._set_unsaved(False)
         self.results_cleared.emit()
         self.table_loaded.emit(table)
+        self.summary_ready.emit(statistics)
 
     # --- analysis ------------------------------------------------------------------------------------
 
@@ -152,6 +185,7 @@ class AnalysisSession(QObject):
 
     def _segmentation_ready(self, segmentation: Segmentation) -> None:
         self.segmentation = segmentation
+        self._set_unsaved(True)
         self.segmentation_changed.emit(segmentation)
 
     def rename_segment(self, number: int, name: str) -> None:
@@ -169,6 +203,7 @@ class AnalysisSession(QObject):
             self.error.emit(str(problem))
             self.segmentation_changed.emit(self.segmentation)  # puts the previous name back on screen
             return
+        self._set_unsaved(True)
         self.segmentation_changed.emit(self.segmentation)
 
     def _restore_after_cancel(self) -> None:
@@ -208,6 +243,155 @@ class AnalysisSession(QObject):
 
         self.runner.run(write, self.exported.emit, description=f"saving {Path(path).name}")
 
+    def export_table(self, path: str | Path, frame: pd.DataFrame, *, protected: str | Path) -> None:
+        """Write any result table (such as assigned new customers); `protected` is the file it came from."""
+
+        def write(hooks: TaskHooks) -> str:
+            from core.export import write_table
+
+            return str(_saving(path, lambda: write_table(path, frame, protected=protected)))
+
+        self.runner.run(write, self.exported.emit, description=f"saving {Path(path).name}")
+
+    def export_report(self, path: str | Path) -> None:
+        """Write the PDF report of the current analysis, with the segment names as they are now."""
+        table, result = self.table, self.analysis_result()
+        if table is None or result is None:
+            return
+
+        def write(hooks: TaskHooks) -> str:
+            from core.report import write_report
+
+            return str(
+                _saving(
+                    path,
+                    lambda: write_report(path, table, result, progress=hooks.progress, cancel=hooks.cancel),
+                )
+            )
+
+        self.runner.run(write, self.exported.emit, description=f"writing the report {Path(path).name}")
+
+    def export_workbook(self, path: str | Path) -> None:
+        """Write the Excel workbook: a summary sheet and one sheet of customers per segment."""
+        if self.table is None or self.segmentation is None:
+            return
+        frame, segmentation, source = self.table.frame, self.segmentation, self.table.report.path
+
+        def write(hooks: TaskHooks) -> str:
+            from core.workbook import write_workbook
+
+            return str(
+                _saving(
+                    path,
+                    lambda: write_workbook(
+                        path,
+                        frame,
+                        segmentation,
+                        protected=source,
+                        progress=hooks.progress,
+                        cancel=hooks.cancel,
+                    ),
+                )
+            )
+
+        self.runner.run(write, self.exported.emit, description=f"writing the workbook {Path(path).name}")
+
+    def export_segment_model(self, path: str | Path) -> None:
+        """Save the segments as a model file that places new customers (Assign New Customers)."""
+        result = self.analysis_result()
+        if result is None:
+            return
+
+        def write(hooks: TaskHooks) -> str:
+            from core.segment_model import build_segment_model, save_segment_model
+
+            model = build_segment_model(result)
+            return str(_saving(path, lambda: save_segment_model(path, model)))
+
+        self.runner.run(write, self.exported.emit, description=f"saving the model {Path(path).name}")
+
+    # --- projects ------------------------------------------------------------------------------------
+
+    def save_project(self, path: str | Path) -> None:
+        """Save the analysis as a project file; `project_saved` follows and the changes count as saved."""
+        table, result = self.table, self.analysis_result()
+        if table is None or result is None:
+            return
+
+        def save(hooks: TaskHooks) -> str:
+            from core.project import save_project
+
+            return str(
+                _saving(
+                    path,
+                    lambda: save_project(path, table, result, progress=hooks.progress, cancel=hooks.cancel),
+                ).path
+            )
+
+        self.runner.run(save, self._project_saved, description=f"saving the project {Path(path).name}")
+
+    def _project_saved(self, path: str) -> None:
+        self.project_path = Path(path)
+        self._set_unsaved(False)
+        self.project_saved.emit(path)
+
+    def open_project(self, path: str | Path, data_path: str | Path | None = None) -> None:
+        """Read the project, check its customer file and re-fit the saved segments on the worker.
+
+        `data_path` is the customer file the user located. When the file has moved or changed,
+        `data_file_problem` is emitted instead and the current analysis stays as it is."""
+        warm_up = self.warm_up
+
+        def reopen_project(hooks: TaskHooks):
+            from core.progress import scaled
+            from core.project import check_data_file, load_project, reopen
+
+            project = load_project(path)
+            status = check_data_file(
+                project, data_path, progress=scaled(hooks.progress, 0.0, 0.1), cancel=hooks.cancel
+            )
+            if not status.ok:
+                return project, status, None
+            table, result = reopen(
+                project, status.path, progress=scaled(hooks.progress, 0.1, 0.9), cancel=hooks.cancel
+            )
+            return project, status, (table, result, _after_load(table, warm_up, hooks))
+
+        self.runner.run(reopen_project, self._project_ready, description=f"opening {Path(path).name}")
+
+    def _project_ready(self, outcome: tuple[ProjectFile, DataFileStatus, tuple | None]) -> None:
+        project, status, reopened = outcome
+        if reopened is None:
+            self.data_file_problem.emit(project, status)
+            return
+        table, result, statistics = reopened
+        self.table = table
+        self.settings, self.prepared, self.sweep = result.settings, result.prepared, result.sweep
+        self.segmentation = result.segmentation
+        self.project_path = project.path
+        self._set_unsaved(False)
+        self.results_cleared.emit()
+        self.table_loaded.emit(table)
+        self.summary_ready.emit(statistics)
+        if self.sweep is not None:
+            self.sweep_finished.emit(self.sweep)
+        self.segmentation_changed.emit(self.segmentation)
+        self.project_opened.emit(project)
+
+
+def _after_load(table: LoadedTable, warm_up: Callable[[], None] | None, hooks: TaskHooks) -> pd.DataFrame:
+    """On the worker, after a table loads: its summary statistics, and the chart modules warmed up."""
+    from core.exploration import summary_statistics
+    from core.progress import raise_if_cancelled
+
+    raise_if_cancelled(hooks.cancel)
+    hooks.progress(0.9, "Summarising the columns")
+    statistics = summary_statistics(table.frame)
+    if warm_up is not None:
+        hooks.progress(1.0, "Getting the charts ready")
+        warm_up()
+    return statistics
+
 
 def _saving(path: str | Path, write):
     """Run `write()`, turning an operating-system refusal into a message the user can act on."""
@@ -218,6 +402,6 @@ def _saving(path: str | Path, write):
     except OSError as problem:
         reason = problem.strerror or str(problem)
         raise InputFileError(
-            f"Could not save '{Path(path).name}': {reason}. Choose another folder or name, "
-            "or close the file if another program has it open."
+            f"Could not write '{Path(path).name}': {reason}. Any earlier file of that name is unchanged. "
+            "Choose another folder or name, or close the file if another program has it open."
         ) from problem

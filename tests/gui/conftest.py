@@ -45,3 +45,48 @@ def sample_path():
     from desktop_app.app import sample_data_path
 
     return sample_data_path()
+
+
+class QuestionAnswers:
+    """Answers QMessageBox.question in order (then `default`) and keeps each question's text.
+
+    A real question box would wait forever for a click in the offscreen tests (also when a window with
+    unsaved segments closes at the end of a test), so every GUI test gets this one.
+    """
+
+    def __init__(self, default):
+        self.default = default
+        self.queued = []
+        self.asked: list[str] = []
+
+    def __call__(self, parent, title, text, *args, **kwargs):
+        self.asked.append(text)
+        return self.queued.pop(0) if self.queued else self.default
+
+
+@pytest.fixture(autouse=True)
+def questions(monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    answers = QuestionAnswers(QMessageBox.StandardButton.Discard)
+    monkeypatch.setattr(QMessageBox, "question", answers)
+    return answers
+
+
+GUI_TIMEOUT = 60_000
+
+
+@pytest.fixture
+def analysed_window(qtbot, session, settings, sample_path):
+    """A main window on the sample, segmented with k swept over 1..4 (quick) at the suggested k."""
+    from core.pipeline import AnalysisSettings
+    from desktop_app.main_window import MainWindow
+
+    window = MainWindow(session, settings)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(session.table_loaded, timeout=GUI_TIMEOUT):
+        window.open_sample_data()
+    with qtbot.waitSignal(session.segmentation_changed, timeout=GUI_TIMEOUT):
+        window.find_segments(AnalysisSettings(k_max=4))
+    return window

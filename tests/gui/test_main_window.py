@@ -27,6 +27,15 @@ def test_starts_on_the_welcome_view(window):
     assert window.windowTitle() == "Segment Studio"
     assert not window.cancel_button.isVisible()
     assert not window.export_labels_action.isEnabled()
+    for action in (
+        window.save_project_action,
+        window.export_report_action,
+        window.export_workbook_action,
+        window.export_model_action,
+    ):
+        assert not action.isEnabled()  # nothing to save before there are segments
+    assert window.open_project_action.isEnabled()
+    assert window.assign_action.isEnabled()  # with a model file, no segments are needed
     assert window.export_labels_action.shortcut() == QKeySequence("Ctrl+E")
     assert window.cancel_action.shortcut() == QKeySequence("Esc")
 
