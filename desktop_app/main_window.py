@@ -613,8 +613,9 @@ class MainWindow(QMainWindow):
         if self.assign_dialog is None:
             self.assign_dialog = AssignDialog(self.session, self._ask_save_path, self._last_folder, self)
         self.assign_dialog.use_current_segments()
+        if self.assign_dialog.isVisible():  # already open, perhaps behind the main window
+            self.assign_dialog.raise_()
         self.assign_dialog.show()
-        self.assign_dialog.raise_()
 
     # --- exports ---------------------------------------------------------------------------------------
 

@@ -116,9 +116,7 @@ def test_a_moved_or_changed_data_file_is_detected_and_can_be_located(
     assert session.table.report.path == str(original)
 
 
-def test_closing_with_unsaved_segments_asks_and_cancel_keeps_the_window(
-    qtbot, analysed_window, questions
-):
+def test_closing_with_unsaved_segments_asks_and_cancel_keeps_the_window(qtbot, analysed_window, questions):
     window = analysed_window
     questions.queued = [Button.Cancel]
     assert not window.close()
