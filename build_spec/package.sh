@@ -10,10 +10,11 @@ VENV=build/package-venv
 STAMP=$VENV/.installed-$(sha256sum constraints.txt pyproject.toml | sha256sum | cut -c1-16)
 BUNDLE=dist/segment-studio
 
-# Qt's xcb platform plugin needs these at run time; PyInstaller bundles them only when the build host has them.
-XCB_HELPERS=(libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0)
+# Qt's xcb platform needs the xcb helpers at run time; PyInstaller bundles them only when the build host has
+# them. icu-devtools (icupkg) trims Qt's ICU data; binutils (strip, readelf) strips and checks the libraries.
+BUILD_HOST_PACKAGES=(libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0 icu-devtools binutils)
 missing=()
-for package in "${XCB_HELPERS[@]}"; do
+for package in "${BUILD_HOST_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if ((${#missing[@]})); then
@@ -55,7 +56,8 @@ echo "Built the bundle in $(($(date +%s) - started)) s"
 # .tar.gz: one folder, segment-studio-VERSION-linux-x86_64/, with the executables at its top.
 ARCH=$(uname -m)
 TARBALL=dist/segment-studio-$VERSION-linux-$ARCH.tar.gz
-tar -C dist --transform "s,^segment-studio,segment-studio-$VERSION-linux-$ARCH," -czf "$TARBALL" segment-studio
+# (S: rename the paths only, not the targets of the symbolic links inside.)
+tar -C dist --transform "s,^segment-studio,segment-studio-$VERSION-linux-$ARCH,S" -czf "$TARBALL" segment-studio
 
 bash build_spec/make_deb.sh "$BUNDLE" "$VERSION"
 

@@ -168,26 +168,53 @@ class X11Session:
             )
             if found.returncode == 0 and found.stdout.split():
                 return found.stdout.split()[0]
-            crashed = subprocess.run(
-                ["xdotool", "search", "--onlyvisible", "--name", "unexpected error"],
-                env=self.env,
-                capture_output=True,
-            )
-            if crashed.returncode == 0:
-                app.kill()
-                raise SmokeFailure("the app showed its 'unexpected error' dialog (details in its log file)")
+            self.fail_on_error_dialog(app)
             time.sleep(0.02)
         raise SmokeFailure(f"no window {title!r} within {WINDOW_TIMEOUT_S} s")
 
-    def quit_with_ctrl_q(self, app: subprocess.Popen, window: str) -> int:
-        """Press Ctrl+Q in the window, as a user would, and return the app's exit code."""
-        subprocess.run(["xdotool", "windowfocus", "--sync", window], env=self.env, check=True, timeout=10)
-        subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+q"], env=self.env, check=True, timeout=10)
-        try:
-            return app.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+    def fail_on_error_dialog(self, app: subprocess.Popen) -> None:
+        """Stop with the app's own error report when it shows its "unexpected error" dialog."""
+        shown = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", "unexpected error"],
+            env=self.env,
+            capture_output=True,
+        )
+        if shown.returncode == 0:
             app.kill()
-            raise SmokeFailure("the app did not quit within 30 s of Ctrl+Q") from None
+            log = Path(self.env["XDG_DATA_HOME"]).rglob("segment-studio.log")
+            details = "".join(path.read_text(encoding="utf-8", errors="replace") for path in log)[-1500:]
+            raise SmokeFailure(f"the app showed its 'unexpected error' dialog; its log ends: {details}")
+
+    def quit_with_ctrl_q(self, app: subprocess.Popen, window: str) -> int:
+        """Press Ctrl+Q in the window, as a user would, and return the app's exit code.
+
+        When the app asks whether to save the new segments (a "Segment Studio" question over the main
+        window), answer Discard with the keyboard: Tab from the default Save button, then Space.
+        """
+        self._keys(window, "ctrl+q")
+        deadline = time.monotonic() + 30
+        answered = False
+        while time.monotonic() < deadline:
+            if app.poll() is not None:
+                return app.returncode
+            self.fail_on_error_dialog(app)
+            question = subprocess.run(
+                ["xdotool", "search", "--onlyvisible", "--name", "^Segment Studio$"],
+                env=self.env,
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+            question = [found for found in question if found != window]
+            if question and not answered:
+                self._keys(question[0], "Tab", "space")
+                answered = True
+            time.sleep(0.1)
+        app.kill()
+        raise SmokeFailure("the app did not quit within 30 s of Ctrl+Q")
+
+    def _keys(self, window: str, *keys: str) -> None:
+        subprocess.run(["xdotool", "windowfocus", "--sync", window], env=self.env, check=True, timeout=10)
+        subprocess.run(["xdotool", "key", "--clearmodifiers", *keys], env=self.env, check=True, timeout=10)
 
 
 def start_to_window(x11: X11Session, command: list[str], title: str) -> float:
@@ -195,6 +222,7 @@ def start_to_window(x11: X11Session, command: list[str], title: str) -> float:
     app = subprocess.Popen(command, env=x11.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     window = x11.wait_for_window(app, title)
     elapsed = time.perf_counter() - started
+    x11.fail_on_error_dialog(app)
     code = x11.quit_with_ctrl_q(app, window)
     stderr = app.stderr.read().decode(errors="replace")
     if code != 0 or "Traceback" in stderr:

@@ -33,14 +33,17 @@ def bundled_distributions(module_names: Iterable[str]) -> list[metadata.Distribu
 
 
 def license_summary(distribution: metadata.Distribution) -> str:
-    """The SPDX expression, else the License field (first line), else the licence classifiers."""
+    """The SPDX expression, else a short License field, else the licence classifiers.
+
+    Some projects put their whole licence text in the License field; that text is in the file anyway.
+    """
     fields = distribution.metadata
     expression = fields.get("License-Expression")
     if expression:
         return expression
     text = (fields.get("License") or "").strip()
-    if text and text.upper() != "UNKNOWN":
-        return text.splitlines()[0][:200]
+    if text and "\n" not in text and len(text) <= 60 and text.upper() != "UNKNOWN":
+        return text
     classifiers = [
         c.split(" :: ")[-1] for c in fields.get_all("Classifier") or [] if c.startswith("License ::")
     ]
