@@ -381,12 +381,17 @@ class AnalysisSession(QObject):
 
 def _after_load(table: LoadedTable, warm_up: Callable[[], None] | None, hooks: TaskHooks) -> pd.DataFrame:
     """On the worker, after a table loads: its summary statistics, and the chart modules warmed up."""
+    import numpy as np
+
     from core.exploration import summary_statistics
     from core.progress import raise_if_cancelled
 
     raise_if_cancelled(hooks.cancel)
     hooks.progress(0.9, "Summarising the columns")
-    statistics = summary_statistics(table.frame)
+    # A column holding inf or values near 1e308 has an infinite or undefined spread; that is what the
+    # table should show, not a warning (errstate is per thread, so the GUI thread is not affected).
+    with np.errstate(over="ignore", invalid="ignore"):
+        statistics = summary_statistics(table.frame)
     if warm_up is not None:
         hooks.progress(1.0, "Getting the charts ready")
         warm_up()
