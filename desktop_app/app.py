@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_excepthook()
     window = MainWindow()
     window.show()
-    app.aboutToQuit.connect(window.session.shutdown)  # also when quit without closing the window
+    app.aboutToQuit.connect(window.shutdown)  # also when quit without closing the window
     # Reading the installed version costs as much as building the window: do it once the window shows.
     QTimer.singleShot(0, lambda: app.setApplicationVersion(installed_version()))
     if arguments.sample:

@@ -755,8 +755,14 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         if self.assign_dialog is not None:
             self.assign_dialog.close()
-        self.session.shutdown()
+        self.shutdown()
         super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop every background task and wait for its thread (on close, and on quit without closing)."""
+        if self.data_tab is not None:
+            self.data_tab.shutdown()
+        self.session.shutdown()
 
     def _close_after_saving(self) -> None:
         self._close_confirmed = True

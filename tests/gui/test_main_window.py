@@ -165,3 +165,13 @@ def test_cancel_mid_sweep_leaves_a_usable_window(qtbot, window, monkeypatch):
     with qtbot.waitSignal(window.session.segmentation_changed, timeout=TIMEOUT):
         window.find_segments(dataclasses.replace(window.data_tab.analysis_settings(), k_max=3))
     assert len(window.segments_tab.cards) == window.session.segmentation.k
+
+
+def test_segments_show_in_the_data_table_and_statistics_on_explore(qtbot, analysed_window):
+    window = analysed_window
+    columns = len(window.session.table.frame.columns)
+    assert window.explore_tab.statistics_model.rowCount() == columns  # computed on the worker at load
+    assert window.data_tab.model.segment_column == columns
+    with qtbot.waitSignal(window.session.table_loaded, timeout=TIMEOUT):
+        window.open_sample_data()  # the test's question fixture answers Discard
+    assert window.data_tab.model.segment_column is None
