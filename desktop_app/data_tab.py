@@ -29,9 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.dataframe_model import DataFrameModel
+from desktop_app.dataframe_model import DataFrameModel, sort_permutation
+from desktop_app.worker import TaskRunner
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from core.columns import ColumnSummary
     from core.loading import LoadedTable
     from core.pipeline import AnalysisSettings
@@ -53,6 +56,8 @@ SCALING_CHOICES = (
 )
 
 USE_COLUMN, NAME_COLUMN, KIND_COLUMN, MISSING_COLUMN, VALUES_COLUMN = range(5)
+# Rows measured when fitting column widths to their contents; Qt's default (1,000) costs 0.3 s on open.
+WIDTH_SAMPLE_ROWS = 100
 
 
 def describe_values(summary: ColumnSummary) -> str:
@@ -65,7 +70,12 @@ def describe_values(summary: ColumnSummary) -> str:
 
 
 class DataTab(QWidget):
-    """Signals: find_segments_requested(AnalysisSettings)."""
+    """Signals: find_segments_requested(AnalysisSettings).
+
+    Clicking a column header sorts the table: the row order is computed by the tab's own TaskRunner (so a
+    sort never cancels an analysis on the session's runner) and shown when ready; the GUI thread never
+    waits for it. Call `shutdown()` before the application quits.
+    """
 
     find_segments_requested = Signal(object)
 
@@ -74,11 +84,17 @@ class DataTab(QWidget):
         self._table: LoadedTable | None = None
         self._excluded_reasons: dict[str, str] = {}
         self.model = DataFrameModel(parent=self)
+        self.sort_runner = TaskRunner(self)
         self.table_view = QTableView()
         self.table_view.setModel(self.model)
-        self.table_view.setSortingEnabled(True)
-        self.table_view.horizontalHeader().setSortIndicatorShown(True)
-        self.table_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header = self.table_view.horizontalHeader()
+        # Not the view's own sorting (it would call model.sort on the GUI thread): the header's clicks
+        # move the indicator and the tab sorts on the worker.
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        header.setResizeContentsPrecision(WIDTH_SAMPLE_ROWS)
+        header.sortIndicatorChanged.connect(self._sort_requested)
         self.table_view.verticalHeader().setDefaultSectionSize(22)
 
         self.columns_tree = QTreeWidget()
@@ -167,6 +183,21 @@ class DataTab(QWidget):
         self._refresh_dependent_choices()
         self.find_button.setEnabled(True)
 
+    def set_segments(self, labels: np.ndarray | None, names: tuple[str, ...]) -> None:
+        """Show each customer's segment (number · name) in a last table column; None removes it.
+
+        `labels`: one 0-based segment per table row (-1 = left out), as in `Segmentation.labels`.
+        """
+        had_column = self.model.segment_column is not None
+        self.model.set_segments(labels, names)
+        column = self.model.segment_column
+        if column is not None and not had_column:
+            self.table_view.resizeColumnToContents(column)
+
+    def shutdown(self) -> None:
+        """Wait for a running sort to end (call on quit, like the session's shutdown)."""
+        self.sort_runner.shutdown()
+
     def clear(self) -> None:
         self._table = None
         self.model.set_frame(None)
@@ -200,6 +231,22 @@ class DataTab(QWidget):
         self.find_button.setEnabled(not busy and self._table is not None and bool(self.selected_features()))
 
     # --- private ---------------------------------------------------------------------------------------
+
+    def _sort_requested(self, column: int, order: Qt.SortOrder) -> None:
+        keys = self.model.sort_keys(column)
+        if keys is None:
+            return
+        frame = self.model.frame
+        ascending = order == Qt.SortOrder.AscendingOrder
+
+        def apply(permutation: np.ndarray) -> None:
+            if self.model.frame is frame:  # a table opened meanwhile has its own order
+                self.model.apply_order(permutation)
+
+        name = self.model.headerData(column, Qt.Orientation.Horizontal)
+        self.sort_runner.run(
+            lambda _hooks: sort_permutation(keys, ascending), apply, description=f"sorting by '{name}'"
+        )
 
     def _column_item(self, summary: ColumnSummary, used: bool) -> QTreeWidgetItem:
         item = QTreeWidgetItem(

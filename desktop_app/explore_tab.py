@@ -2,6 +2,9 @@
 
 Once segments exist, histograms, box plots and scatters can be split by segment in the segment colours.
 Big tables: histograms and boxes use every row; scatters draw a fixed sample and say so on the chart.
+Charts are drawn only while the tab is visible (a hidden tab draws when it is shown), correlations are
+computed when that chart is first asked for, and the summary statistics arrive ready-made from the
+session's worker (`set_summary`), so opening a big file costs the GUI thread next to nothing here.
 """
 
 import numpy as np
@@ -21,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.columns import ColumnKind, ColumnSummary
-from core.exploration import correlation_matrix, sample_rows, summary_statistics
+from core.exploration import correlation_matrix, sample_rows
 from desktop_app.dataframe_model import DataFrameModel
 from desktop_app.palette import LEFT_OUT_COLOUR, segment_colour
 from desktop_app.plot_canvas import PlotCanvas, marker_size
@@ -41,7 +44,9 @@ class ExploreTab(QWidget):
         self._frame: pd.DataFrame | None = None
         self._numeric: list[str] = []
         self._categorical: list[str] = []
-        self._correlations: pd.DataFrame | None = None
+        self._not_numeric: list[str] = []
+        self._correlations: pd.DataFrame | None = None  # computed on first use
+        self._chart_stale = False  # a draw was asked for while the tab was hidden
         self._labels: np.ndarray | None = None
         self._names: tuple[str, ...] = ()
 
@@ -54,9 +59,9 @@ class ExploreTab(QWidget):
         self.split_check = QCheckBox("Split by segment")
         self.split_check.setEnabled(False)
         self.chart_combo.currentIndexChanged.connect(self._on_chart_changed)
-        self.x_combo.currentIndexChanged.connect(self._draw)
-        self.y_combo.currentIndexChanged.connect(self._draw)
-        self.split_check.toggled.connect(self._draw)
+        self.x_combo.currentIndexChanged.connect(self._request_draw)
+        self.y_combo.currentIndexChanged.connect(self._request_draw)
+        self.split_check.toggled.connect(self._request_draw)
         self.x_caption, self.y_caption = QLabel("Column:"), QLabel("against:")
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Chart:"))
@@ -69,7 +74,7 @@ class ExploreTab(QWidget):
         controls.addStretch()
 
         self.plot = PlotCanvas(self)
-        self.plot.theme_changed.connect(self._draw)
+        self.plot.theme_changed.connect(self._request_draw)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
@@ -96,40 +101,48 @@ class ExploreTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._fill_column_combos()
-        self._draw()
+        self._request_draw()
 
     # --- driven by the session -------------------------------------------------------------------
     def set_table(self, frame: pd.DataFrame, columns: tuple[ColumnSummary, ...]) -> None:
         self._frame = frame
         self._numeric = [c.name for c in columns if c.kind == ColumnKind.NUMERIC]
         self._categorical = [c.name for c in columns if c.kind == ColumnKind.CATEGORICAL]
-        not_numeric = [c.name for c in columns if c.kind != ColumnKind.NUMERIC]
-        self._correlations = correlation_matrix(frame, exclude=not_numeric)
-        statistics = summary_statistics(frame).reset_index()
-        numbers = statistics.select_dtypes("number").columns
-        statistics[numbers] = statistics[numbers].round(2)
-        self.statistics_model.set_frame(statistics)
-        self.set_segments(None, ())
+        self._not_numeric = [c.name for c in columns if c.kind != ColumnKind.NUMERIC]
+        self._correlations = None
+        self.statistics_model.set_frame(None)  # the new table's summary follows through set_summary
+        self._set_labels(None, ())
         self._fill_column_combos()
-        self._draw()
+        self._request_draw()
+
+    def set_summary(self, statistics: pd.DataFrame) -> None:
+        """Show `core.exploration.summary_statistics` of the table, computed by the caller off this thread."""
+        shown = statistics.reset_index()
+        numbers = shown.select_dtypes("number").columns
+        shown[numbers] = shown[numbers].round(2)
+        self.statistics_model.set_frame(shown)
 
     def set_segments(self, labels: np.ndarray | None, names: tuple[str, ...]) -> None:
         """`labels`: one 0-based segment per table row (-1 = left out), or None when there are none."""
+        self._set_labels(labels, names)
+        self._request_draw()
+
+    def _set_labels(self, labels: np.ndarray | None, names: tuple[str, ...]) -> None:
         self._labels = None if labels is None else np.asarray(labels)
         self._names = tuple(names)
         self.split_check.blockSignals(True)
         self.split_check.setEnabled(labels is not None)
         self.split_check.setChecked(labels is not None)
         self.split_check.blockSignals(False)
-        self._draw()
 
     def clear(self) -> None:
         self._frame = None
-        self._numeric, self._categorical = [], []
+        self._numeric, self._categorical, self._not_numeric = [], [], []
         self._correlations = None
         self.statistics_model.set_frame(None)
-        self.set_segments(None, ())
+        self._set_labels(None, ())
         self._fill_column_combos()
+        self._request_draw()
 
     @property
     def split_by_segment(self) -> bool:
@@ -138,7 +151,7 @@ class ExploreTab(QWidget):
     # --- controls --------------------------------------------------------------------------------
     def _on_chart_changed(self) -> None:
         self._fill_column_combos()
-        self._draw()
+        self._request_draw()
 
     def _fill_column_combos(self) -> None:
         chart = self.chart_combo.currentText()
@@ -158,7 +171,19 @@ class ExploreTab(QWidget):
         self.split_check.setVisible(chart != CORRELATIONS)
 
     # --- charts ----------------------------------------------------------------------------------
+    def _request_draw(self) -> None:
+        if self.isVisible():
+            self._draw()
+        else:
+            self._chart_stale = True
+
+    def showEvent(self, event) -> None:  # Qt override
+        super().showEvent(event)
+        if self._chart_stale:
+            self._draw()
+
     def _draw(self) -> None:
+        self._chart_stale = False
         chart = self.chart_combo.currentText()
         with self.plot.drawing() as figure:
             self.axes = axes = figure.add_subplot()
@@ -303,8 +328,10 @@ class ExploreTab(QWidget):
             )
 
     def _draw_correlations(self, figure, axes) -> None:
+        if self._correlations is None:
+            self._correlations = correlation_matrix(self._frame, exclude=self._not_numeric)
         correlations = self._correlations
-        if correlations is None or len(correlations) < 2:
+        if len(correlations) < 2:
             axes.set_axis_off()
             axes.text(
                 0.5,

@@ -3,7 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 
 from core.columns import summarize_columns
 from core.loading import LoadedTable, LoadReport, ReadOptions
@@ -93,3 +94,53 @@ def test_find_segments_is_disabled_without_features(tab):
     for name in tab.selected_features():
         tab.set_feature_used(name, False)
     assert not tab.find_button.isEnabled()
+
+
+def click_header(tab, column):
+    header = tab.table_view.horizontalHeader()
+    position = QPoint(header.sectionViewportPosition(column) + 5, header.height() // 2)
+    QTest.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=position)
+
+
+def column_texts(tab, column):
+    return [tab.model.index(row, column).data() for row in range(tab.model.rowCount())]
+
+
+def test_clicking_a_header_sorts_the_table_once_the_worker_has_the_order(qtbot, tab, table):
+    tab.resize(1000, 600)
+    tab.show()
+    age = list(table.frame.columns).index("Age")
+    click_header(tab, age)
+    qtbot.waitUntil(tab.sort_runner.is_idle)
+    ages = table.frame["Age"].to_numpy()
+    shown = [ages[tab.model.source_row(row)] for row in range(tab.model.rowCount())]
+    known = [value for value in shown if not np.isnan(value)]
+    assert known == sorted(known)
+    assert all(np.isnan(value) for value in shown[len(known):])  # missing ages last
+    click_header(tab, age)  # a second click reverses the order
+    qtbot.waitUntil(tab.sort_runner.is_idle)
+    shown = [ages[tab.model.source_row(row)] for row in range(len(known))]
+    assert shown == sorted(known, reverse=True)
+    tab.shutdown()
+
+
+def test_segments_show_as_a_last_column_with_number_and_name(tab, table):
+    labels = np.arange(len(table.frame)) % 3
+    labels[0] = -1
+    columns = table.frame.shape[1]
+    tab.set_segments(labels, ("Young", "Rich", "Thrifty"))
+    assert tab.model.columnCount() == columns + 1
+    assert tab.model.headerData(columns, Qt.Orientation.Horizontal) == "Segment"
+    assert column_texts(tab, columns)[:4] == ["Left out", "2 · Rich", "3 · Thrifty", "1 · Young"]
+    assert tab.model.frame is table.frame  # the frame is shown as it is, no column added to it
+    assert "Segment" not in table.frame.columns
+    tab.set_segments(labels, ("Young", "Wealthy", "Thrifty"))  # a rename
+    assert column_texts(tab, columns)[1] == "2 · Wealthy"
+    tab.set_segments(None, ())
+    assert tab.model.columnCount() == columns
+
+
+def test_a_new_table_drops_the_segment_column(tab, table):
+    tab.set_segments(np.zeros(len(table.frame), dtype=int), ("Everyone",))
+    tab.set_table(table)
+    assert tab.model.columnCount() == table.frame.shape[1]

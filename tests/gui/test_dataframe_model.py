@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
 
-from desktop_app.dataframe_model import DataFrameModel
+from desktop_app import dataframe_model
+from desktop_app.dataframe_model import DataFrameModel, sort_permutation
 
 
 @pytest.fixture
@@ -52,3 +53,24 @@ def test_million_rows_sort_without_copying_the_frame():
     assert shown == sorted(shown, reverse=True)
     assert shown[0] == pytest.approx(big["value"].max(), rel=1e-5)
     assert model.frame is big
+
+
+def test_model_with_a_segment_column_passes_qt_model_tester(qtmodeltester, frame):
+    model = DataFrameModel(frame)
+    model.set_segments(np.array([1, 0, -1, 1]), ("Low", "High"))
+    qtmodeltester.check(model, force_py=True)
+    model.sort(3, Qt.SortOrder.DescendingOrder)
+    shown = [model.data(model.index(row, 3)) for row in range(4)]
+    assert shown == ["2 · High", "2 · High", "1 · Low", "Left out"]
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_text_sort_is_the_same_across_factorising_chunks(monkeypatch):
+    texts = ["pear", None, "apple", "fig", "apple", "pear", None, "fig", "kiwi"] * 3
+    values = pd.Series(texts, dtype="str")
+    monkeypatch.setattr(dataframe_model, "FACTORIZE_CHUNK_ROWS", 4)  # each chunk meets other texts
+    in_file_order_missing_last = sorted(range(len(texts)), key=lambda i: (texts[i] is None, texts[i] or ""))
+    assert sort_permutation(values, ascending=True).tolist() == in_file_order_missing_last
+    descending = values.iloc[sort_permutation(values, ascending=False)]
+    assert descending.iloc[:6].tolist() == ["pear"] * 6
+    assert descending.iloc[-6:].isna().all()

@@ -6,6 +6,7 @@ import pytest
 from matplotlib.colors import to_hex
 
 from core.columns import ColumnKind, ColumnSummary
+from core.exploration import summary_statistics
 from desktop_app.explore_tab import BOX_PLOT, CORRELATIONS, HISTOGRAM, MAX_SCATTER_POINTS, SCATTER, ExploreTab
 from desktop_app.palette import segment_colour
 
@@ -40,6 +41,7 @@ def tab(qtbot):
     widget = ExploreTab()
     qtbot.addWidget(widget)
     widget.resize(900, 700)
+    widget.show()  # a hidden tab postpones drawing until it is shown
     return widget
 
 
@@ -127,12 +129,33 @@ def test_small_scatter_shows_everyone_without_note(tab):
     assert tab.axes.get_title(loc="left") == ""
 
 
-def test_summary_statistics_table_lists_every_column(tab):
+def test_summary_statistics_table_lists_every_column_once_given(tab):
     frame, columns = make_table()
     tab.set_table(frame, columns)
     model = tab.statistics_model
+    assert model.rowCount() == 0  # computed by the session's worker, never by the tab
+    tab.set_summary(summary_statistics(frame))
     assert model.rowCount() == len(frame.columns)
     assert [model.index(row, 0).data() for row in range(model.rowCount())] == list(frame.columns)
+
+
+def test_new_table_drops_the_previous_summary(tab):
+    frame, columns = make_table()
+    tab.set_table(frame, columns)
+    tab.set_summary(summary_statistics(frame))
+    tab.set_table(*make_table(rows=10))
+    assert tab.statistics_model.rowCount() == 0
+
+
+def test_hidden_tab_draws_the_new_table_when_shown(qtbot):
+    widget = ExploreTab()
+    qtbot.addWidget(widget)
+    widget.set_table(*make_table())
+    widget.x_combo.setCurrentText("Income")
+    assert not hasattr(widget, "axes") or widget.axes.get_xlabel() != "Income"
+    widget.show()
+    assert widget.axes.get_xlabel() == "Income"
+    assert [patch.get_label() for patch in labelled_patches(widget.axes)] == ["All customers"]
 
 
 def test_clear_forgets_the_table(tab):
