@@ -142,6 +142,7 @@ class AssignDialog(QDialog):
         self.table_model = DataFrameModel(parent=self)
         self.table_view = QTableView()
         self.table_view.setModel(self.table_model)
+        self.table_view.verticalHeader().setDefaultSectionSize(22)  # as compact as the Data tab's table
         self.export_button = QPushButton("Export…")
         self.export_button.setToolTip("Save the customers with their segments (CSV or Excel)")
         self.export_button.clicked.connect(self.export_result)
