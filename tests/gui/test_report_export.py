@@ -58,7 +58,9 @@ def test_segment_model_export_is_readable_json(qtbot, monkeypatch, analysed_wind
     assert [segment["name"] for segment in model["segments"]] == list(window.session.segmentation.names)
 
 
-@pytest.mark.parametrize(("answer", "replaced"), [(Button.No, False), (Button.Yes, True)])
+@pytest.mark.parametrize(
+    ("answer", "replaced"), [(Button.No, False), (Button.Yes, True)], ids=["no-keeps-it", "yes-replaces"]
+)
 def test_an_added_suffix_never_replaces_a_file_without_asking(
     qtbot, monkeypatch, analysed_window, questions, tmp_path, answer, replaced
 ):
