@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
         "assign",
         help="place new customers into the segments of a saved model",
         description="Place each customer of INPUT in the nearest segment of MODEL (saved with --model). "
-        "Customers farther from every segment than 99 %% of the original customers are marked "
+        "Customers farther from every segment than 99 % of the original customers are marked "
         "'does not fit any segment'.",
     )
     assign.add_argument("model", type=Path, help="the segment model (.json) saved with analyze --model")
