@@ -56,15 +56,15 @@ def clustering_rows(rows: int, seed: int = 0) -> list[BenchmarkRow]:
     k_label = f"k={K_RANGE.start}..{K_RANGE.stop - 1}"
     return [
         BenchmarkRow(
-            f"sweep {k_label} ({rows:,} x 3)", ours_sweep_seconds, "sklearn n_init=10 per k",
+            f"1. sweep {k_label} ({rows:,} x 3)", ours_sweep_seconds, "sklearn n_init=10 per k",
             sum(careful_seconds.values()), 0.15, _largest_difference_percent(ours_wcss, careful_wcss),
         ),
         BenchmarkRow(
-            f"sweep {k_label} ({rows:,} x 3)", ours_sweep_seconds, 'sklearn n_init="auto" per k',
+            f"2. sweep {k_label} ({rows:,} x 3)", ours_sweep_seconds, 'sklearn n_init="auto" per k',
             quick_seconds, 2.0, _largest_difference_percent(ours_wcss, quick_wcss),
         ),
         BenchmarkRow(
-            f"final fit k={FINAL_K} ({rows:,} x 3)", final_seconds, "sklearn n_init=10",
+            f"3. final fit k={FINAL_K} ({rows:,} x 3)", final_seconds, "sklearn n_init=10",
             careful_seconds[FINAL_K], 0.3,
             _largest_difference_percent({FINAL_K: final.inertia_}, {FINAL_K: careful_wcss[FINAL_K]}),
         ),

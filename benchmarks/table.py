@@ -9,16 +9,18 @@ WCSS_TOLERANCE_PERCENT = 0.5
 @dataclass(frozen=True)
 class BenchmarkRow:
     what: str
-    ours_seconds: float
-    comparison: str  # what ours is compared with, e.g. "sklearn KMeans(n_init=10)"
-    comparison_seconds: float
-    target_ratio: float  # passes when ours / comparison is at most this
+    ours: float  # in `unit`
+    comparison: str  # what ours is compared with, e.g. "sklearn KMeans(n_init=10)"; "-" for none
+    comparison_value: float | None  # in `unit`; None when the target is an absolute limit only
+    target_ratio: float | None  # passes when ours / comparison is at most this (None: no ratio target)
     # (ours - theirs) / theirs in percent, worst case over the compared fits; None when not about WCSS
     largest_wcss_difference_percent: float | None = None
+    unit: str = "s"
+    limit: float | None = None  # ours must also be at most this, in `unit`
 
     @property
-    def ratio(self) -> float:
-        return self.ours_seconds / self.comparison_seconds
+    def ratio(self) -> float | None:
+        return None if self.comparison_value is None else self.ours / self.comparison_value
 
     @property
     def passed(self) -> bool:
@@ -26,29 +28,41 @@ class BenchmarkRow:
             self.largest_wcss_difference_percent is None
             or self.largest_wcss_difference_percent <= WCSS_TOLERANCE_PERCENT
         )
-        return self.ratio <= self.target_ratio and quality_ok
+        ratio_ok = self.target_ratio is None or (self.ratio is not None and self.ratio <= self.target_ratio)
+        limit_ok = self.limit is None or self.ours <= self.limit
+        return ratio_ok and limit_ok and quality_ok
 
     @property
     def target(self) -> str:
-        target = f"ratio <= {self.target_ratio:g}"
+        parts = []
+        if self.target_ratio is not None:
+            parts.append(f"ratio <= {self.target_ratio:g}")
+        if self.limit is not None:
+            parts.append(f"<= {self.limit:g} {self.unit}")
         if self.largest_wcss_difference_percent is not None:
-            target += f", WCSS <= +{WCSS_TOLERANCE_PERCENT:g} %"
-        return target
+            parts.append(f"WCSS <= +{WCSS_TOLERANCE_PERCENT:g} %")
+        return ", ".join(parts)
+
+
+def _amount(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2f} {unit}" if unit == "s" else f"{value:,.0f} {unit}"
 
 
 def format_table(rows: list[BenchmarkRow]) -> str:
     """The rows as an aligned text table with a header line."""
-    header = ("what", "ours (s)", "comparison", "comparison (s)", "ratio", "largest WCSS diff (%)",
+    header = ("what", "ours", "comparison", "comparison value", "ratio", "largest WCSS diff (%)",
               "target", "result")
     cells = [header]
     for row in rows:
         difference = row.largest_wcss_difference_percent
         cells.append((
             row.what,
-            f"{row.ours_seconds:.2f}",
+            _amount(row.ours, row.unit),
             row.comparison,
-            f"{row.comparison_seconds:.2f}",
-            f"{row.ratio:.3f}",
+            _amount(row.comparison_value, row.unit),
+            "-" if row.ratio is None else f"{row.ratio:.3f}",
             "-" if difference is None else f"{difference:+.3f}",
             row.target,
             "pass" if row.passed else "FAIL",

@@ -1,0 +1,256 @@
+"""Measurements of the real desktop app, each in a fresh process: `python -m benchmarks.app_driver WHAT ...`.
+
+Every command prints one JSON object on its last stdout line. The app is driven from outside, through
+the same public calls a user's clicks reach (no test-only branches in the app); Qt runs offscreen.
+
+    startup app|bare          seconds from process start to the first exposed window
+    open CSV                  open CSV in the main window, cold and again (warm), until the table shows
+    read_csv CSV              pandas.read_csv of CSV, cold (with `import pandas`) and warm
+    analyse CSV               open CSV, press Find segments, wait for the fit: longest event-loop stall,
+                              peak memory and the table's own size
+    analyse_session CSV       the same analysis through the session alone: longest event-loop stall
+    bare_memory               peak memory of a bare PySide6 window
+    clusters CSV              Clusters tab show_segmentation + redraw of CSV's customers, against a
+                              plain matplotlib scatter of every point
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import os
+import sys
+import time
+
+STALL_PROBE_MS = 10
+WAIT_LIMIT_MS = 600_000
+
+
+def _process_start_time() -> float:
+    """Wall-clock time this process started (from /proc), so interpreter start-up counts too."""
+    with open("/proc/self/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    start_ticks = int(fields[19])  # field 22 of stat; the two before the split are pid and name
+    with open("/proc/uptime") as uptime:
+        seconds_since_boot = float(uptime.read().split()[0])
+    return time.time() - seconds_since_boot + start_ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _peak_memory_mb() -> float:
+    """This process's peak resident memory (VmHWM).
+
+    Not getrusage's ru_maxrss: Linux carries that over from the parent across fork and exec, so a child of
+    a big benchmark process would report the parent's peak.
+    """
+    with open("/proc/self/status") as status:
+        kilobytes = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    return kilobytes / 1024
+
+
+def _application():
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication(["segment-studio"])
+
+
+def _wait_for(signal, limit_ms: int = WAIT_LIMIT_MS) -> None:
+    """Run the event loop until `signal` fires."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(limit_ms, loop.quit)
+    loop.exec()
+    signal.disconnect(loop.quit)
+
+
+def startup(kind: str) -> dict:
+    """The first Expose event of a window; `app` runs desktop_app.app.main as `python -m desktop_app` does."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    started = _process_start_time()
+    app = _application()
+    shown: list[float] = []
+
+    class FirstExpose(QObject):
+        def eventFilter(self, watched, event) -> bool:  # Qt override
+            if event.type() == QEvent.Type.Expose and not shown:
+                shown.append(time.time())
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    expose_filter = FirstExpose()
+    app.installEventFilter(expose_filter)
+    if kind == "app":
+        from desktop_app.app import main
+
+        main([])
+    else:
+        from PySide6.QtWidgets import QMainWindow
+
+        window = QMainWindow()
+        window.resize(800, 600)
+        window.show()
+        app.exec()
+    return {"seconds": shown[0] - started}
+
+
+def _main_window():
+    from desktop_app.main_window import MainWindow
+
+    app = _application()
+    window = MainWindow()
+    window.show()
+    app.processEvents()
+    return app, window
+
+
+def _open(app, window, path: str) -> float:
+    """Seconds from open_path until the table is in the Data tab and one event pass has painted it."""
+    started = time.perf_counter()
+    window.open_path(path)
+    _wait_for(window.session.table_loaded)
+    app.processEvents()  # the main window's own table_loaded handler ran first (connected first)
+    seconds = time.perf_counter() - started
+    if window.data_tab is None or window.data_tab.model.rowCount() == 0:
+        raise RuntimeError(f"{path} did not reach the Data tab")
+    return seconds
+
+
+def open_file(path: str) -> dict:
+    app, window = _main_window()
+    cold = _open(app, window, path)
+    warm = _open(app, window, path)
+    window.shutdown()
+    return {"cold": cold, "warm": warm}
+
+
+def read_csv(path: str) -> dict:
+    started = time.perf_counter()
+    import pandas
+
+    pandas.read_csv(path)
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    pandas.read_csv(path)
+    return {"cold": cold, "warm": time.perf_counter() - started}
+
+
+def _longest_stall_ms(app, start, finished) -> float:
+    """Call `start()`, run the event loop until `finished` fires; the longest gap between 10 ms ticks."""
+    from PySide6.QtCore import QTimer
+
+    ticks: list[float] = []
+    probe = QTimer()
+    probe.setInterval(STALL_PROBE_MS)
+    probe.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    probe.start()
+    ticks.append(time.perf_counter())
+    start()
+    _wait_for(finished)
+    app.processEvents()
+    ticks.append(time.perf_counter())
+    probe.stop()
+    return 1000 * max(later - earlier for earlier, later in itertools.pairwise(ticks))
+
+
+def analyse(path: str) -> dict:
+    """Open the file in the main window and press Find segments (sweep, then the fit at the suggested k)."""
+    app, window = _main_window()
+    _open(app, window, path)
+    peak_after_open = _peak_memory_mb()
+    frame_mb = window.session.table.frame.memory_usage(deep=True).sum() / 2**20
+    stall = _longest_stall_ms(app, window.data_tab.find_button.click, window.session.segmentation_changed)
+    if window.session.segmentation is None:
+        raise RuntimeError("Find segments did not finish")
+    window.shutdown()
+    return {
+        "longest_stall_ms": stall,
+        "features": list(window.session.settings.features),
+        "peak_after_open_mb": peak_after_open,
+        "peak_mb": _peak_memory_mb(),
+        "frame_mb": frame_mb,
+    }
+
+
+def analyse_session(path: str) -> dict:
+    """The same analysis through the AnalysisSession alone (no tabs drawing): the worker's own effect."""
+    from desktop_app.session import AnalysisSession
+
+    app = _application()
+    session = AnalysisSession()
+    session.open_file(path)
+    _wait_for(session.table_loaded)
+    from core.pipeline import AnalysisSettings
+
+    find_segments = functools.partial(session.find_segments, AnalysisSettings())
+    stall = _longest_stall_ms(app, find_segments, session.segmentation_changed)
+    if session.segmentation is None:
+        raise RuntimeError("Find segments did not finish")
+    session.shutdown()
+    return {"longest_stall_ms": stall}
+
+
+def bare_memory() -> dict:
+    from PySide6.QtWidgets import QMainWindow
+
+    app = _application()
+    window = QMainWindow()
+    window.show()
+    app.processEvents()
+    return {"peak_mb": _peak_memory_mb()}
+
+
+def clusters(path: str) -> dict:
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from core.loading import load_table
+    from core.pipeline import AnalysisSettings, fit_segmentation, prepare_table
+    from desktop_app.clusters_tab import ClustersTab
+
+    app = _application()
+    table = load_table(path)
+    prepared = prepare_table(table, AnalysisSettings())
+    segmentation = fit_segmentation(table.frame, prepared, 5)
+    tab = ClustersTab()
+    tab.resize(1000, 700)
+    tab.show()
+    app.processEvents()
+    started = time.perf_counter()
+    tab.show_segmentation(table.frame, prepared, segmentation)
+    app.processEvents()
+    shown = time.perf_counter() - started
+    started = time.perf_counter()
+    tab.view_combo.setCurrentIndex(1 - tab.view_combo.currentIndex())  # another view: a full redraw
+    app.processEvents()
+    redrawn = time.perf_counter() - started
+
+    x, y = (np.asarray(prepared.matrix[:, column]) for column in (0, 1))
+    started = time.perf_counter()
+    figure = Figure(figsize=(10, 7), dpi=100)
+    canvas = FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.scatter(x, y, c=segmentation.labels[np.asarray(prepared.row_positions)], s=4)
+    canvas.draw()
+    plain = time.perf_counter() - started
+    return {"show_segmentation": shown, "redraw": redrawn, "plain_scatter": plain, "points": len(x)}
+
+
+COMMANDS = {
+    "startup": startup,
+    "open": open_file,
+    "read_csv": read_csv,
+    "analyse": analyse,
+    "analyse_session": analyse_session,
+    "bare_memory": bare_memory,
+    "clusters": clusters,
+}
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    command, *arguments = sys.argv[1:]
+    print(json.dumps(COMMANDS[command](*arguments)), flush=True)
