@@ -16,7 +16,7 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/segment-studio-cli analyze resources/sample_customers.csv
+	$(BIN)/segment-studio --sample
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
