@@ -45,7 +45,8 @@ MAX_RECENT_FILES = 8
 OPEN_FILTER = "Customer tables (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls);;All files (*)"
 TABLE_FILTERS = {"CSV file (*.csv)": ".csv", "Excel workbook (*.xlsx)": ".xlsx"}
 CHART_FILTERS = {"PNG image (*.png)": ".png", "SVG drawing (*.svg)": ".svg", "PDF document (*.pdf)": ".pdf"}
-PROJECT_FILTERS = {"Segment Studio project (*.segproj)": ".segproj"}  # core.project.PROJECT_SUFFIX
+PROJECT_SUFFIX = ".segproj"  # core.project.PROJECT_SUFFIX; not imported, as core.project loads pandas
+PROJECT_FILTERS = {f"Segment Studio project (*{PROJECT_SUFFIX})": PROJECT_SUFFIX}
 REPORT_FILTERS = {"PDF document (*.pdf)": ".pdf"}
 WORKBOOK_FILTERS = {"Excel workbook (*.xlsx)": ".xlsx"}
 MODEL_FILTERS = {"Segment model (*.json)": ".json"}
@@ -77,6 +78,10 @@ def import_tab_modules() -> None:
     import desktop_app.elbow_tab
     import desktop_app.explore_tab
     import desktop_app.segments_tab  # noqa: F401
+
+
+def _is_project(path: str | Path) -> bool:
+    return Path(path).suffix.lower() == PROJECT_SUFFIX
 
 
 def _centred(widget: QWidget) -> QHBoxLayout:
@@ -339,8 +344,13 @@ class MainWindow(QMainWindow):
             self._preview(path)
 
     def open_with_preview(self, path: str | Path) -> None:
-        """Show the import preview; its Open button loads the whole file with the chosen options."""
-        self._when_saved_or_discarded(lambda: self._preview(path))
+        """Show the import preview; its Open button loads the whole file with the chosen options.
+
+        A project file (dropped onto the window) opens as a project instead."""
+        if _is_project(path):
+            self._when_saved_or_discarded(lambda: self.open_project(path))
+        else:
+            self._when_saved_or_discarded(lambda: self._preview(path))
 
     def _preview(self, path: str | Path) -> None:
         from desktop_app.import_dialog import ImportDialog
@@ -354,8 +364,11 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def open_path(self, path: str | Path) -> None:
-        """Open a file with the detected options, no preview (command line, recent files)."""
-        self._when_saved_or_discarded(lambda: self.session.open_file(Path(path)))
+        """Open a file with the detected options, no preview (command line, recent files), or a project."""
+        if _is_project(path):
+            self._when_saved_or_discarded(lambda: self.open_project(path))
+        else:
+            self._when_saved_or_discarded(lambda: self.session.open_file(Path(path)))
 
     def open_sample_data(self) -> None:
         self._when_saved_or_discarded(lambda: self.session.open_file(sample_data_path()))
@@ -392,7 +405,7 @@ class MainWindow(QMainWindow):
         path = self._dropped_file(event.mimeData().urls())
         if path is not None:
             event.acceptProposedAction()
-            self.open_with_preview(path)  # a .segproj opens through File > Open Project
+            self.open_with_preview(path)
 
     @staticmethod
     def _dropped_file(urls: list[QUrl]) -> Path | None:
@@ -535,7 +548,7 @@ class MainWindow(QMainWindow):
     def save_project_as(self) -> None:
         if self.session.segmentation is None:
             return
-        path = self._ask_save_path("Save project", f"{self._source_stem()}.segproj", PROJECT_FILTERS)
+        path = self._ask_save_path("Save project", f"{self._source_stem()}{PROJECT_SUFFIX}", PROJECT_FILTERS)
         if path is None:
             self._after_save = None
             return

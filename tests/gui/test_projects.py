@@ -149,3 +149,22 @@ def test_opening_another_file_asks_first_and_cancel_keeps_the_segments(qtbot, an
     assert not window.session.is_busy
     assert window.session.segmentation is segmentation
     assert len(questions.asked) == 1
+
+
+def test_the_project_suffix_is_the_cores(qtbot):
+    from core.project import PROJECT_SUFFIX
+    from desktop_app import main_window
+
+    assert main_window.PROJECT_SUFFIX == PROJECT_SUFFIX
+
+
+def test_a_project_given_on_the_command_line_opens_as_a_project(
+    qtbot, monkeypatch, window_on_copy, session, tmp_path
+):
+    labels = session.segmentation.labels.copy()
+    project = save_project_to(qtbot, monkeypatch, window_on_copy, tmp_path / "cli.segproj")
+    with qtbot.waitSignal(session.table_loaded, timeout=GUI_TIMEOUT):
+        window_on_copy.open_sample_data()
+    with qtbot.waitSignal(session.project_opened, timeout=GUI_TIMEOUT):
+        window_on_copy.open_path(project)
+    assert np.array_equal(session.segmentation.labels, labels)

@@ -148,3 +148,23 @@ def test_the_window_stays_responsive_while_loading_and_sweeping(qtbot, session, 
     gaps.sort()
     assert len(gaps) > 20
     assert gaps[-1] < 250, gaps[-10:]
+
+
+def test_unsaved_changes_follow_fits_renames_saves_and_new_files(qtbot, analysed, sample_path, tmp_path):
+    states = []
+    analysed.unsaved_changed.connect(states.append)
+    assert analysed.has_unsaved_changes  # a fit is new work
+    with qtbot.waitSignal(analysed.project_saved, timeout=TIMEOUT):
+        analysed.save_project(tmp_path / "work.segproj")
+    assert not analysed.has_unsaved_changes
+    assert analysed.project_path == tmp_path / "work.segproj"
+    analysed.rename_segment(1, "Loyal")
+    assert analysed.has_unsaved_changes
+    with qtbot.waitSignal(analysed.summary_ready, timeout=TIMEOUT) as blocker:
+        analysed.open_file(sample_path)
+    assert not analysed.has_unsaved_changes
+    assert analysed.project_path is None
+    assert states == [False, True, False]
+    statistics = blocker.args[0]
+    assert list(statistics.index) == list(analysed.table.frame.columns)
+    assert statistics.loc["Age", "Minimum"] == analysed.table.frame["Age"].min()
