@@ -119,7 +119,10 @@ class ExploreTab(QWidget):
         """Show `core.exploration.summary_statistics` of the table, computed by the caller off this thread."""
         shown = statistics.reset_index()
         numbers = shown.select_dtypes("number").columns
-        shown[numbers] = shown[numbers].round(2)
+        # Rounding multiplies by 100: values near 1e308 overflow, and they have no decimals to lose.
+        with np.errstate(over="ignore", invalid="ignore"):
+            rounded = shown[numbers].round(2)
+        shown[numbers] = rounded.where(np.isfinite(rounded), shown[numbers])
         self.statistics_model.set_frame(shown)
 
     def set_segments(self, labels: np.ndarray | None, names: tuple[str, ...]) -> None:

@@ -163,3 +163,16 @@ def test_clear_forgets_the_table(tab):
     tab.clear()
     assert tab.statistics_model.rowCount() == 0
     assert tab.x_combo.count() == 0
+
+
+def test_summary_of_values_near_the_float_limit_shows_them_unrounded(tab):
+    frame, columns = make_table(rows=4)
+    frame["Income"] = [1e308, -1e308, 12.3456, 7.0]
+    tab.set_table(frame, columns)
+    with np.errstate(over="ignore", invalid="ignore"):  # as the session computes it on its worker
+        statistics = summary_statistics(frame)
+    tab.set_summary(statistics)  # warnings are errors: an overflow while rounding would fail here
+    statistics = tab.statistics_model.frame.set_index(tab.statistics_model.frame.columns[0])
+    numbers = statistics.select_dtypes("number")
+    assert (numbers.loc["Income", "Minimum"], numbers.loc["Income", "Maximum"]) == (-1e308, 1e308)
+    assert (numbers.loc["Age"] == numbers.loc["Age"].round(2)).all()
