@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.error_reporting import install_excepthook
@@ -55,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(qt_arguments)
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName(APPLICATION_NAME)
+    app.setWindowIcon(QIcon(str(resource_path("icons/segment-studio.png"))))
     # Qt has taken out its own options (-platform, -style, ...); the rest are ours.
     arguments = build_parser().parse_args(app.arguments()[1:])
 

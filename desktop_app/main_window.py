@@ -747,14 +747,9 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         import core
+        from desktop_app.about_dialog import AboutDialog
 
-        QMessageBox.about(
-            self,
-            f"About {APPLICATION_NAME}",
-            f"<h3>{APPLICATION_NAME} {core.__version__}</h3>"
-            "<p>Customer segmentation with k-means, for people who are not data scientists. "
-            "Everything runs on your computer.</p>",
-        )
+        AboutDialog(core.__version__, self).exec()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt override
         if self.session.has_unsaved_changes and not self._close_confirmed:
