@@ -2,6 +2,8 @@
 
 The tab keeps the sweep's results, so choosing another k only marks it and emits `k_chosen`; nothing
 is recomputed here. Programmatic updates (`show_sweep`, `set_chosen_k`) never emit `k_chosen`.
+The chart is drawn only while the tab is visible; scores streaming in during a sweep are drawn together
+at most every few tenths of a second, so the window keeps answering.
 """
 
 from matplotlib.backend_bases import MouseButton, MouseEvent
@@ -41,6 +43,7 @@ class ElbowTab(QWidget):
         self._scores: dict[int, KScore] = {}
         self._suggested_k: int | None = None
         self._k_range: tuple[int, int] | None = None
+        self.wcss_axes = self.silhouette_axes = None  # set by each draw
 
         help_label = QLabel(HELP_TEXT)
         help_label.setWordWrap(True)
@@ -77,7 +80,7 @@ class ElbowTab(QWidget):
 
         self.plot = PlotCanvas(self)
         self.plot.setMinimumHeight(240)
-        self.plot.theme_changed.connect(self._draw)
+        self.plot.set_painter(self._draw)
         self.plot.canvas.mpl_connect("button_press_event", self._on_press)
 
         self.k_spin = QSpinBox()
@@ -101,7 +104,7 @@ class ElbowTab(QWidget):
         layout.addWidget(self.reason_label)
         layout.addWidget(self.plot, stretch=1)
         layout.addLayout(choice)
-        self._draw()
+        self.plot.request_draw()
 
     # --- driven by the session -------------------------------------------------------------------
     def set_k_limit(self, max_k: int) -> None:
@@ -123,11 +126,11 @@ class ElbowTab(QWidget):
             self.k_min_spin.setValue(k_min)
             self.k_max_spin.setValue(k_max)
         self.reason_label.setText(f"Comparing {k_min} to {k_max} segments…")
-        self._draw()
+        self.plot.request_draw()
 
     def add_score(self, score: KScore) -> None:
         self._scores[score.k] = score
-        self._draw()
+        self.plot.request_draw_soon()
 
     def show_sweep(self, sweep: KSweep) -> None:
         self._scores = {score.k: score for score in sweep.scores}
@@ -138,14 +141,14 @@ class ElbowTab(QWidget):
     def set_chosen_k(self, k: int) -> None:
         with QSignalBlocker(self.k_spin):
             self.k_spin.setValue(k)
-        self._draw()
+        self.plot.request_draw()
 
     def clear(self) -> None:
         self._scores.clear()
         self._suggested_k = None
         self._k_range = None
         self.reason_label.clear()
-        self._draw()
+        self.plot.request_draw()
 
     @property
     def scores(self) -> tuple[KScore, ...]:
@@ -246,7 +249,7 @@ class ElbowTab(QWidget):
         self.k_chosen.emit(nearest)
 
     def _on_k_spin_changed(self, k: int) -> None:
-        self._draw()
+        self.plot.request_draw()
         self.k_chosen.emit(k)
 
     def _request_sweep(self) -> None:

@@ -3,20 +3,26 @@
 Charts never use pyplot: each owns a `Figure` drawn by `FigureCanvasQTAgg`. Tabs draw from their data
 inside `drawing()` and clear with `clear()`. When the Qt palette changes (light/dark theme), the widget
 emits `theme_changed` so its owner draws again from its data with the new colours.
+
+A tab that hands its drawing function to `set_painter` asks for draws with `request_draw`: the chart is
+drawn at once while it is on screen and only when it is next shown otherwise, so a hidden tab costs the
+GUI thread nothing however often its data changes. `request_draw_soon` folds a burst of updates (scores
+streaming in) into one draw.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import matplotlib as mpl
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 # Font sizes in points: they follow the display scaling (matplotlib scales with the device pixel ratio).
 MIN_FONT_POINTS = 8.0
+DRAW_COALESCE_MS = 100  # updates arriving within this interval are drawn once
 
 
 def marker_size(count: int) -> float:
@@ -44,6 +50,42 @@ class PlotCanvas(QWidget):
             layout.addWidget(self.toolbar)
         layout.addWidget(self.canvas)
         self._apply_face_colour()
+        self._painter: Callable[[], None] | None = None
+        self._stale = False  # a draw was requested while the chart was hidden
+        self._coalesce_timer = QTimer(self)
+        self._coalesce_timer.setSingleShot(True)
+        self._coalesce_timer.setInterval(DRAW_COALESCE_MS)
+        self._coalesce_timer.timeout.connect(self.request_draw)
+
+    # Drawing only what is seen.
+    def set_painter(self, painter: Callable[[], None]) -> None:
+        """`painter()` draws the chart from its owner's data with `drawing()`; also after theme changes."""
+        self._painter = painter
+        self.theme_changed.connect(self.request_draw)
+
+    def request_draw(self) -> None:
+        """Draw now if the chart is on screen, otherwise as soon as it is shown."""
+        self._coalesce_timer.stop()
+        if self.isVisible():
+            self._stale = False
+            self._painter()
+        else:
+            self._stale = True
+
+    def request_draw_soon(self) -> None:
+        """Like `request_draw`, within DRAW_COALESCE_MS, once for any number of requests until then."""
+        if not self._coalesce_timer.isActive():
+            self._coalesce_timer.start()
+
+    @property
+    def draw_pending(self) -> bool:
+        """A requested draw has not happened yet (the chart is hidden or a coalesced draw is due)."""
+        return self._stale or self._coalesce_timer.isActive()
+
+    def showEvent(self, event) -> None:  # Qt override
+        super().showEvent(event)
+        if self._stale:
+            self.request_draw()
 
     # Colours and fonts taken from the widget's palette and font, so charts match the theme.
     @property

@@ -16,11 +16,19 @@ SWEEP = KSweep(SCORES, suggested_k=3, reason="After 3 segments, more segments ba
 
 
 @pytest.fixture
-def tab(qtbot):
+def hidden_tab(qtbot):
     widget = ElbowTab()
     qtbot.addWidget(widget)
     widget.resize(800, 600)
     return widget
+
+
+@pytest.fixture
+def tab(qtbot, hidden_tab):
+    """On screen: charts draw only while visible."""
+    hidden_tab.show()
+    qtbot.waitExposed(hidden_tab)
+    return hidden_tab
 
 
 def plotted_wcss_points(tab):
@@ -28,11 +36,38 @@ def plotted_wcss_points(tab):
     return list(line.get_xdata())
 
 
-def test_curve_grows_one_point_per_score(tab):
+def test_curve_grows_one_point_per_score(tab, qtbot):
     tab.sweep_started(1, 6)
     for count, score in enumerate(SCORES, start=1):
         tab.add_score(score)
+        qtbot.waitUntil(lambda: not tab.plot.draw_pending)
         assert plotted_wcss_points(tab) == [s.k for s in SCORES[:count]]
+
+
+def test_scores_arriving_together_are_drawn_once(tab, qtbot, monkeypatch):
+    tab.sweep_started(1, 6)
+    draws = []
+    original = tab._draw
+    monkeypatch.setattr(tab, "_draw", lambda: (draws.append(len(tab.scores)), original()))
+    tab.plot.set_painter(tab._draw)
+    for score in SCORES:
+        tab.add_score(score)
+    qtbot.waitUntil(lambda: not tab.plot.draw_pending)
+    assert draws == [len(SCORES)]
+    assert plotted_wcss_points(tab) == list(WCSS)
+
+
+def test_a_hidden_tab_draws_when_shown(hidden_tab, qtbot):
+    hidden_tab.show_sweep(SWEEP)
+    assert hidden_tab.wcss_axes is None, "nothing is drawn while hidden"
+    hidden_tab.show()
+    qtbot.waitExposed(hidden_tab)
+    assert plotted_wcss_points(hidden_tab) == list(WCSS)
+    assert tab_legend(hidden_tab) >= {"Suggested: 3", "Chosen: 3"}
+
+
+def tab_legend(tab):
+    return {text.get_text() for text in tab.wcss_axes.get_legend().get_texts()}
 
 
 def test_silhouette_on_second_axis_with_legend(tab):
