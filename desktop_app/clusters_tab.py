@@ -3,7 +3,8 @@
 The map is either two chosen features in the file's own units or an overview of all features (a 2-D
 principal-component projection whose axes are named after the features that drive them). With many
 customers a fixed, stratified sample is drawn so the chart stays quick and every segment stays visible;
-the chart says so. Pointing at a customer shows their row under the chart.
+the chart says so. Pointing at a customer shows their row under the chart. The sample, the projection
+and the chart are made only while the tab is visible, so new segments cost a hidden tab nothing.
 """
 
 import numpy as np
@@ -41,6 +42,8 @@ class ClustersTab(QWidget):
         self._shown_xy = np.empty((0, 2))
         self._segmented_count = 0
         self._pending_hover: tuple[float, float] | None = None
+        self._needs_sample = False  # a new fit is kept but not yet sampled and projected
+        self.axes = None  # set by each draw
 
         self.view_combo = QComboBox()
         self.view_combo.addItems([OVERVIEW, TWO_FEATURES])
@@ -64,7 +67,7 @@ class ClustersTab(QWidget):
         controls.addStretch()
 
         self.plot = PlotCanvas(self)
-        self.plot.theme_changed.connect(self._draw)
+        self.plot.set_painter(self._draw)
         self.plot.canvas.mpl_connect("motion_notify_event", self._on_motion)
         self.hover_label = QLabel(HOVER_HINT)
         self.hover_label.setWordWrap(True)
@@ -78,7 +81,7 @@ class ClustersTab(QWidget):
         layout.addWidget(self.plot, stretch=1)
         layout.addWidget(self.hover_label)
         self._update_combos_enabled()
-        self._draw()
+        self.plot.request_draw()
 
     def show_segmentation(
         self, frame: pd.DataFrame, prepared: PreparedData, segmentation: Segmentation
@@ -92,9 +95,9 @@ class ClustersTab(QWidget):
             and segmentation.segmenter is previous_fit.segmenter
             and segmentation.labels is previous_fit.labels
         )
-        if not renamed_only:  # a new fit: sample and project again (renaming keeps both)
+        if not renamed_only:  # a new fit: sample and project again when drawn (renaming keeps both)
             self._frame, self._prepared = frame, prepared
-            self._sample_and_project(frame, prepared, segmentation)
+            self._needs_sample = True
         previous = (self.x_combo.currentText(), self.y_combo.currentText())
         self._features = [
             name
@@ -115,11 +118,11 @@ class ClustersTab(QWidget):
             self.view_combo.setCurrentText(TWO_FEATURES)
             self.view_combo.blockSignals(False)
         self._update_combos_enabled()
-        self._draw()
+        self.plot.request_draw()
 
-    def _sample_and_project(
-        self, frame: pd.DataFrame, prepared: PreparedData, segmentation: Segmentation
-    ) -> None:
+    def _sample_and_project(self) -> None:
+        frame, prepared, segmentation = self._frame, self._prepared, self._segmentation
+        self._needs_sample = False
         labels = np.asarray(segmentation.labels)
         segmented = np.flatnonzero(labels >= 0)
         self._segmented_count = len(segmented)
@@ -139,12 +142,13 @@ class ClustersTab(QWidget):
         self._features = []
         self._sample = np.empty(0, dtype=int)
         self._sample_pca = np.empty((0, 2))
+        self._needs_sample = False
         for combo in (self.x_combo, self.y_combo):
             combo.blockSignals(True)
             combo.clear()
             combo.blockSignals(False)
         self._update_combos_enabled()
-        self._draw()
+        self.plot.request_draw()
 
     @property
     def showing_overview(self) -> bool:
@@ -153,7 +157,7 @@ class ClustersTab(QWidget):
     # --- chart -----------------------------------------------------------------------------------
     def _on_view_changed(self) -> None:
         self._update_combos_enabled()
-        self._draw()
+        self.plot.request_draw()
 
     def _update_combos_enabled(self) -> None:
         two = self.view_combo.currentText() == TWO_FEATURES
@@ -185,6 +189,8 @@ class ClustersTab(QWidget):
                     transform=axes.transAxes,
                 )
                 return
+            if self._needs_sample:
+                self._sample_and_project()
             segmentation = self._segmentation
             points, centres, (x_label, y_label) = self._points_and_centres()
             self._shown_xy = points

@@ -59,11 +59,19 @@ def make_analysis(sizes=(40, 30, 20), left_out=0, seed=1):
 
 
 @pytest.fixture
-def tab(qtbot):
+def hidden_tab(qtbot):
     widget = ClustersTab()
     qtbot.addWidget(widget)
     widget.resize(900, 600)
     return widget
+
+
+@pytest.fixture
+def tab(qtbot, hidden_tab):
+    """On screen: the chart is drawn only while visible."""
+    hidden_tab.show()
+    qtbot.waitExposed(hidden_tab)
+    return hidden_tab
 
 
 def segment_points(tab):
@@ -78,6 +86,22 @@ def test_one_set_of_points_per_segment_in_its_colour(tab):
     for index, points in enumerate(drawn):
         assert to_hex(points.get_color()) == segment_colour(index).lower()
     assert [len(c.get_xydata()) for c in drawn] == [40, 30, 20]
+
+
+def test_a_hidden_tab_samples_and_draws_only_when_shown(hidden_tab, qtbot, monkeypatch):
+    import desktop_app.clusters_tab
+
+    projections = []
+    project = desktop_app.clusters_tab.project_2d
+    monkeypatch.setattr(
+        desktop_app.clusters_tab, "project_2d", lambda *a: projections.append(1) or project(*a)
+    )
+    hidden_tab.show_segmentation(*make_analysis())
+    assert hidden_tab.axes is None and projections == [], "a hidden tab neither projects nor draws"
+    hidden_tab.show()
+    qtbot.waitExposed(hidden_tab)
+    assert [len(c.get_xydata()) for c in segment_points(hidden_tab)] == [40, 30, 20]
+    assert projections == [1]
 
 
 def test_legend_names_segments_with_sizes(tab):
