@@ -1,5 +1,6 @@
 """One card per segment (editable name, size, how it differs from the average, description), the
-profile table in the file's units below, and the export buttons. The main window opens the dialogs."""
+profile table in the file's units below, and the export buttons. The main window opens the dialogs.
+A card's chart is drawn when the card is first on screen, so new segments cost a hidden tab little."""
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -76,7 +77,7 @@ class SegmentCard(QFrame):
             "in standard deviations (1 = clearly different)."
         )
         self._columns, self._bar_range = columns, bar_range
-        self.plot.theme_changed.connect(self._draw)
+        self.plot.set_painter(self._draw)
         self.description_label = QLabel()
         self.description_label.setWordWrap(True)
         self.description_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -87,7 +88,7 @@ class SegmentCard(QFrame):
         layout.addWidget(self.size_label)
         layout.addWidget(self.plot)
         layout.addWidget(self.description_label)
-        self._draw()
+        self.plot.request_draw()
 
     def show_profile(self, profile: SegmentProfile) -> None:
         """Show the texts of `profile` (the same segment, perhaps renamed or with a rename undone)."""

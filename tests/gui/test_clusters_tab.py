@@ -97,7 +97,8 @@ def test_a_hidden_tab_samples_and_draws_only_when_shown(hidden_tab, qtbot, monke
         desktop_app.clusters_tab, "project_2d", lambda *a: projections.append(1) or project(*a)
     )
     hidden_tab.show_segmentation(*make_analysis())
-    assert hidden_tab.axes is None and projections == [], "a hidden tab neither projects nor draws"
+    assert hidden_tab.axes is None, "a hidden tab does not draw"
+    assert projections == [], "a hidden tab does not project"
     hidden_tab.show()
     qtbot.waitExposed(hidden_tab)
     assert [len(c.get_xydata()) for c in segment_points(hidden_tab)] == [40, 30, 20]

@@ -11,11 +11,23 @@ from tests.gui.test_clusters_tab import NAMES, make_analysis
 
 
 @pytest.fixture
-def tab(qtbot):
+def hidden_tab(qtbot):
     widget = SegmentsTab()
     qtbot.addWidget(widget)
     widget.resize(900, 700)
     return widget
+
+
+@pytest.fixture
+def tab(qtbot, hidden_tab):
+    """On screen: the cards' charts are drawn only while visible."""
+    hidden_tab.show()
+    qtbot.waitExposed(hidden_tab)
+    return hidden_tab
+
+
+def wait_for_charts(qtbot, tab):
+    qtbot.waitUntil(lambda: all(card.plot.figure.axes for card in tab.cards))
 
 
 @pytest.fixture
@@ -31,14 +43,28 @@ def test_one_card_per_segment_with_size_and_description(tab, segmentation):
     assert tab.cards[2].description_label.text() == "Customers of segment 3."
 
 
-def test_difference_bars_in_the_segment_colour(tab, segmentation):
+def test_difference_bars_in_the_segment_colour(tab, segmentation, qtbot):
     tab.show_segmentation(segmentation)
+    wait_for_charts(qtbot, tab)
     for index, card in enumerate(tab.cards):
         bars = card.plot.figure.axes[0].patches
         assert [bar.get_width() for bar in bars] == pytest.approx(
             [segmentation.profiles[index].difference[c] for c in ("Income", "Spending")]
         )
         assert to_hex(bars[0].get_facecolor()) == segment_colour(index).lower()
+
+
+def test_a_hidden_tab_draws_the_cards_when_shown(hidden_tab, segmentation, qtbot):
+    hidden_tab.show_segmentation(segmentation)
+    assert len(hidden_tab.cards) == 3
+    assert not any(card.plot.figure.axes for card in hidden_tab.cards), "nothing is drawn while hidden"
+    hidden_tab.show()
+    qtbot.waitExposed(hidden_tab)
+    wait_for_charts(qtbot, hidden_tab)
+    bars = hidden_tab.cards[0].plot.figure.axes[0].patches
+    assert [bar.get_width() for bar in bars] == pytest.approx(
+        [segmentation.profiles[0].difference[c] for c in ("Income", "Spending")]
+    )
 
 
 def test_renaming_emits_number_and_name(tab, segmentation, qtbot):
