@@ -30,18 +30,6 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _k_choice(text: str) -> int | None:
-    if text == "auto":
-        return None
-    try:
-        k = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--k must be 'auto' or a whole number, not '{text}'") from None
-    if k < 1:
-        raise argparse.ArgumentTypeError(f"--k must be at least 1, not {k}")
-    return k
-
-
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -50,6 +38,11 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, not {value}")
     return value
+
+
+def _k_choice(text: str) -> int | None:
+    """'auto' (the suggested number of segments) or a whole number of at least 1."""
+    return None if text == "auto" else _positive_int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.errors import SettingsError
+from core.errors import InputFileError, SettingsError
 
 SEGMENT_COLUMN = "Segment"
 SEGMENT_NAME_COLUMN = "Segment name"
@@ -111,6 +111,22 @@ def write_json(path: str | Path, data: dict, *, protected: str | Path | None = N
     return atomic_write(
         path, lambda temporary: temporary.write_text(text + "\n", encoding="utf-8"), protected=protected
     )
+
+
+def check_file_header(data: object, *, file_format: str, newest_version: int, source: str, kind: str) -> None:
+    """Raise InputFileError unless `data` is a JSON object of our `file_format` that this version reads.
+
+    `source` names the file for the user ("'march.segproj'"); `kind` says what it should be and how
+    one is made ("Segment Studio project. Choose a file saved with Save Project.").
+    """
+    if not isinstance(data, dict) or data.get("format") != file_format:
+        raise InputFileError(f"{source} is not a {kind}")
+    version = data.get("version")
+    if not isinstance(version, int) or version > newest_version:
+        raise InputFileError(
+            f"{source} was saved by a newer Segment Studio (version {version} of the file format); this "
+            f"version reads version {newest_version}. Update Segment Studio to open it."
+        )
 
 
 def labelled_frame(frame: pd.DataFrame, labels, names) -> pd.DataFrame:

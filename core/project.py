@@ -23,7 +23,7 @@ import numpy as np
 from core import __version__
 from core.clustering import KScore, KSweep
 from core.errors import DataError, InputFileError
-from core.export import write_json
+from core.export import check_file_header, write_json
 from core.loading import LoadedTable, ReadOptions, load_table
 from core.pipeline import (
     AnalysisResult,
@@ -166,16 +166,13 @@ def project_to_dict(project: ProjectFile) -> dict:
 
 def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
     source = f"'{path.name}'" if path is not None else "The project"
-    if not isinstance(data, dict) or data.get("format") != PROJECT_FORMAT:
-        raise InputFileError(
-            f"{source} is not a Segment Studio project. Choose a file saved with Save Project."
-        )
-    version = data.get("version")
-    if not isinstance(version, int) or version > PROJECT_VERSION:
-        raise InputFileError(
-            f"{source} was saved by a newer Segment Studio (project version {version}); this version "
-            f"reads version {PROJECT_VERSION}. Update Segment Studio to open it."
-        )
+    check_file_header(
+        data,
+        file_format=PROJECT_FORMAT,
+        newest_version=PROJECT_VERSION,
+        source=source,
+        kind="Segment Studio project. Choose a file saved with Save Project.",
+    )
     try:
         saved = data["settings"]
         settings = AnalysisSettings(

@@ -25,7 +25,7 @@ import pandas as pd
 
 from core import __version__
 from core.errors import DataError, InputFileError, SettingsError
-from core.export import labelled_frame, write_json
+from core.export import check_file_header, labelled_frame, write_json
 from core.pipeline import AnalysisResult
 from core.preparation import MissingPolicy, Preprocessor
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
@@ -155,17 +155,16 @@ def segment_model_to_dict(model: SegmentModel) -> dict:
 
 def segment_model_from_dict(data: object, source: str = "The segment model") -> SegmentModel:
     """Raises InputFileError naming `source` when `data` is not a model this version can use."""
-    if not isinstance(data, dict) or data.get("format") != SEGMENT_MODEL_FORMAT:
-        raise InputFileError(
-            f"{source} is not a Segment Studio segment model. Choose a model file saved with "
-            "Save Segment Model (or the command line's --model)."
-        )
-    version = data.get("version")
-    if not isinstance(version, int) or version > SEGMENT_MODEL_VERSION:
-        raise InputFileError(
-            f"{source} was saved by a newer Segment Studio (model version {version}); this version reads "
-            f"version {SEGMENT_MODEL_VERSION}. Update Segment Studio to use it."
-        )
+    check_file_header(
+        data,
+        file_format=SEGMENT_MODEL_FORMAT,
+        newest_version=SEGMENT_MODEL_VERSION,
+        source=source,
+        kind=(
+            "Segment Studio segment model. Choose a model file saved with Save Segment Model "
+            "(or the command line's --model)."
+        ),
+    )
     try:
         preprocessor = Preprocessor.from_dict(data["preparation"])
         segments = data["segments"]
