@@ -8,6 +8,10 @@ Tabs observe the signals; none of them holds its own copy of the state.
 The session also knows whether the segments have changed since they were last saved as a project
 (`has_unsaved_changes`): new segments, another k or a renamed segment make them unsaved; saving or
 reopening a project makes them saved.
+
+Work the user does not wait for runs on a second, quiet runner (never busy, never cancelled by a new
+step): the tab modules are imported while a file loads, and a table's summary statistics are computed
+after `table_loaded`, so the table shows as soon as it is read.
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ if TYPE_CHECKING:
 class AnalysisSession(QObject):
     """Signals (all on the GUI thread):
 
-    table_loaded(LoadedTable); summary_ready(DataFrame) (the table's summary statistics, right after
-    table_loaded); results_cleared() (a new table: the old analysis no longer applies);
+    table_loaded(LoadedTable); summary_ready(DataFrame) (the table's summary statistics, computed on the
+    worker after table_loaded); results_cleared() (a new table: the old analysis no longer applies);
     sweep_started(k_min, k_max); score_added(KScore) as each k finishes; sweep_finished(KSweep);
     segmentation_changed(Segmentation) (a new fit or renamed segments); exported(path);
     project_saved(path); project_opened(ProjectFile) (after the reopened table and segments were shown:
@@ -68,6 +72,8 @@ class AnalysisSession(QObject):
         self.runner.progress.connect(self.progress)
         self.runner.failed.connect(self.error)
         self.runner.cancelled.connect(self._restore_after_cancel)
+        self._background = TaskRunner(self)
+        self._background.failed.connect(self.error)
         self.table: LoadedTable | None = None
         self.settings: AnalysisSettings | None = None  # what the kept prepared data and sweep were made with
         self.prepared: PreparedData | None = None
@@ -75,9 +81,10 @@ class AnalysisSession(QObject):
         self.segmentation: Segmentation | None = None
         self.project_path: Path | None = None  # where the current analysis was last saved or opened from
         self.has_unsaved_changes = False
-        # Called on the worker after a file loads, while the user waits anyway: the window imports its
-        # chart modules here (matplotlib takes about a second) so the GUI thread never does.
+        # Called on the quiet runner while a file loads: the window imports its chart modules here
+        # (matplotlib takes about a second) so the GUI thread does not wait for them once the table is read.
         self.warm_up: Callable[[], None] | None = None
+        self._warmed_up = False
 
     @property
     def is_busy(self) -> bool:
@@ -88,6 +95,7 @@ class AnalysisSession(QObject):
 
     def shutdown(self) -> None:
         self.runner.shutdown()
+        self._background.shutdown()
 
     def analysis_result(self) -> AnalysisResult | None:
         """The current analysis as the core's AnalysisResult (for reports, projects and models)."""
@@ -107,26 +115,38 @@ class AnalysisSession(QObject):
     def open_file(self, path: str | Path, options: ReadOptions | None = None) -> None:
         """Load the whole file on the worker; `table_loaded` follows (options None: detect everything)."""
         path = Path(path)
-        warm_up = self.warm_up
 
-        def load(hooks: TaskHooks) -> tuple[LoadedTable, pd.DataFrame]:
+        def load(hooks: TaskHooks) -> LoadedTable:
             from core.loading import load_table
-            from core.progress import scaled
 
-            table = load_table(path, options, progress=scaled(hooks.progress, 0.0, 0.9), cancel=hooks.cancel)
-            return table, _after_load(table, warm_up, hooks)
+            return load_table(path, options, progress=hooks.progress, cancel=hooks.cancel)
 
         self.runner.run(load, self._table_ready, description=f"opening {path.name}")
+        self._warm_up()
 
-    def _table_ready(self, loaded: tuple[LoadedTable, pd.DataFrame]) -> None:
-        table, statistics = loaded
+    def _warm_up(self) -> None:
+        # Once: later runs would find the modules imported, and could replace a summary still on its way.
+        if self.warm_up is not None and not self._warmed_up:
+            self._warmed_up = True
+            warm_up = self.warm_up
+            self._background.run(lambda hooks: warm_up(), _ignore, description="getting the charts ready")
+
+    def _summarise(self, table: LoadedTable) -> None:
+        """Compute the summary statistics on the quiet runner; `summary_ready` follows."""
+        self._background.run(
+            lambda hooks: _summary_statistics(table.frame),
+            self.summary_ready.emit,
+            description="summarising the columns",
+        )
+
+    def _table_ready(self, table: LoadedTable) -> None:
         self.table = table
         self.settings = self.prepared = self.sweep = self.segmentation = None
         self.project_path = None
         self._set_unsaved(False)
         self.results_cleared.emit()
         self.table_loaded.emit(table)
-        self.summary_ready.emit(statistics)
+        self._summarise(table)
 
     # --- analysis ------------------------------------------------------------------------------------
 
@@ -340,7 +360,6 @@ class AnalysisSession(QObject):
 
         `data_path` is the customer file the user located. When the file has moved or changed,
         `data_file_problem` is emitted instead and the current analysis stays as it is."""
-        warm_up = self.warm_up
 
         def reopen_project(hooks: TaskHooks):
             from core.progress import scaled
@@ -355,16 +374,17 @@ class AnalysisSession(QObject):
             table, result = reopen(
                 project, status.path, progress=scaled(hooks.progress, 0.1, 0.9), cancel=hooks.cancel
             )
-            return project, status, (table, result, _after_load(table, warm_up, hooks))
+            return project, status, (table, result)
 
         self.runner.run(reopen_project, self._project_ready, description=f"opening {Path(path).name}")
+        self._warm_up()
 
     def _project_ready(self, outcome: tuple[ProjectFile, DataFileStatus, tuple | None]) -> None:
         project, status, reopened = outcome
         if reopened is None:
             self.data_file_problem.emit(project, status)
             return
-        table, result, statistics = reopened
+        table, result = reopened
         self.table = table
         self.settings, self.prepared, self.sweep = result.settings, result.prepared, result.sweep
         self.segmentation = result.segmentation
@@ -372,30 +392,27 @@ class AnalysisSession(QObject):
         self._set_unsaved(False)
         self.results_cleared.emit()
         self.table_loaded.emit(table)
-        self.summary_ready.emit(statistics)
+        self._summarise(table)
         if self.sweep is not None:
             self.sweep_finished.emit(self.sweep)
         self.segmentation_changed.emit(self.segmentation)
         self.project_opened.emit(project)
 
 
-def _after_load(table: LoadedTable, warm_up: Callable[[], None] | None, hooks: TaskHooks) -> pd.DataFrame:
-    """On the worker, after a table loads: its summary statistics, and the chart modules warmed up."""
+def _summary_statistics(frame: pd.DataFrame) -> pd.DataFrame:
+    """On the worker: `core.exploration.summary_statistics` of a loaded table."""
     import numpy as np
 
     from core.exploration import summary_statistics
-    from core.progress import raise_if_cancelled
 
-    raise_if_cancelled(hooks.cancel)
-    hooks.progress(0.9, "Summarising the columns")
     # A column holding inf or values near 1e308 has an infinite or undefined spread; that is what the
     # table should show, not a warning (errstate is per thread, so the GUI thread is not affected).
     with np.errstate(over="ignore", invalid="ignore"):
-        statistics = summary_statistics(table.frame)
-    if warm_up is not None:
-        hooks.progress(1.0, "Getting the charts ready")
-        warm_up()
-    return statistics
+        return summary_statistics(frame)
+
+
+def _ignore(result: object) -> None:
+    """The result of a task run only for its side effect."""
 
 
 def _saving(path: str | Path, write):

@@ -33,6 +33,23 @@ def test_opening_a_file_keeps_the_table(qtbot, session, sample_path):
     assert "Annual Income (k$)" in session.table.frame.columns
 
 
+def test_the_table_shows_before_its_summary_is_computed(qtbot, session, sample_path, monkeypatch):
+    import core.exploration
+
+    table_shown = threading.Event()
+    session.table_loaded.connect(lambda table: table_shown.set())
+    summarise = core.exploration.summary_statistics
+
+    def summary_once_the_table_shows(frame):
+        assert table_shown.wait(TIMEOUT / 1000), "the summary held back table_loaded"
+        return summarise(frame)
+
+    monkeypatch.setattr(core.exploration, "summary_statistics", summary_once_the_table_shows)
+    with qtbot.waitSignals([session.table_loaded, session.summary_ready], order="strict", timeout=TIMEOUT):
+        session.open_file(sample_path)
+    assert session.table.report.rows == 300
+
+
 def test_a_bad_file_reports_a_message_naming_it(qtbot, session, tmp_path):
     path = tmp_path / "nothing.csv"
     path.write_bytes(b"")
