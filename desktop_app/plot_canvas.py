@@ -85,6 +85,11 @@ class PlotCanvas(QWidget):
     def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)
         if self._stale:
+            # Once the show is laid out: a chart shown for the first time has no size yet.
+            QTimer.singleShot(0, self, self._draw_if_stale)
+
+    def _draw_if_stale(self) -> None:
+        if self._stale:
             self.request_draw()
 
     # Colours and fonts taken from the widget's palette and font, so charts match the theme.

@@ -70,7 +70,7 @@ def hidden_tab(qtbot):
 def tab(qtbot, hidden_tab):
     """On screen: the chart is drawn only while visible."""
     hidden_tab.show()
-    qtbot.waitExposed(hidden_tab)
+    qtbot.waitUntil(lambda: not hidden_tab.plot.draw_pending)
     return hidden_tab
 
 
@@ -100,7 +100,7 @@ def test_a_hidden_tab_samples_and_draws_only_when_shown(hidden_tab, qtbot, monke
     assert hidden_tab.axes is None, "a hidden tab does not draw"
     assert projections == [], "a hidden tab does not project"
     hidden_tab.show()
-    qtbot.waitExposed(hidden_tab)
+    qtbot.waitUntil(lambda: not hidden_tab.plot.draw_pending)
     assert [len(c.get_xydata()) for c in segment_points(hidden_tab)] == [40, 30, 20]
     assert projections == [1]
 

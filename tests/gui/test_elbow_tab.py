@@ -27,7 +27,7 @@ def hidden_tab(qtbot):
 def tab(qtbot, hidden_tab):
     """On screen: charts draw only while visible."""
     hidden_tab.show()
-    qtbot.waitExposed(hidden_tab)
+    qtbot.waitUntil(lambda: not hidden_tab.plot.draw_pending)
     return hidden_tab
 
 
@@ -61,7 +61,7 @@ def test_a_hidden_tab_draws_when_shown(hidden_tab, qtbot):
     hidden_tab.show_sweep(SWEEP)
     assert hidden_tab.wcss_axes is None, "nothing is drawn while hidden"
     hidden_tab.show()
-    qtbot.waitExposed(hidden_tab)
+    qtbot.waitUntil(lambda: not hidden_tab.plot.draw_pending)
     assert plotted_wcss_points(hidden_tab) == list(WCSS)
     assert tab_legend(hidden_tab) >= {"Suggested: 3", "Chosen: 3"}
 
