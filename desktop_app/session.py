@@ -9,9 +9,8 @@ The session also knows whether the segments have changed since they were last sa
 (`has_unsaved_changes`): new segments, another k or a renamed segment make them unsaved; saving or
 reopening a project makes them saved.
 
-Work the user does not wait for runs on a second, quiet runner (never busy, never cancelled by a new
-step): the tab modules are imported while a file loads, and a table's summary statistics are computed
-after `table_loaded`, so the table shows as soon as it is read.
+A table's summary statistics are computed after `table_loaded`, on a second, quiet runner (never busy,
+never cancelled by a new step), so the table shows as soon as it is read.
 """
 
 from __future__ import annotations
@@ -81,10 +80,9 @@ class AnalysisSession(QObject):
         self.segmentation: Segmentation | None = None
         self.project_path: Path | None = None  # where the current analysis was last saved or opened from
         self.has_unsaved_changes = False
-        # Called on the quiet runner while a file loads: the window imports its chart modules here
-        # (matplotlib takes about a second) so the GUI thread does not wait for them once the table is read.
+        # Called on the worker after a file loads, while the user waits anyway: the window imports its
+        # chart modules here (matplotlib takes about a second) so the GUI thread never does.
         self.warm_up: Callable[[], None] | None = None
-        self._warmed_up = False
 
     @property
     def is_busy(self) -> bool:
@@ -115,21 +113,17 @@ class AnalysisSession(QObject):
     def open_file(self, path: str | Path, options: ReadOptions | None = None) -> None:
         """Load the whole file on the worker; `table_loaded` follows (options None: detect everything)."""
         path = Path(path)
+        warm_up = self.warm_up
 
         def load(hooks: TaskHooks) -> LoadedTable:
             from core.loading import load_table
+            from core.progress import scaled
 
-            return load_table(path, options, progress=hooks.progress, cancel=hooks.cancel)
+            table = load_table(path, options, progress=scaled(hooks.progress, 0.0, 0.9), cancel=hooks.cancel)
+            _import_what_follows(warm_up, hooks)
+            return table
 
         self.runner.run(load, self._table_ready, description=f"opening {path.name}")
-        self._warm_up()
-
-    def _warm_up(self) -> None:
-        # Once: later runs would find the modules imported, and could replace a summary still on its way.
-        if self.warm_up is not None and not self._warmed_up:
-            self._warmed_up = True
-            warm_up = self.warm_up
-            self._background.run(lambda hooks: warm_up(), _ignore, description="getting the charts ready")
 
     def _summarise(self, table: LoadedTable) -> None:
         """Compute the summary statistics on the quiet runner; `summary_ready` follows."""
@@ -360,6 +354,7 @@ class AnalysisSession(QObject):
 
         `data_path` is the customer file the user located. When the file has moved or changed,
         `data_file_problem` is emitted instead and the current analysis stays as it is."""
+        warm_up = self.warm_up
 
         def reopen_project(hooks: TaskHooks):
             from core.progress import scaled
@@ -374,10 +369,10 @@ class AnalysisSession(QObject):
             table, result = reopen(
                 project, status.path, progress=scaled(hooks.progress, 0.1, 0.9), cancel=hooks.cancel
             )
+            _import_what_follows(warm_up, hooks)
             return project, status, (table, result)
 
         self.runner.run(reopen_project, self._project_ready, description=f"opening {Path(path).name}")
-        self._warm_up()
 
     def _project_ready(self, outcome: tuple[ProjectFile, DataFileStatus, tuple | None]) -> None:
         project, status, reopened = outcome
@@ -411,8 +406,17 @@ def _summary_statistics(frame: pd.DataFrame) -> pd.DataFrame:
         return summary_statistics(frame)
 
 
-def _ignore(result: object) -> None:
-    """The result of a task run only for its side effect."""
+def _import_what_follows(warm_up: Callable[[], None] | None, hooks: TaskHooks) -> None:
+    """On the loading worker, once a table is read: import what the window and the summary need next.
+
+    Here, one thread at a time: two threads importing one package at once can find it half-initialised
+    (scikit-learn's circular imports then fail), and the summary later runs alongside other steps.
+    """
+    import core.exploration  # noqa: F401  (the summary's module, with scikit-learn)
+
+    if warm_up is not None:
+        hooks.progress(0.9, "Getting the charts ready")
+        warm_up()
 
 
 def _saving(path: str | Path, write):
