@@ -136,9 +136,13 @@ class ElbowTab(QWidget):
         self._scores = {score.k: score for score in sweep.scores}
         self._suggested_k = sweep.suggested_k
         self.reason_label.setText(sweep.reason)  # names the suggested k; the chart marks it
-        self.set_chosen_k(sweep.suggested_k)
+        with QSignalBlocker(self.k_spin):
+            self.k_spin.setValue(sweep.suggested_k)
+        self.plot.request_draw()
 
     def set_chosen_k(self, k: int) -> None:
+        if k == self.k_spin.value():
+            return  # already marked: the fit that follows a choice must not cost another draw
         with QSignalBlocker(self.k_spin):
             self.k_spin.setValue(k)
         self.plot.request_draw()

@@ -120,6 +120,13 @@ def test_programmatic_choice_does_not_emit(tab, qtbot):
         tab.set_chosen_k(4)
 
 
+def test_choosing_k_marks_it_on_the_chart(tab):
+    tab.show_sweep(SWEEP)
+    tab.set_chosen_k(5)
+    assert "Chosen: 5" in tab_legend(tab)
+    assert tab.k_spin.value() == 5
+
+
 def test_k_min_stays_below_k_max(tab):
     tab.k_max_spin.setValue(4)
     tab.k_min_spin.setValue(9)
