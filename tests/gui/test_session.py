@@ -131,9 +131,9 @@ def test_cancelling_a_sweep_keeps_the_previous_results(qtbot, analysed, monkeypa
 def test_the_window_stays_responsive_while_loading_and_sweeping(qtbot, session, tmp_path):
     """A 10 ms timer keeps firing while 200,000 customers load, are prepared, swept and fitted.
 
-    Measured on a 2-core machine under a load average of 7: largest gap 83 ms, 99th percentile 35-51 ms.
-    The bound leaves room for a busy CI machine's scheduler, while any step run on the GUI thread
-    (seconds for this size) still fails it.
+    The bound is the product's promise (the event loop never waits more than 100 ms). Measured on a
+    2-core machine under a load average of 7: largest gap 83 ms, 99th percentile 35-51 ms; any step run
+    on the GUI thread (seconds for this size) fails it.
     """
     rng = np.random.default_rng(0)
     rows = 200_000
@@ -164,7 +164,7 @@ def test_the_window_stays_responsive_while_loading_and_sweeping(qtbot, session, 
     probe.stop()
     gaps.sort()
     assert len(gaps) > 20
-    assert gaps[-1] < 250, gaps[-10:]
+    assert gaps[-1] < 100, gaps[-10:]
 
 
 def test_unsaved_changes_follow_fits_renames_saves_and_new_files(qtbot, analysed, sample_path, tmp_path):
