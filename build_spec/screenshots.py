@@ -42,7 +42,7 @@ def main() -> int:
             window.tabs.setCurrentIndex(index)
             grab(f"{index + 1}-{window.tabs.tabText(index).lower().replace(' ', '-')}")
         finished.append(True)
-        application.quit()
+        application.exit(0)
 
     def after_load(_table) -> None:
         session.table_loaded.disconnect(after_load)
@@ -54,13 +54,13 @@ def main() -> int:
     def give_up() -> None:
         if not finished:
             failures.append("timed out")
-            application.quit()
+            application.exit(0)
 
     def start() -> None:
         grab("welcome")
         window.open_sample_data()
 
-    session.error.connect(lambda message: (failures.append(message), application.quit()))
+    session.error.connect(lambda message: (failures.append(message), application.exit(1)))
     session.table_loaded.connect(after_load)
     QTimer.singleShot(1000, start)  # let the window manager-less X server paint the first frame
     QTimer.singleShot(TIMEOUT_MS, give_up)
