@@ -31,6 +31,9 @@ LEVEL_THRESHOLD = 0.5
 NAME_TRAITS = 2
 # A category's level is "mostly" the segment's when at least this share of its customers have it.
 MOSTLY_SHARE = 0.5
+# ... and only worth a sentence when it is this much commoner than among all customers: "Mostly Female
+# (53 %)" says nothing when 52 % of all customers are women.
+MOSTLY_LIFT = 0.05
 # Words that say nothing about what a column measures: "Annual Income (k$)" -> "income".
 _FILLER_WORDS = frozenset({"annual", "yearly", "score", "amount", "total", "value", "mnt", "num"})
 
@@ -386,7 +389,7 @@ def _describe(size: int, share: float, traits: Sequence[_Trait], draft: dict, ov
 
 
 def _mostly_sentence(shares: dict[str, dict[str, float]], overall_shares: dict[str, dict[str, float]]) -> str:
-    """E.g. "Mostly Male (57 %).": a majority level that is commoner here than overall, the most so."""
+    """E.g. "Mostly Male (57 %).": a majority level clearly commoner here than overall, the most so."""
     best: tuple[float, str, float] | None = None
     for column, levels in shares.items():
         if not levels:
@@ -394,7 +397,7 @@ def _mostly_sentence(shares: dict[str, dict[str, float]], overall_shares: dict[s
         top_level = max(levels, key=lambda level: levels[level])
         share = levels[top_level]
         lift = share - overall_shares[column].get(top_level, 0.0)
-        if share >= MOSTLY_SHARE and lift > 0 and (best is None or lift > best[0]):
+        if share >= MOSTLY_SHARE and lift >= MOSTLY_LIFT and (best is None or lift > best[0]):
             best = (lift, top_level, share)
     if best is None:
         return ""

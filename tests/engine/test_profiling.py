@@ -242,3 +242,19 @@ def test_a_segment_average_on_more_features_than_a_name_lists_is_called_typical(
     profiles, _ = profile_segments(frame, labels, ("Age", "Income", "Spending"), centroids)
     assert profiles[0].name == "Typical customers"
     assert profiles[1].name != "Typical customers"
+
+
+def test_a_majority_barely_commoner_than_among_everyone_is_not_mentioned():
+    # 6 of 11 women (55 %) in one segment, 6 of 11 men in the other, against 50 % of each overall.
+    frame = pd.DataFrame(
+        {
+            "Income": [10.0 + i for i in range(11)] + [90.0 + i for i in range(11)],
+            "Gender": ["Female"] * 6 + ["Male"] * 5 + ["Female"] * 5 + ["Male"] * 6,
+        }
+    )
+    labels = np.array([0] * 11 + [1] * 11)
+    centroids = frame[["Income"]].groupby(labels).mean().reset_index(drop=True)
+    profiles, overall = profile_segments(frame, labels, ("Income",), centroids)
+    assert overall.category_shares["Gender"]["Female"] == 0.5
+    assert profiles[0].category_shares["Gender"]["Female"] > 0.5
+    assert all("Mostly" not in profile.description for profile in profiles)
