@@ -7,6 +7,8 @@ at most every few tenths of a second, so the window keeps answering.
 """
 
 from matplotlib.backend_bases import MouseButton, MouseEvent
+from matplotlib.ticker import NullLocator
+from matplotlib.transforms import Bbox
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -43,7 +45,9 @@ class ElbowTab(QWidget):
         self._scores: dict[int, KScore] = {}
         self._suggested_k: int | None = None
         self._k_range: tuple[int, int] | None = None
-        self.wcss_axes = self.silhouette_axes = None  # set by each draw
+        self.wcss_axes = self.silhouette_axes = None  # created by the first draw
+        self._chart_theme: dict[str, object] | None = None  # the theme the chart's artists were made in
+        self._legend_labels: tuple[str, ...] | None = None
 
         help_label = QLabel(HELP_TEXT)
         help_label.setWordWrap(True)
@@ -82,6 +86,7 @@ class ElbowTab(QWidget):
         self.plot.setMinimumHeight(240)
         self.plot.set_painter(self._draw)
         self.plot.canvas.mpl_connect("button_press_event", self._on_press)
+        self.plot.canvas.mpl_connect("resize_event", self._on_resize)
 
         self.k_spin = QSpinBox()
         self.k_spin.setAccessibleName("Number of segments")
@@ -159,86 +164,175 @@ class ElbowTab(QWidget):
         return tuple(self._scores[k] for k in sorted(self._scores))
 
     # --- chart -----------------------------------------------------------------------------------
+    # The artists are created once (again after a theme change) and updated in place, and the layout is
+    # computed once per size: rebuilding and laying out the figure on every streamed score stalled the
+    # window for a quarter of a second per score on large data.
     def _draw(self) -> None:
-        scores = self.scores
-        with self.plot.drawing() as figure:
-            self.wcss_axes = figure.add_subplot()
-            self.silhouette_axes = None
-            axes = self.wcss_axes
+        if self.wcss_axes is None or self._chart_theme != self.plot.theme():
+            self._build_chart()
+        self._update_chart()
+        self.plot.redraw()
+
+    def _build_chart(self) -> None:
+        self._chart_theme = self.plot.theme()
+        with self.plot.building() as figure:
+            axes = self.wcss_axes = figure.add_subplot()
             axes.set_xlabel("Number of segments (k)")
             axes.set_ylabel("Distance within segments (WCSS)", color=WCSS_COLOUR)
             axes.grid(True, axis="x")
-            low, high = self._k_range or (
-                (scores[0].k, scores[-1].k) if scores else (self.k_min_spin.value(), self.k_max_spin.value())
-            )
-            axes.set_xlim(low - 0.5, high + 0.5)
             axes.xaxis.get_major_locator().set_params(integer=True)
-            if not scores:
-                axes.set_yticks([])
-                axes.text(
-                    0.5,
-                    0.5,
-                    "Press “Compare numbers of segments” to fill this chart.",
-                    ha="center",
-                    va="center",
-                    transform=axes.transAxes,
-                )
-                return
-            ks = [score.k for score in scores]
-            handles = axes.plot(
-                ks,
-                [score.wcss for score in scores],
-                "o-",
-                color=WCSS_COLOUR,
-                label="Distance within segments",
-                markersize=6,
+            (self._wcss_line,) = axes.plot(
+                [], [], "o-", color=WCSS_COLOUR, label="Distance within segments", markersize=6
             )
-            with_silhouette = [score for score in scores if score.silhouette is not None]
-            if with_silhouette:
-                twin = axes.twinx()
-                self.silhouette_axes = twin
-                twin.set_ylabel("Separation (silhouette)", color=SILHOUETTE_COLOUR)
-                handles += twin.plot(
-                    [s.k for s in with_silhouette],
-                    [s.silhouette for s in with_silhouette],
-                    "s--",
-                    color=SILHOUETTE_COLOUR,
-                    label="Separation",
-                    markersize=6,
-                )
-            if self._suggested_k in self._scores:
-                axes.axvline(self._suggested_k, color=SUGGESTED_COLOUR, linestyle=":", linewidth=2)
-                handles += axes.plot(
-                    [self._suggested_k],
-                    [self._scores[self._suggested_k].wcss],
-                    "*",
-                    linestyle="none",
-                    color=SUGGESTED_COLOUR,
-                    markersize=18,
-                    markeredgecolor=self.plot.text_colour,
-                    label=f"Suggested: {self._suggested_k}",
-                )
-            chosen = self.k_spin.value()
-            if chosen in self._scores:
-                handles += axes.plot(
-                    [chosen],
-                    [self._scores[chosen].wcss],
-                    "o",
-                    markersize=14,
-                    markerfacecolor="none",
-                    markeredgecolor=self.plot.text_colour,
-                    markeredgewidth=2,
-                    label=f"Chosen: {chosen}",
-                    linestyle="none",
-                )
-            # Above the plot area, so it never hides a point of either curve.
-            axes.legend(
+            twin = self.silhouette_axes = axes.twinx()
+            twin.set_ylabel("Separation (silhouette)", color=SILHOUETTE_COLOUR)
+            (self._silhouette_line,) = twin.plot(
+                [], [], "s--", color=SILHOUETTE_COLOUR, label="Separation", markersize=6
+            )
+            self._suggested_line = axes.axvline(0, color=SUGGESTED_COLOUR, linestyle=":", linewidth=2)
+            (self._suggested_marker,) = axes.plot(
+                [],
+                [],
+                "*",
+                linestyle="none",
+                color=SUGGESTED_COLOUR,
+                markersize=18,
+                markeredgecolor=self.plot.text_colour,
+            )
+            (self._chosen_marker,) = axes.plot(
+                [],
+                [],
+                "o",
+                linestyle="none",
+                markersize=14,
+                markerfacecolor="none",
+                markeredgecolor=self.plot.text_colour,
+                markeredgewidth=2,
+            )
+            self._empty_text = axes.text(
+                0.5,
+                0.5,
+                "Press “Compare numbers of segments” to fill this chart.",
+                ha="center",
+                va="center",
+                transform=axes.transAxes,
+            )
+        self._y_locators = {axis: axis.get_major_locator() for axis in (axes.yaxis, twin.yaxis)}
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        """Constrained layout for the current size, with room for everything the chart can show.
+
+        The plot area then stays put while scores arrive; only the y tick labels, which change with the
+        data, move its sides (`_fit_margins`).
+        """
+        self.silhouette_axes.set_visible(True)
+        for axis, locator in self._y_locators.items():
+            axis.set_major_locator(locator)
+        self._set_legend(self._legend_handles)  # the tallest legend: all four entries
+        self.plot.freeze_layout()
+        self._laid_out_position = self.wcss_axes.get_position()
+        self._laid_out_label_widths = self._tick_label_widths()
+        self._legend_labels = None  # the next update puts back the legend it needs
+
+    @property
+    def _legend_handles(self) -> list:
+        return [self._wcss_line, self._silhouette_line, self._suggested_marker, self._chosen_marker]
+
+    def _update_chart(self) -> None:
+        scores = self.scores
+        axes, twin = self.wcss_axes, self.silhouette_axes
+        low, high = self._k_range or (
+            (scores[0].k, scores[-1].k) if scores else (self.k_min_spin.value(), self.k_max_spin.value())
+        )
+        axes.set_xlim(low - 0.5, high + 0.5)
+        self._empty_text.set_visible(not scores)
+        axes.yaxis.set_major_locator(self._y_locators[axes.yaxis] if scores else NullLocator())
+
+        self._wcss_line.set_data([score.k for score in scores], [score.wcss for score in scores])
+        with_silhouette = [score for score in scores if score.silhouette is not None]
+        self._silhouette_line.set_data(
+            [score.k for score in with_silhouette], [score.silhouette for score in with_silhouette]
+        )
+        twin.set_visible(bool(with_silhouette))
+
+        suggested = self._suggested_k if self._suggested_k in self._scores else None
+        self._suggested_line.set_visible(suggested is not None)
+        self._mark(self._suggested_marker, suggested, "Suggested")
+        if suggested is not None:
+            self._suggested_line.set_xdata([suggested, suggested])
+        chosen = self.k_spin.value()
+        self._mark(self._chosen_marker, chosen if chosen in self._scores else None, "Chosen")
+
+        for each_axes in (axes, twin):
+            each_axes.relim(visible_only=True)
+            each_axes.autoscale_view(scalex=False)
+        self._set_legend([line for line in self._legend_handles if line.get_visible()])
+        self._fit_margins()
+
+    def _mark(self, marker, k: int | None, name: str) -> None:
+        marker.set_visible(k is not None)
+        if k is not None:
+            marker.set_data([k], [self._scores[k].wcss])
+            marker.set_label(f"{name}: {k}")
+
+    def _set_legend(self, handles: list) -> None:
+        """Above the plot area, so it never hides a point of either curve; made again only if it changes."""
+        labels = tuple(handle.get_label() for handle in handles)
+        if labels == self._legend_labels:
+            return
+        self._legend_labels = labels
+        if not handles:
+            if self.wcss_axes.get_legend() is not None:
+                self.wcss_axes.get_legend().remove()
+            return
+        with self.plot.themed():
+            self.wcss_axes.legend(
                 handles=handles,
                 loc="lower center",
                 bbox_to_anchor=(0.5, 1.0),
                 ncols=len(handles),
                 frameon=False,
             )
+
+    def _tick_label_widths(self) -> tuple[float, float]:
+        """Pixel widths of the widest y tick label left and right, for the limits the axes show now."""
+        renderer = self.plot.canvas.get_renderer()
+        widths = []
+        for axis in (self.wcss_axes.yaxis, self.silhouette_axes.yaxis):
+            low, high = sorted(axis.get_view_interval())
+            locations = [location for location in axis.get_majorticklocs() if low <= location <= high]
+            font = axis.get_major_ticks(1)[0].label1.get_fontproperties()
+            widths.append(
+                max(
+                    (
+                        renderer.get_text_width_height_descent(label, font, ismath=False)[0]
+                        for label in axis.get_major_formatter().format_ticks(locations)
+                    ),
+                    default=0.0,
+                )
+            )
+        return widths[0], widths[1]
+
+    def _fit_margins(self) -> None:
+        """Move the plot area's sides by how much wider or narrower the y tick labels got since layout."""
+        left, right = self._tick_label_widths()
+        laid_out_left, laid_out_right = self._laid_out_label_widths
+        width = self.plot.figure.bbox.width
+        box = self._laid_out_position
+        self.wcss_axes.set_position(
+            Bbox.from_extents(
+                box.x0 + (left - laid_out_left) / width,
+                box.y0,
+                box.x1 - (right - laid_out_right) / width,
+                box.y1,
+            )
+        )
+
+    def _on_resize(self, event) -> None:
+        if self.wcss_axes is not None:
+            self._lay_out()
+            self._update_chart()
 
     def _on_press(self, event: MouseEvent) -> None:
         # Panning or zooming with the toolbar is not a choice of k.

@@ -142,11 +142,38 @@ class PlotCanvas(QWidget):
     @contextmanager
     def drawing(self) -> Iterator[Figure]:
         """Clear the figure, let the caller add axes and artists in the theme's colours, then redraw."""
-        with mpl.rc_context(self.theme()):
-            self.figure.clear()
-            self._apply_face_colour()
-            yield self.figure
+        with self.building() as figure:
+            yield figure
         self.redraw()
+
+    @contextmanager
+    def building(self) -> Iterator[Figure]:
+        """Clear the figure and let the caller add axes and artists in the theme's colours; no draw.
+
+        For charts that create their artists once and then update them in place within `themed()`.
+        """
+        with self.themed() as figure:
+            figure.clear()
+            self._apply_face_colour()
+            yield figure
+
+    @contextmanager
+    def themed(self) -> Iterator[Figure]:
+        """The figure, with the theme's matplotlib settings in force (for artists created or changed)."""
+        with mpl.rc_context(self.theme()):
+            yield self.figure
+
+    def freeze_layout(self) -> None:
+        """Lay the figure out once for its current size and artists, then draw with those positions.
+
+        Constrained layout costs more than the rest of a small chart's draw, so a chart redrawn often
+        (scores streaming in) lays out only when its size or its decorations change, and calls this then.
+        `building()` keeps a frozen layout frozen; a chart that freezes must call this after building.
+        """
+        self.figure.set_layout_engine("constrained")
+        with self.themed():
+            self.figure.get_layout_engine().execute(self.figure)
+        self.figure.set_layout_engine("none")
 
     def redraw(self) -> None:
         """Render now (charts stay small; a synchronous draw keeps picking and hovering exact)."""
