@@ -48,6 +48,9 @@ class ElbowTab(QWidget):
         self.wcss_axes = self.silhouette_axes = None  # created by the first draw
         self._chart_theme: dict[str, object] | None = None  # the theme the chart's artists were made in
         self._legend_labels: tuple[str, ...] | None = None
+        self._background = None  # the picture of the chart's unchanging parts (see `_draw`)
+        self._background_state: tuple | None = None
+        self._label_room = [0.0, 0.0]  # pixels kept for the widest y tick labels, left and right
 
         help_label = QLabel(HELP_TEXT)
         help_label.setWordWrap(True)
@@ -87,6 +90,7 @@ class ElbowTab(QWidget):
         self.plot.set_painter(self._draw)
         self.plot.canvas.mpl_connect("button_press_event", self._on_press)
         self.plot.canvas.mpl_connect("resize_event", self._on_resize)
+        self.plot.canvas.mpl_connect("draw_event", self._keep_background)
 
         self.k_spin = QSpinBox()
         self.k_spin.setAccessibleName("Number of segments")
@@ -125,6 +129,7 @@ class ElbowTab(QWidget):
         self._scores.clear()
         self._suggested_k = None
         self._k_range = (k_min, k_max)
+        self._label_room = [0.0, 0.0]
         with QSignalBlocker(self.k_min_spin), QSignalBlocker(self.k_max_spin):
             self.k_max_spin.setMinimum(k_min + 1)
             self.k_min_spin.setMaximum(k_max - 1)
@@ -156,6 +161,7 @@ class ElbowTab(QWidget):
         self._scores.clear()
         self._suggested_k = None
         self._k_range = None
+        self._label_room = [0.0, 0.0]
         self.reason_label.clear()
         self.plot.request_draw()
 
@@ -164,14 +170,51 @@ class ElbowTab(QWidget):
         return tuple(self._scores[k] for k in sorted(self._scores))
 
     # --- chart -----------------------------------------------------------------------------------
-    # The artists are created once (again after a theme change) and updated in place, and the layout is
-    # computed once per size: rebuilding and laying out the figure on every streamed score stalled the
-    # window for a quarter of a second per score on large data.
+    # Rebuilding and laying out the figure for every streamed score stalled the window for a quarter of a
+    # second per score on large data. So the artists are created once (again after a theme change) and
+    # updated in place, the layout is computed once per size, and the parts that do not change while
+    # scores arrive (axes frame, k axis, legend) are rendered once and kept as a picture: a draw puts the
+    # picture back and renders only the curves, the markers and the y axes on it.
     def _draw(self) -> None:
         if self.wcss_axes is None or self._chart_theme != self.plot.theme():
             self._build_chart()
         self._update_chart()
-        self.plot.redraw()
+        if self._background is None or self._background_state != self._static_state():
+            self.plot.redraw()  # `_keep_background` then adds the changing parts
+            return
+        canvas = self.plot.canvas
+        canvas.restore_region(self._background)
+        self._draw_changing_parts()
+        canvas.blit(self.plot.figure.bbox)
+
+    def _static_state(self) -> tuple:
+        """What the kept picture shows: when any of it changes, the whole chart is drawn again."""
+        return (
+            tuple(self.plot.figure.bbox.bounds),
+            tuple(self.wcss_axes.get_position().bounds),
+            self.wcss_axes.get_xlim(),
+            self._legend_labels,
+            self.silhouette_axes.get_visible(),
+            self._empty_text.get_visible(),
+        )
+
+    def _keep_background(self, event) -> None:
+        """After every full draw (ours, a resize, the toolbar): keep the picture, then add the rest."""
+        if self.wcss_axes is None:
+            return
+        if self.plot.canvas.is_saving():
+            self._background = None  # a file's picture has another size; saving draws every part anyway
+            return
+        self._background = self.plot.canvas.copy_from_bbox(self.plot.figure.bbox)
+        self._background_state = self._static_state()
+        self._draw_changing_parts()
+
+    def _draw_changing_parts(self) -> None:
+        figure = self.plot.figure
+        with self.plot.themed():  # new ticks take their colours and sizes from the theme
+            for artist in self._changing_parts:
+                if artist.axes.get_visible():
+                    figure.draw_artist(artist)
 
     def _build_chart(self) -> None:
         self._chart_theme = self.plot.theme()
@@ -218,6 +261,19 @@ class ElbowTab(QWidget):
                 transform=axes.transAxes,
             )
         self._y_locators = {axis: axis.get_major_locator() for axis in (axes.yaxis, twin.yaxis)}
+        # Drawn by `_draw_changing_parts` only (and when saving to a file): left out of full draws.
+        self._changing_parts = (
+            axes.yaxis,
+            twin.yaxis,
+            self._suggested_line,
+            self._wcss_line,
+            self._silhouette_line,
+            self._suggested_marker,
+            self._chosen_marker,
+        )
+        for artist in self._changing_parts:
+            artist.set_animated(True)
+        self._background = None
         self._lay_out()
 
     def _lay_out(self) -> None:
@@ -233,6 +289,7 @@ class ElbowTab(QWidget):
         self.plot.freeze_layout()
         self._laid_out_position = self.wcss_axes.get_position()
         self._laid_out_label_widths = self._tick_label_widths()
+        self._label_room = [0.0, 0.0]
         self._legend_labels = None  # the next update puts back the legend it needs
 
     @property
@@ -315,8 +372,13 @@ class ElbowTab(QWidget):
         return widths[0], widths[1]
 
     def _fit_margins(self) -> None:
-        """Move the plot area's sides by how much wider or narrower the y tick labels got since layout."""
+        """Move the plot area's sides by how much wider or narrower the y tick labels got since layout.
+
+        Within a sweep the room only grows, so the plot area (and the kept picture) rarely changes.
+        """
         left, right = self._tick_label_widths()
+        left = self._label_room[0] = max(left, self._label_room[0])
+        right = self._label_room[1] = max(right, self._label_room[1])
         laid_out_left, laid_out_right = self._laid_out_label_widths
         width = self.plot.figure.bbox.width
         box = self._laid_out_position
