@@ -26,7 +26,6 @@ from enum import StrEnum
 
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import NotFittedError
 
 from core.columns import ColumnKind, ColumnSummary
 from core.errors import DataError, InputFileError, SettingsError
@@ -45,13 +44,6 @@ class Scaling(StrEnum):
 
 
 MAX_CATEGORY_LEVELS = 20
-
-# suggest_log_columns: a column is "strongly right-skewed" when its skewness is above this ...
-LOG_SKEWNESS = 1.0
-# ... and its largest value is this many times its typical (median non-zero) value. Together they pick
-# spending-like columns (Wholesale's Fresh: max 13x the median) and leave alone ages, scores, 0/1 flags
-# and shares, whose largest values are only a few times the typical one.
-LOG_SPREAD = 10.0
 
 PREPROCESSOR_FORMAT = "segment-studio-preprocessor"
 PREPROCESSOR_VERSION = 1
@@ -132,29 +124,13 @@ def default_features(columns: Sequence[ColumnSummary]) -> FeatureChoice:
     return FeatureChoice(selected=tuple(selected), excluded=excluded)
 
 
-def suggest_log_columns(frame: pd.DataFrame, features: Sequence[str]) -> tuple[str, ...]:
-    """Strongly right-skewed, strictly positive numeric features for which a log transform helps.
-
-    The transform is log1p, so zeros are allowed too (CC GENERAL's PURCHASES is 0 for a quarter of the
-    customers and still needs it); negative values are not.
-    """
-    _check_columns_exist(frame, features)
-    suggested = []
-    for name in features:
-        series = frame[name]
-        if not _is_numeric(series):
-            continue
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        values = values[np.isfinite(values)]
-        if values.size < 3 or values.min() < 0:
-            continue
-        positive = values[values > 0]
-        if positive.size == 0:
-            continue
-        skewness = pd.Series(values).skew()
-        if skewness > LOG_SKEWNESS and values.max() >= LOG_SPREAD * np.median(positive):
-            suggested.append(name)
-    return tuple(suggested)
+def suggest_log_columns(columns: Sequence[ColumnSummary], features: Sequence[str]) -> tuple[str, ...]:
+    """The features (in their order) that are strongly right-skewed, never-negative numbers, for which a
+    log transform helps: the column summaries made when the table was loaded say which (computed there
+    once, on the loading worker, rather than on every change of the chosen columns)."""
+    by_name = {column.name: column for column in columns}
+    _check_columns_exist(list(by_name), features)
+    return tuple(name for name in features if by_name[name].log_scale_helps)
 
 
 def missing_impact(frame: pd.DataFrame, features: Sequence[str]) -> MissingImpact:
@@ -323,6 +299,10 @@ class Preprocessor:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "feature_names_out_"):
+            # scikit-learn's error, as its estimators raise; imported here because the Data tab uses
+            # this module to show a table, before scikit-learn (most of a second) is needed.
+            from sklearn.exceptions import NotFittedError
+
             raise NotFittedError("This Preprocessor is not fitted yet; call fit first.")
 
     def _fit_transform(self, frame: pd.DataFrame, rows: np.ndarray | None) -> np.ndarray:
@@ -596,9 +576,11 @@ def _check_settings(frame: pd.DataFrame, settings: PreparationSettings) -> None:
             )
 
 
-def _check_columns_exist(frame: pd.DataFrame, names: Sequence[str]) -> None:
-    available = [str(column) for column in frame.columns]
-    unknown = [name for name in names if name not in frame.columns]
+def _check_columns_exist(frame: pd.DataFrame | Sequence[str], names: Sequence[str]) -> None:
+    """`frame`: a table, or the names of its columns."""
+    columns = frame.columns if isinstance(frame, pd.DataFrame) else frame
+    available = [str(column) for column in columns]
+    unknown = [name for name in names if name not in columns]
     if unknown:
         shown = ", ".join(available[:_NAMES_IN_MESSAGES])
         if len(available) > _NAMES_IN_MESSAGES:

@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 
 from core.columns import (
+    LOG_SKEWNESS,
+    LOG_SPREAD,
     PARALLEL_FROM_ROWS,
     ColumnKind,
     categorical_level_limit,
@@ -177,3 +179,33 @@ def test_big_tables_get_the_same_summaries_in_the_same_order():
     assert [summary.kind for summary in summaries] == [
         ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.IDENTIFIER, ColumnKind.NUMERIC,
     ]
+
+
+def _log_rule_by_pandas(values: np.ndarray) -> bool:
+    """The log-scale rule written out with pandas, to check the loader's one-pass version against."""
+    finite = values[np.isfinite(values)]
+    positive = finite[finite > 0]
+    if finite.size < 3 or finite.min() < 0 or positive.size == 0:
+        return False
+    return bool(pd.Series(finite).skew() > LOG_SKEWNESS and finite.max() >= LOG_SPREAD * np.median(positive))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_log_scale_suggestion_follows_skewness_and_spread(seed):
+    rng = np.random.default_rng(seed)
+    columns = {
+        "spending": rng.lognormal(3, 1.2, 2000),
+        "spending with zeros and a gap": np.r_[np.zeros(500), rng.lognormal(3, 1.5, 1498), np.inf, np.nan],
+        "mildly skewed": rng.gamma(4, 10, 2000),
+        "age": rng.normal(45, 12, 2000).round(),
+        "balance": rng.normal(0, 100, 2000),  # negative values: never on a log scale
+        "flag": rng.integers(0, 2, 2000),
+        "rare big spenders": np.r_[np.full(1990, 10.0), rng.uniform(100, 1000, 10)],
+    }
+    summaries = {summary.name: summary for summary in summarize_columns(pd.DataFrame(columns))}
+
+    for name, values in columns.items():
+        assert summaries[name].log_scale_helps == _log_rule_by_pandas(np.asarray(values, dtype=float)), name
+    assert summaries["spending"].log_scale_helps
+    assert not summaries["age"].log_scale_helps
+    assert not summaries["balance"].log_scale_helps

@@ -236,12 +236,15 @@ def test_robust_scaling_of_a_column_where_most_share_one_value_uses_its_spread()
 
 
 def test_log_is_suggested_for_wholesale_spending_but_not_for_mall_numbers(wholesale, mall):
-    assert suggest_log_columns(wholesale, tuple(wholesale.columns)) == WHOLESALE_SPENDING
-    assert suggest_log_columns(mall, MALL_NUMBERS) == ()
+    wholesale_columns, mall_columns = summarize_columns(wholesale), summarize_columns(mall)
+
+    assert suggest_log_columns(wholesale_columns, tuple(wholesale.columns)) == WHOLESALE_SPENDING
+    assert suggest_log_columns(mall_columns, MALL_NUMBERS) == ()
 
 
 def test_log_is_suggested_for_credit_card_purchases_but_not_for_frequencies(credit_cards):
-    suggested = suggest_log_columns(credit_cards, [c for c in credit_cards.columns if c != "CUST_ID"])
+    features = [c for c in credit_cards.columns if c != "CUST_ID"]
+    suggested = suggest_log_columns(summarize_columns(credit_cards), features)
 
     assert "PURCHASES" in suggested
     assert "MINIMUM_PAYMENTS" in suggested
