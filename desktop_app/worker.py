@@ -8,7 +8,8 @@ signals; the worker never touches a widget.
 One task at a time: a new run cancels the previous one and disconnects it, so a late result of an old run can
 never overwrite a newer one. Cancelling is cooperative (the core checks `hooks.cancel` between units of work)
 and is reported through `cancelled`, never as an error. `shutdown()` cancels and waits for every thread, and
-the main window calls it on close.
+the main window calls it on close; a runner that was shut down starts nothing more (a timer that fires
+while the application quits must not leave a thread running as Python exits).
 """
 
 from __future__ import annotations
@@ -181,6 +182,7 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._current: _Task | None = None
+        self._shut_down = False
         self._threads: set[_TaskThread] = set()  # running ones, including replaced runs still winding down
 
     @property
@@ -203,8 +205,11 @@ class TaskRunner(QObject):
     ) -> None:
         """Start `fn(hooks)` on a worker thread, replacing (cancelling and disconnecting) any current run.
 
-        `description` completes "Something went wrong while ..." for unexpected errors.
+        `description` completes "Something went wrong while ..." for unexpected errors. Does nothing after
+        `shutdown()`.
         """
+        if self._shut_down:
+            return
         self._retire_current()
         thread = _TaskThread(fn, description)
         self._current = _Task(self, thread, on_success, on_partial, on_error, on_cancelled)
@@ -219,7 +224,8 @@ class TaskRunner(QObject):
             self._current.thread.request_cancel()
 
     def shutdown(self) -> None:
-        """Cancel everything and wait for every thread to end (on window close)."""
+        """Cancel everything and wait for every thread to end (on window close); start nothing after."""
+        self._shut_down = True
         self._retire_current()
         for thread in list(self._threads):
             thread.wait()

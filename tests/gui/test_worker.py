@@ -97,3 +97,15 @@ def test_a_new_run_cancels_and_disconnects_the_old_one(qtbot, runner):
     assert new_results == ["new"]
     assert old_results == []
     assert cancelled == []
+
+
+def test_a_runner_that_was_shut_down_starts_nothing(runner):
+    """A timer firing while the application quits must not start a thread that outlives the window."""
+    ran = threading.Event()
+    runner.shutdown()
+
+    runner.run(lambda hooks: ran.set(), lambda _: None)
+
+    assert not runner.is_busy
+    assert runner.is_idle()
+    assert not ran.is_set()
