@@ -306,11 +306,13 @@ class ElbowTab(QWidget):
         self._empty_text.set_visible(not scores)
         axes.yaxis.set_major_locator(self._y_locators[axes.yaxis] if scores else NullLocator())
 
+        self._wcss_line.set_visible(bool(scores))  # the legend lists visible lines only
         self._wcss_line.set_data([score.k for score in scores], [score.wcss for score in scores])
         with_silhouette = [score for score in scores if score.silhouette is not None]
         self._silhouette_line.set_data(
             [score.k for score in with_silhouette], [score.silhouette for score in with_silhouette]
         )
+        self._silhouette_line.set_visible(bool(with_silhouette))
         twin.set_visible(bool(with_silhouette))
 
         suggested = self._suggested_k if self._suggested_k in self._scores else None

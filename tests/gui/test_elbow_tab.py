@@ -1,8 +1,10 @@
 """The Choose-k tab: the elbow chart grows per k, marks the suggestion, and clicks choose k."""
 
+import numpy as np
 import pytest
+from matplotlib import image as plt_image
 from matplotlib.backend_bases import MouseButton, MouseEvent
-from matplotlib.colors import to_hex
+from matplotlib.colors import to_hex, to_rgb
 from PySide6.QtGui import QColor, QPalette
 
 from core.clustering import KScore, KSweep
@@ -172,3 +174,81 @@ def test_chart_follows_a_theme_change(tab):
     assert to_hex(tab.wcss_axes.get_facecolor()) == "#181818"
     assert to_hex(tab.wcss_axes.xaxis.label.get_color()) == "#f0f0f0"
     assert [s.k for s in tab.scores] == list(WCSS), "the results are drawn again, not lost"
+
+
+def marker_points(marker):
+    return (list(marker.get_xdata()), list(marker.get_ydata())) if marker.get_visible() else None
+
+
+def test_after_a_sweep_the_lines_hold_exactly_the_scores(tab):
+    tab.sweep_started(1, 6)
+    tab.show_sweep(SWEEP)
+    wcss_line = tab.wcss_axes.get_lines()[0]
+    assert list(wcss_line.get_xdata()) == list(WCSS)
+    assert list(wcss_line.get_ydata()) == list(WCSS.values())
+    silhouette_line = tab.silhouette_axes.get_lines()[0]
+    assert list(silhouette_line.get_ydata()) == [s.silhouette for s in SCORES if s.silhouette is not None]
+    low, high = tab.wcss_axes.get_ylim()
+    assert low <= min(WCSS.values()), "every point is inside the plot"
+    assert high >= max(WCSS.values())
+
+
+def test_suggested_star_sits_on_the_suggested_k_and_the_ring_follows_the_choice(tab):
+    tab.show_sweep(SWEEP)
+    assert marker_points(tab._suggested_marker) == ([3], [WCSS[3]])
+    assert marker_points(tab._chosen_marker) == ([3], [WCSS[3]])
+    tab.set_chosen_k(5)
+    assert marker_points(tab._chosen_marker) == ([5], [WCSS[5]])
+    assert marker_points(tab._suggested_marker) == ([3], [WCSS[3]]), "the suggestion stays put"
+    assert tab_legend(tab) == {"Distance within segments", "Separation", "Suggested: 3", "Chosen: 5"}
+
+
+def test_clearing_empties_the_chart(tab):
+    tab.show_sweep(SWEEP)
+    tab.clear()
+    assert list(tab.wcss_axes.get_lines()[0].get_xdata()) == []
+    assert marker_points(tab._suggested_marker) is None
+    assert marker_points(tab._chosen_marker) is None
+    assert not tab.silhouette_axes.get_visible()
+    assert tab.wcss_axes.get_legend() is None
+    assert tab._empty_text.get_visible()
+
+
+def test_a_new_sweep_replaces_the_old_points(tab, qtbot):
+    tab.show_sweep(SWEEP)
+    tab.sweep_started(2, 4)
+    tab.add_score(KScore(2, 7.0, silhouette=0.5))
+    qtbot.waitUntil(lambda: not tab.plot.draw_pending)
+    assert list(tab.wcss_axes.get_lines()[0].get_ydata()) == [7.0]
+    assert marker_points(tab._suggested_marker) is None, "the old suggestion is gone"
+    assert tab.wcss_axes.get_xlim() == (1.5, 4.5)
+    assert tab.wcss_axes.get_ylim()[1] < WCSS[1], "the scale follows the new scores"
+
+
+def rendered_pixels(tab):
+    """The chart as the user sees it (what the canvas paints), as an RGBA array."""
+    return np.asarray(tab.plot.canvas.buffer_rgba()).copy()
+
+
+def test_a_quick_redraw_shows_the_same_chart_as_a_full_draw(tab, qtbot):
+    tab.sweep_started(1, 6)
+    for score in SCORES[:-1]:
+        tab.add_score(score)
+    qtbot.waitUntil(lambda: not tab.plot.draw_pending)
+    tab.add_score(SCORES[-1])
+    qtbot.waitUntil(lambda: not tab.plot.draw_pending)
+    quick = rendered_pixels(tab)
+    tab.plot.canvas.draw()
+    assert np.array_equal(quick, rendered_pixels(tab))
+
+
+def test_saved_chart_shows_the_curves(tab, tmp_path):
+    """The curves are left out of full draws on screen; a saved file must still contain them."""
+    tab.show_sweep(SWEEP)
+    path = tmp_path / "elbow.png"
+    tab.plot.figure.savefig(path, facecolor=tab.plot.figure.get_facecolor())
+    image = plt_image.imread(path)
+    wcss_rgb = to_rgb("#0072B2")
+    assert np.any(np.all(np.abs(image[..., :3] - wcss_rgb) < 0.02, axis=-1)), "the WCSS curve is in the file"
+    tab.set_chosen_k(4)
+    assert marker_points(tab._chosen_marker) == ([4], [WCSS[4]]), "the chart still updates after saving"
