@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -33,7 +33,7 @@ from desktop_app.session import AnalysisSession
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+    from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QPaintEvent
 
     from core.loading import LoadedTable
     from core.pipeline import AnalysisSettings, Segmentation
@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.assign_dialog: AssignDialog | None = None
         self._after_save: Callable[[], None] | None = None  # what the user was doing when asked to save
         self._close_confirmed = False
+        self._preload_started = False
         self.data_tab = self.explore_tab = self.elbow_tab = self.clusters_tab = self.segments_tab = None
 
         self.setWindowTitle(APPLICATION_NAME)
@@ -286,6 +287,7 @@ class MainWindow(QMainWindow):
     def _connect_session(self) -> None:
         session = self.session
         session.table_loaded.connect(self._table_loaded)
+        session.analysis_ready.connect(self._analysis_ready)
         session.results_cleared.connect(self._clear_results)
         session.sweep_started.connect(self._sweep_started)
         session.score_added.connect(lambda score: self.elbow_tab.add_score(score))
@@ -306,32 +308,47 @@ class MainWindow(QMainWindow):
         session.data_file_problem.connect(self._data_file_problem)
         session.unsaved_changed.connect(self._update_title)
 
-    def _ensure_tabs(self) -> None:
-        """Build the tabs on first use; the analysis tabs bring in matplotlib."""
+    def _ensure_data_tab(self) -> None:
+        """Build the Data tab on the first table (its modules were imported on the loading worker)."""
         if self.data_tab is not None:
             return
-        from desktop_app.clusters_tab import ClustersTab
         from desktop_app.data_tab import DataTab
+
+        self.data_tab = DataTab()
+        self.tabs.addTab(self.data_tab, "Data")
+        self.data_tab.find_segments_requested.connect(self.find_segments)
+
+    def _ensure_analysis_tabs(self) -> None:
+        """Build the chart tabs once the session's analysis modules are imported (never on this thread)."""
+        if self.elbow_tab is not None:
+            return
+        from desktop_app.clusters_tab import ClustersTab
         from desktop_app.elbow_tab import ElbowTab
         from desktop_app.explore_tab import ExploreTab
         from desktop_app.segments_tab import SegmentsTab
 
-        self.data_tab = DataTab()
         self.explore_tab = ExploreTab()
         self.elbow_tab = ElbowTab()
         self.clusters_tab = ClustersTab()
         self.segments_tab = SegmentsTab()
-        self.tabs.addTab(self.data_tab, "Data")
         self.tabs.addTab(self.explore_tab, "Explore")
         self.tabs.addTab(self.elbow_tab, "Choose k")
         self.tabs.addTab(self.clusters_tab, "Clusters")
         self.tabs.addTab(self.segments_tab, "Segments")
-        self.data_tab.find_segments_requested.connect(self.find_segments)
         self.elbow_tab.sweep_requested.connect(self._sweep_range_requested)
         self.elbow_tab.k_chosen.connect(self.session.choose_k)
         self.segments_tab.segment_renamed.connect(self.session.rename_segment)
         self.segments_tab.export_labels_requested.connect(self.export_labelled_data)
         self.segments_tab.export_profiles_requested.connect(self.export_profiles)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
+        super().paintEvent(event)
+        if not self._preload_started:
+            # Once the window is on screen (not at show: the imports would then hold back its first
+            # paint): by the time the user has picked a file, opening it no longer waits for
+            # scikit-learn and matplotlib to load.
+            self._preload_started = True
+            QTimer.singleShot(0, self.session.preload)
 
     # --- opening files ---------------------------------------------------------------------------------
 
@@ -415,17 +432,25 @@ class MainWindow(QMainWindow):
     # --- session events --------------------------------------------------------------------------------
 
     def _table_loaded(self, table: LoadedTable) -> None:
-        from core.clustering import MAX_K
-
-        self._ensure_tabs()
+        """Show the table at once; the chart tabs follow in `_analysis_ready`."""
+        self._ensure_data_tab()
         report = table.report
         self.data_tab.set_table(table)
-        self.explore_tab.set_table(table.frame, report.columns)
-        self.elbow_tab.set_k_limit(max(1, min(MAX_K, report.rows)))
+        self.data_tab.set_busy(self.session.is_busy)  # Find segments waits for the chart modules
         self._update_title()
         self._remember_recent(report.path)
         self.stack.setCurrentWidget(self.tabs)
         self.tabs.setCurrentWidget(self.data_tab)
+        self._update_actions()
+
+    def _analysis_ready(self, table: LoadedTable) -> None:
+        """The file is open: build or fill the chart tabs and say what was opened."""
+        from core.clustering import MAX_K
+
+        self._ensure_analysis_tabs()
+        report = table.report
+        self.explore_tab.set_table(table.frame, report.columns)
+        self.elbow_tab.set_k_limit(max(1, min(MAX_K, report.rows)))
         problems = f" ({len(report.problems)} problems fixed, see Data)" if report.problems else ""
         self.statusBar().showMessage(
             f"Opened {report.rows:,} customers with {len(report.columns)} columns{problems}.", 8000
@@ -433,13 +458,13 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _clear_results(self) -> None:
-        if self.data_tab is None:
-            return
-        self.data_tab.set_segments(None, ())
-        self.explore_tab.set_segments(None, ())
-        self.elbow_tab.clear()
-        self.clusters_tab.clear()
-        self.segments_tab.clear()
+        if self.data_tab is not None:
+            self.data_tab.set_segments(None, ())
+        if self.elbow_tab is not None:
+            self.explore_tab.set_segments(None, ())
+            self.elbow_tab.clear()
+            self.clusters_tab.clear()
+            self.segments_tab.clear()
         self._update_actions()
 
     def find_segments(self, settings) -> None:
@@ -498,7 +523,7 @@ class MainWindow(QMainWindow):
             self.save_project_as_action,
         ):
             action.setEnabled(has_segments)
-        self.export_chart_action.setEnabled(self.data_tab is not None)
+        self.export_chart_action.setEnabled(self.elbow_tab is not None)
 
     def _update_title(self, *_args) -> None:
         """ "file — Segment Studio", with a "*" after the file while the segments are not saved."""

@@ -9,13 +9,18 @@ The session also knows whether the segments have changed since they were last sa
 (`has_unsaved_changes`): new segments, another k or a renamed segment make them unsaved; saving or
 reopening a project makes them saved.
 
-A table's summary statistics are computed after `table_loaded`, on a second, quiet runner (never busy,
-never cancelled by a new step), so the table shows as soon as it is read.
+Opening a file shows the table as soon as it is read (`table_loaded`); the modules the analysis needs
+(scikit-learn, matplotlib and the chart tabs: about two seconds the first time) are imported afterwards on
+the same worker, and `analysis_ready` follows. The window preloads those modules right after it first shows
+(`preload`), so usually they are there before the user picks a file. Imports run one thread at a time
+(`_import_modules`). The table's summary statistics are then computed on a second, quiet runner (never
+busy, never cancelled by a new step).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,8 +42,10 @@ if TYPE_CHECKING:
 class AnalysisSession(QObject):
     """Signals (all on the GUI thread):
 
-    table_loaded(LoadedTable); summary_ready(DataFrame) (the table's summary statistics, computed on the
-    worker after table_loaded); results_cleared() (a new table: the old analysis no longer applies);
+    table_loaded(LoadedTable) (show it); analysis_ready(LoadedTable) (the analysis modules are imported:
+    build and fill the chart tabs; follows table_loaded); summary_ready(DataFrame) (the table's summary
+    statistics, computed on the worker after analysis_ready); results_cleared() (a new table: the old
+    analysis no longer applies);
     sweep_started(k_min, k_max); score_added(KScore) as each k finishes; sweep_finished(KSweep);
     segmentation_changed(Segmentation) (a new fit or renamed segments); exported(path);
     project_saved(path); project_opened(ProjectFile) (after the reopened table and segments were shown:
@@ -48,6 +55,7 @@ class AnalysisSession(QObject):
     """
 
     table_loaded = Signal(object)
+    analysis_ready = Signal(object)
     summary_ready = Signal(object)
     results_cleared = Signal()
     sweep_started = Signal(int, int)
@@ -80,7 +88,7 @@ class AnalysisSession(QObject):
         self.segmentation: Segmentation | None = None
         self.project_path: Path | None = None  # where the current analysis was last saved or opened from
         self.has_unsaved_changes = False
-        # Called on the worker after a file loads, while the user waits anyway: the window imports its
+        # Called on a worker with the analysis modules (see `_import_modules`): the window imports its
         # chart modules here (matplotlib takes about a second) so the GUI thread never does.
         self.warm_up: Callable[[], None] | None = None
 
@@ -110,27 +118,64 @@ class AnalysisSession(QObject):
 
     # --- loading -------------------------------------------------------------------------------------
 
-    def open_file(self, path: str | Path, options: ReadOptions | None = None) -> None:
-        """Load the whole file on the worker; `table_loaded` follows (options None: detect everything)."""
-        path = Path(path)
+    @property
+    def modules_ready(self) -> bool:
+        """The analysis modules are imported: the GUI thread may build chart tabs without waiting."""
+        return _imported_modules.analysis
+
+    def preload(self) -> None:
+        """Import the analysis modules on the quiet runner (the window calls this once it shows).
+
+        Nothing to do when they are imported, or while a step runs (it imports what it needs) or the quiet
+        runner summarises a table (which it must not cancel)."""
+        if _imported_modules.analysis or self.runner.is_busy or self._background.is_busy:
+            return
         warm_up = self.warm_up
 
+        def import_all(hooks: TaskHooks) -> None:
+            _import_modules(analysis=False)
+            # A file opened meanwhile (the command line's, or a quick user's) imports the rest itself
+            # once its table shows; importing it here too would only slow its reading down.
+            if not self.runner.is_busy:
+                _import_modules(analysis=True, warm_up=warm_up)
+
+        self._background.run(import_all, lambda _: None, description="loading the analysis modules")
+
+    def open_file(self, path: str | Path, options: ReadOptions | None = None) -> None:
+        """Load the whole file on the worker: `table_loaded` as soon as it is read, then `analysis_ready`
+        (options None: detect everything)."""
+        path = Path(path)
+        warm_up = self.warm_up
+        delivered: list[LoadedTable] = []
+
         def load(hooks: TaskHooks) -> LoadedTable:
+            _import_modules(analysis=False)
             from core.loading import load_table
             from core.progress import scaled
 
             table = load_table(path, options, progress=scaled(hooks.progress, 0.0, 0.9), cancel=hooks.cancel)
-            _import_what_follows(warm_up, hooks)
+            hooks.partial(table)
+            if not _imported_modules.analysis:
+                hooks.progress(0.9, "Getting the charts ready")
+            _import_modules(analysis=True, warm_up=warm_up)
             return table
 
-        self.runner.run(load, self._table_ready, description=f"opening {path.name}")
+        def show(table: LoadedTable) -> None:
+            delivered.append(table)
+            self._table_ready(table)
 
-    def _summarise(self, table: LoadedTable) -> None:
-        """Compute the summary statistics on the quiet runner; `summary_ready` follows."""
-        self._background.run(
-            lambda hooks: _summary_statistics(table.frame),
-            self.summary_ready.emit,
-            description="summarising the columns",
+        def cancelled() -> None:
+            # A Cancel pressed while the charts' modules loaded (imports cannot stop half-way): the task
+            # ran to its end, so the table it delivered is ready for analysis after all.
+            if delivered and self.table is delivered[0]:
+                self._analysis_ready(delivered[0])
+
+        self.runner.run(
+            load,
+            self._analysis_ready,
+            description=f"opening {path.name}",
+            on_partial=show,
+            on_cancelled=cancelled,
         )
 
     def _table_ready(self, table: LoadedTable) -> None:
@@ -140,7 +185,18 @@ class AnalysisSession(QObject):
         self._set_unsaved(False)
         self.results_cleared.emit()
         self.table_loaded.emit(table)
+
+    def _analysis_ready(self, table: LoadedTable) -> None:
+        self.analysis_ready.emit(table)
         self._summarise(table)
+
+    def _summarise(self, table: LoadedTable) -> None:
+        """Compute the summary statistics on the quiet runner; `summary_ready` follows."""
+        self._background.run(
+            lambda hooks: _summary_statistics(table.frame),
+            self.summary_ready.emit,
+            description="summarising the columns",
+        )
 
     # --- analysis ------------------------------------------------------------------------------------
 
@@ -369,7 +425,8 @@ class AnalysisSession(QObject):
             table, result = reopen(
                 project, status.path, progress=scaled(hooks.progress, 0.1, 0.9), cancel=hooks.cancel
             )
-            _import_what_follows(warm_up, hooks)
+            hooks.progress(0.9, "Getting the charts ready")
+            _import_modules(analysis=True, warm_up=warm_up)
             return project, status, (table, result)
 
         self.runner.run(reopen_project, self._project_ready, description=f"opening {Path(path).name}")
@@ -387,7 +444,7 @@ class AnalysisSession(QObject):
         self._set_unsaved(False)
         self.results_cleared.emit()
         self.table_loaded.emit(table)
-        self._summarise(table)
+        self._analysis_ready(table)
         if self.sweep is not None:
             self.sweep_finished.emit(self.sweep)
         self.segmentation_changed.emit(self.segmentation)
@@ -398,7 +455,7 @@ def _summary_statistics(frame: pd.DataFrame) -> pd.DataFrame:
     """On the worker: `core.exploration.summary_statistics` of a loaded table."""
     import numpy as np
 
-    from core.exploration import summary_statistics
+    from core.exploration import summary_statistics  # imported by then: runs after analysis_ready
 
     # A column holding inf or values near 1e308 has an infinite or undefined spread; that is what the
     # table should show, not a warning (errstate is per thread, so the GUI thread is not affected).
@@ -406,17 +463,44 @@ def _summary_statistics(frame: pd.DataFrame) -> pd.DataFrame:
         return summary_statistics(frame)
 
 
-def _import_what_follows(warm_up: Callable[[], None] | None, hooks: TaskHooks) -> None:
-    """On the loading worker, once a table is read: import what the window and the summary need next.
+@dataclasses.dataclass
+class _ImportedModules:
+    """Which stages of `_import_modules` have run in this process, each with its own lock (so a file
+    being opened never waits for the analysis modules another thread is importing)."""
 
-    Here, one thread at a time: two threads importing one package at once can find it half-initialised
-    (scikit-learn's circular imports then fail), and the summary later runs alongside other steps.
+    table_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    analysis_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    table: bool = False
+    analysis: bool = False
+
+
+_imported_modules = _ImportedModules()
+
+
+def _import_modules(*, analysis: bool, warm_up: Callable[[], None] | None = None) -> None:
+    """On a worker: import what showing a table needs and, with `analysis`, what analysing it needs.
+
+    One thread at a time per stage: two threads importing one package at once can find it
+    half-initialised (scikit-learn's circular imports then fail). The quiet runner's preload, a file being
+    opened and the summary may all get here together; the later ones wait, then find the work done.
     """
-    import core.exploration  # noqa: F401  (the summary's module, with scikit-learn)
+    if not _imported_modules.table:  # the flags only ever turn True, so a True read needs no lock
+        with _imported_modules.table_lock:
+            if not _imported_modules.table:
+                import core.loading
+                import core.preparation
+                import desktop_app.data_tab  # noqa: F401
 
-    if warm_up is not None:
-        hooks.progress(0.9, "Getting the charts ready")
-        warm_up()
+                _imported_modules.table = True
+    if analysis and not _imported_modules.analysis:
+        with _imported_modules.analysis_lock:  # taken only once the table's stage is done
+            if not _imported_modules.analysis:
+                import core.exploration
+                import core.pipeline  # noqa: F401  (with scikit-learn)
+
+                if warm_up is not None:
+                    warm_up()
+                _imported_modules.analysis = True
 
 
 def _saving(path: str | Path, write):

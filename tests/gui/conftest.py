@@ -85,7 +85,7 @@ def analysed_window(qtbot, session, settings, sample_path):
     window = MainWindow(session, settings)
     qtbot.addWidget(window)
     window.show()
-    with qtbot.waitSignal(session.table_loaded, timeout=GUI_TIMEOUT):
+    with qtbot.waitSignal(session.analysis_ready, timeout=GUI_TIMEOUT):
         window.open_sample_data()
     with qtbot.waitSignal(session.segmentation_changed, timeout=GUI_TIMEOUT):
         window.find_segments(AnalysisSettings(k_max=4))

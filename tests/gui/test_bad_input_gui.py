@@ -45,7 +45,7 @@ def test_a_bad_file_shows_one_readable_message_and_the_window_stays_usable(
         with qtbot.waitSignal(session.error, timeout=GUI_TIMEOUT) as blocker:
             window.open_path(path)
     else:
-        with qtbot.waitSignal(session.table_loaded, timeout=GUI_TIMEOUT):
+        with qtbot.waitSignal(session.analysis_ready, timeout=GUI_TIMEOUT):
             window.open_path(path)
         with qtbot.waitSignal(session.error, timeout=GUI_TIMEOUT) as blocker:
             window.data_tab.find_button.click()
@@ -62,7 +62,7 @@ def test_a_bad_file_shows_one_readable_message_and_the_window_stays_usable(
     assert path.read_bytes() == before
     window.error_box.accept()
 
-    with qtbot.waitSignal(session.table_loaded, timeout=GUI_TIMEOUT):
+    with qtbot.waitSignal(session.analysis_ready, timeout=GUI_TIMEOUT):
         window.open_sample_data()
     assert window.data_tab.model.rowCount() == 300
     with qtbot.waitSignal(session.segmentation_changed, timeout=GUI_TIMEOUT):
@@ -72,7 +72,7 @@ def test_a_bad_file_shows_one_readable_message_and_the_window_stays_usable(
 
 def test_a_file_with_fixable_problems_opens_and_says_what_was_fixed(qtbot, window, tmp_path):
     path = write_case(tmp_path, "words_in_numbers")
-    with qtbot.waitSignal(window.session.table_loaded, timeout=GUI_TIMEOUT):
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=GUI_TIMEOUT):
         window.open_path(path)
     assert "problems fixed, see Data" in window.statusBar().currentMessage()
     assert any("'n/a'" in problem for problem in window.session.table.report.problems)

@@ -15,7 +15,7 @@ def test_sample_to_labelled_export(qtbot, session, settings, tmp_path, monkeypat
     qtbot.addWidget(window)
     window.show()
 
-    with qtbot.waitSignal(session.table_loaded, timeout=TIMEOUT):
+    with qtbot.waitSignal(session.analysis_ready, timeout=TIMEOUT):
         qtbot.mouseClick(window.welcome.sample_button, Qt.MouseButton.LeftButton)
     data_tab = window.data_tab
     assert "CustomerID" not in data_tab.selected_features()

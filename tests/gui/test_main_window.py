@@ -2,6 +2,7 @@
 
 import dataclasses
 import sys
+import threading
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
@@ -40,10 +41,68 @@ def test_starts_on_the_welcome_view(window):
     assert window.cancel_action.shortcut() == QKeySequence("Esc")
 
 
+def test_the_table_shows_while_the_chart_modules_still_load(
+    qtbot, session, settings, sample_path, monkeypatch
+):
+    """The first file of a session: the customers appear before scikit-learn and matplotlib are imported;
+    Find segments and the chart tabs wait for them."""
+    import desktop_app.session
+    from desktop_app.main_window import import_tab_modules
+
+    monkeypatch.setattr(desktop_app.session, "_imported_modules", desktop_app.session._ImportedModules())
+    modules_may_load = threading.Event()
+
+    def slow_chart_modules():
+        assert modules_may_load.wait(TIMEOUT / 1000)
+        import_tab_modules()
+
+    main_window = MainWindow(session, settings)  # not shown: no preload, the file's task imports
+    qtbot.addWidget(main_window)
+    session.warm_up = slow_chart_modules
+    try:
+        with qtbot.waitSignal(session.table_loaded, timeout=TIMEOUT):
+            main_window.open_path(sample_path)
+        assert main_window.data_tab.model.rowCount() == 300
+        assert not main_window.data_tab.find_button.isEnabled()
+        assert main_window.elbow_tab is None
+        assert main_window.tabs.count() == 1
+        assert session.is_busy
+    finally:
+        modules_may_load.set()
+    with qtbot.waitSignal(session.analysis_ready, timeout=TIMEOUT):
+        pass
+    assert [main_window.tabs.tabText(i) for i in range(main_window.tabs.count())] == [
+        "Data", "Explore", "Choose k", "Clusters", "Segments"
+    ]
+    assert main_window.data_tab.find_button.isEnabled()
+    assert session.modules_ready
+
+
+def test_a_window_on_screen_loads_the_analysis_modules_before_any_file(qtbot, session, settings, monkeypatch):
+    import desktop_app.session
+    from desktop_app.main_window import import_tab_modules
+
+    monkeypatch.setattr(desktop_app.session, "_imported_modules", desktop_app.session._ImportedModules())
+    warmed_up = threading.Event()
+
+    def chart_modules():
+        import_tab_modules()
+        warmed_up.set()
+
+    main_window = MainWindow(session, settings)
+    qtbot.addWidget(main_window)
+    session.warm_up = chart_modules
+    assert not session.modules_ready
+    main_window.show()
+    qtbot.waitUntil(lambda: session.modules_ready, timeout=TIMEOUT)
+    assert warmed_up.is_set()
+    assert main_window.stack.currentWidget() is main_window.welcome  # nothing opened by it
+
+
 def test_try_the_sample_data_opens_the_data_tab(qtbot, window):
     busy_states = []
     window.session.busy_changed.connect(lambda busy: busy_states.append(window.cancel_button.isVisible()))
-    with qtbot.waitSignal(window.session.table_loaded, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
         qtbot.mouseClick(window.welcome.sample_button, Qt.MouseButton.LeftButton)
     assert busy_states[0] is True  # Cancel was visible while loading
     assert not window.cancel_button.isVisible()
@@ -83,7 +142,7 @@ def test_a_dropped_file_goes_through_the_preview_and_into_recent_files(qtbot, wi
     assert dialog is not None
     assert dialog.isVisible()
     assert dialog.delimiter_combo.currentData() == ";"
-    with qtbot.waitSignal(window.session.table_loaded, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
         dialog.accept()
     assert window.session.table.report.options.delimiter == ";"
     assert window.windowTitle().startswith("shop.csv")
@@ -140,7 +199,7 @@ def test_cancel_mid_sweep_leaves_a_usable_window(qtbot, window, monkeypatch):
     import core.pipeline
     from core.errors import OperationCancelled
 
-    with qtbot.waitSignal(window.session.table_loaded, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
         window.open_sample_data()
     real_sweep = core.pipeline.run_sweep
     waiting = threading.Event()
@@ -172,6 +231,6 @@ def test_segments_show_in_the_data_table_and_statistics_on_explore(qtbot, analys
     columns = len(window.session.table.frame.columns)
     assert window.explore_tab.statistics_model.rowCount() == columns  # computed on the worker at load
     assert window.data_tab.model.segment_column == columns
-    with qtbot.waitSignal(window.session.table_loaded, timeout=TIMEOUT):
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
         window.open_sample_data()  # the test's question fixture answers Discard
     assert window.data_tab.model.segment_column is None

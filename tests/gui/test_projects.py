@@ -40,7 +40,7 @@ def window_on_copy(qtbot, session, settings, customers_copy):
     window = MainWindow(session, settings)
     qtbot.addWidget(window)
     window.show()
-    with qtbot.waitSignal(session.table_loaded, timeout=GUI_TIMEOUT):
+    with qtbot.waitSignal(session.analysis_ready, timeout=GUI_TIMEOUT):
         window.open_path(customers_copy)
     tab = window.data_tab
     tab.set_feature_used("Tenure (years)", False)
@@ -65,7 +65,7 @@ def test_save_then_reopen_gives_the_same_segments_names_and_settings(
     assert saved == str(tmp_path / "spring campaign.segproj")  # the dialog's type added the suffix
     assert window.windowTitle() == "spring campaign.segproj — Segment Studio"
 
-    with qtbot.waitSignal(session.table_loaded, timeout=GUI_TIMEOUT):  # start again from other settings
+    with qtbot.waitSignal(session.analysis_ready, timeout=GUI_TIMEOUT):  # start again from other settings
         window.open_sample_data()
     assert session.segmentation is None
     reopen(qtbot, window, saved)
@@ -163,7 +163,7 @@ def test_a_project_given_on_the_command_line_opens_as_a_project(
 ):
     labels = session.segmentation.labels.copy()
     project = save_project_to(qtbot, monkeypatch, window_on_copy, tmp_path / "cli.segproj")
-    with qtbot.waitSignal(session.table_loaded, timeout=GUI_TIMEOUT):
+    with qtbot.waitSignal(session.analysis_ready, timeout=GUI_TIMEOUT):
         window_on_copy.open_sample_data()
     with qtbot.waitSignal(session.project_opened, timeout=GUI_TIMEOUT):
         window_on_copy.open_path(project)

@@ -14,7 +14,7 @@ TIMEOUT = 30_000
 
 
 def load(qtbot, session, path):
-    with qtbot.waitSignal(session.table_loaded, timeout=TIMEOUT):
+    with qtbot.waitSignal(session.analysis_ready, timeout=TIMEOUT):
         session.open_file(path)
 
 
@@ -45,7 +45,9 @@ def test_the_table_shows_before_its_summary_is_computed(qtbot, session, sample_p
         return summarise(frame)
 
     monkeypatch.setattr(core.exploration, "summary_statistics", summary_once_the_table_shows)
-    with qtbot.waitSignals([session.table_loaded, session.summary_ready], order="strict", timeout=TIMEOUT):
+    with qtbot.waitSignals(
+        [session.table_loaded, session.analysis_ready, session.summary_ready], order="strict", timeout=TIMEOUT
+    ):
         session.open_file(sample_path)
     assert session.table.report.rows == 300
 
@@ -157,7 +159,7 @@ def test_the_window_stays_responsive_while_loading_and_sweeping(qtbot, session, 
     probe.timeout.connect(record_gap)
     clock.start()
     probe.start()
-    with qtbot.waitSignal(session.table_loaded, timeout=TIMEOUT):
+    with qtbot.waitSignal(session.analysis_ready, timeout=TIMEOUT):
         session.open_file(tmp_path / "big.csv")
     with qtbot.waitSignal(session.segmentation_changed, timeout=120_000):
         session.find_segments(core.pipeline.AnalysisSettings(k_max=3))
