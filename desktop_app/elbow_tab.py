@@ -395,7 +395,7 @@ class ElbowTab(QWidget):
 
     def _on_resize(self, event) -> None:
         if self.wcss_axes is not None:
-            self._lay_out()
+            self._build_chart()
             self._update_chart()
 
     def _on_press(self, event: MouseEvent) -> None:

@@ -252,3 +252,28 @@ def test_saved_chart_shows_the_curves(tab, tmp_path):
     assert np.any(np.all(np.abs(image[..., :3] - wcss_rgb) < 0.02, axis=-1)), "the WCSS curve is in the file"
     tab.set_chosen_k(4)
     assert marker_points(tab._chosen_marker) == ([4], [WCSS[4]]), "the chart still updates after saving"
+
+
+@pytest.mark.parametrize("size", [(700, 650), (1200, 800)])
+def test_axis_labels_and_legend_stay_inside_the_chart_after_a_resize(tab, qtbot, size):
+    tab.show_sweep(SWEEP)
+    qtbot.waitUntil(lambda: not tab.plot.draw_pending)
+
+    tab.resize(*size)
+    qtbot.waitUntil(lambda: tab.plot.canvas.width() == tab.plot.width())
+    tab.plot.redraw()
+
+    figure = tab.plot.figure
+    renderer = tab.plot.canvas.get_renderer()
+    inside = figure.bbox.padded(1)
+    parts = {
+        "x label": tab.wcss_axes.xaxis.label,
+        "WCSS label": tab.wcss_axes.yaxis.label,
+        "silhouette label": tab.silhouette_axes.yaxis.label,
+        "legend": tab.wcss_axes.get_legend(),
+    }
+    for name, artist in parts.items():
+        extent = artist.get_window_extent(renderer)
+        assert extent.width > 0, name
+        assert inside.contains(extent.x0, extent.y0), name
+        assert inside.contains(extent.x1, extent.y1), name
