@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import KMeans, kmeans_plusplus
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
-from sklearn.metrics.pairwise import pairwise_distances, pairwise_distances_argmin
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+from sklearn.metrics.pairwise import pairwise_distances_argmin, pairwise_distances_chunked
 
 from core.errors import DataError, SettingsError
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
@@ -41,6 +41,10 @@ _STARTS_SHARE = 0.9
 # Convergence: squared centre movement below this fraction of the average feature variance
 # (scikit-learn's default tolerance, so both stop at the same point).
 _RELATIVE_TOL = 1e-4
+# Silhouette works through the sample's distances in row blocks of about this many megabytes, so it
+# never holds all SILHOUETTE_SAMPLE^2 of them (190 MB) and each step is short (the GUI thread waits
+# for the GIL only between steps).
+_DISTANCE_BLOCK_MB = 8
 # A neighbour of the knee with a silhouette better by more than this is suggested instead (see
 # `suggest_k`); smaller differences are within what another random start could change.
 _SILHOUETTE_MARGIN = 0.01
@@ -412,8 +416,6 @@ def _stable_order(centres: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 class _SeparationSample:
     """Silhouette, Calinski-Harabasz and Davies-Bouldin on a fixed set of customers: all of them up to
     SILHOUETTE_SAMPLE, else a random sample of that size shared by every k so the scores are comparable.
-    Silhouette needs all pairwise distances; they do not depend on k, so they are computed once per
-    sweep (SILHOUETTE_SAMPLE^2 floats, the same memory scikit-learn's silhouette_score takes per call).
     The other two scores would be cheap on all rows but are measured on the same sample so that the
     three agree on what they describe and the sweep stays fast."""
 
@@ -423,7 +425,6 @@ class _SeparationSample:
             self.points = data[self.rows]
         else:
             self.rows, self.points = None, data
-        self.distances = pairwise_distances(self.points)
 
     def scores(self, labels: np.ndarray) -> tuple[float | None, float | None, float | None]:
         if self.rows is not None:
@@ -432,7 +433,38 @@ class _SeparationSample:
         if groups < 2 or groups >= len(labels):
             return None, None, None
         return (
-            float(silhouette_score(self.distances, labels, metric="precomputed")),
+            _mean_silhouette(self.points, labels),
             float(calinski_harabasz_score(self.points, labels)),
             float(davies_bouldin_score(self.points, labels)),
         )
+
+
+def _mean_silhouette(points: np.ndarray, labels: np.ndarray) -> float:
+    """scikit-learn's silhouette_score (Euclidean) of `labels`, computed in row blocks of distances.
+
+    For each point, a is the mean distance to the other points of its group and b the smallest mean
+    distance to the points of another group; its silhouette is (b - a) / max(a, b), or 0 when it is
+    alone in its group (or a = b = 0). A block's summed distances to every group come from one matrix
+    product with the one-hot group matrix instead of a Python loop over points."""
+    groups, codes = np.unique(labels, return_inverse=True)
+    sizes = np.bincount(codes, minlength=len(groups))
+    one_hot = np.zeros((len(codes), len(groups)))
+    one_hot[np.arange(len(codes)), codes] = 1.0
+
+    def block_silhouettes(distances: np.ndarray, start: int) -> np.ndarray:
+        block_codes = codes[start : start + len(distances)]
+        rows = np.arange(len(distances))
+        summed_to_group = distances @ one_hot
+        own_sizes = sizes[block_codes]
+        # The point's own (zero) distance is in its group's sum but is not one of the "others".
+        a = summed_to_group[rows, block_codes] / np.maximum(own_sizes - 1, 1)
+        summed_to_group[rows, block_codes] = np.inf
+        b = (summed_to_group / sizes).min(axis=1)
+        larger = np.maximum(a, b)
+        defined = (own_sizes > 1) & (larger > 0)
+        return np.where(defined, (b - a) / np.where(defined, larger, 1.0), 0.0)
+
+    blocks = pairwise_distances_chunked(
+        points, reduce_func=block_silhouettes, working_memory=_DISTANCE_BLOCK_MB
+    )
+    return float(np.concatenate(list(blocks)).mean())

@@ -222,7 +222,7 @@ def test_sweep_scores_every_k_with_separation_from_k_2(four_groups):
 def test_sweep_silhouette_on_small_data_is_the_exact_one(four_groups):
     sweep = sweep_k(four_groups, 2, 4)
     labels = KMeansSegmenter(3).fit(four_groups).labels_
-    assert sweep.score_for(3).silhouette == pytest.approx(silhouette_score(four_groups, labels))
+    assert sweep.score_for(3).silhouette == pytest.approx(silhouette_score(four_groups, labels), abs=1e-10)
 
 
 def test_sweep_on_large_data_scores_every_k(large_data):
