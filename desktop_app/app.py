@@ -13,6 +13,7 @@ from pathlib import Path
 
 APPLICATION_NAME = "Segment Studio"
 SAMPLE_FILE_NAME = "sample_customers.csv"
+ICON_FILE_NAME = "icons/segment-studio.png"
 
 
 def resource_path(name: str) -> Path:
@@ -45,7 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from PySide6.QtCore import QTimer
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -56,7 +56,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(qt_arguments)
     app.setApplicationName(APPLICATION_NAME)
     app.setOrganizationName(APPLICATION_NAME)
-    app.setWindowIcon(QIcon(str(resource_path("icons/segment-studio.png"))))
     # Qt has taken out its own options (-platform, -style, ...); the rest are ours.
     arguments = build_parser().parse_args(app.arguments()[1:])
 
@@ -64,10 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     app.aboutToQuit.connect(window.shutdown)  # also when quit without closing the window
-    # Reading the installed version costs as much as building the window: do it once the window shows.
-    QTimer.singleShot(0, lambda: app.setApplicationVersion(installed_version()))
+    # Once the window is on screen: decoding the icon and reading the installed version each cost about
+    # as much as building the window, and a file opened on the command line would hold it back too.
+    window.on_screen.connect(lambda: app.setWindowIcon(QIcon(str(resource_path(ICON_FILE_NAME)))))
+    window.on_screen.connect(lambda: app.setApplicationVersion(installed_version()))
     if arguments.sample:
-        QTimer.singleShot(0, window.open_sample_data)
+        window.on_screen.connect(window.open_sample_data)
     elif arguments.file:
-        QTimer.singleShot(0, lambda: window.open_path(arguments.file))
+        window.on_screen.connect(lambda: window.open_path(arguments.file))
     return app.exec()

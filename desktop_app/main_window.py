@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -120,6 +120,11 @@ class WelcomeView(QWidget):
 
 
 class MainWindow(QMainWindow):
+    """Signals: on_screen() once, after the window's first paint: the moment for start-up work that
+    would otherwise hold the window back (the window preloads the analysis modules then)."""
+
+    on_screen = Signal()
+
     def __init__(
         self,
         session: AnalysisSession | None = None,
@@ -137,7 +142,7 @@ class MainWindow(QMainWindow):
         self.assign_dialog: AssignDialog | None = None
         self._after_save: Callable[[], None] | None = None  # what the user was doing when asked to save
         self._close_confirmed = False
-        self._preload_started = False
+        self._painted = False
         self.data_tab = self.explore_tab = self.elbow_tab = self.clusters_tab = self.segments_tab = None
 
         self.setWindowTitle(APPLICATION_NAME)
@@ -156,6 +161,9 @@ class MainWindow(QMainWindow):
         self.welcome.open_button.clicked.connect(self.open_file_dialog)
         self.welcome.sample_button.clicked.connect(self.open_sample_data)
         self._connect_session()
+        # By the time the user has picked a file, opening it no longer waits for scikit-learn and
+        # matplotlib to load.
+        self.on_screen.connect(self.session.preload)
         self._update_actions()
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
@@ -343,12 +351,10 @@ class MainWindow(QMainWindow):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
         super().paintEvent(event)
-        if not self._preload_started:
-            # Once the window is on screen (not at show: the imports would then hold back its first
-            # paint): by the time the user has picked a file, opening it no longer waits for
-            # scikit-learn and matplotlib to load.
-            self._preload_started = True
-            QTimer.singleShot(0, self.session.preload)
+        if not self._painted:
+            # Not at show: a timer started there fires before the window is first exposed.
+            self._painted = True
+            QTimer.singleShot(0, self.on_screen.emit)
 
     # --- opening files ---------------------------------------------------------------------------------
 
