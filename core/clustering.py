@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
-from sklearn.metrics.pairwise import pairwise_distances_argmin, pairwise_distances_chunked
+from sklearn.metrics.pairwise import pairwise_distances_argmin
 
 from core.errors import DataError, SettingsError
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
@@ -41,10 +41,10 @@ _STARTS_SHARE = 0.9
 # Convergence: squared centre movement below this fraction of the average feature variance
 # (scikit-learn's default tolerance, so both stop at the same point).
 _RELATIVE_TOL = 1e-4
-# Silhouette works through the sample's distances in row blocks of about this many megabytes, so it
-# never holds all SILHOUETTE_SAMPLE^2 of them (190 MB) and each step is short (the GUI thread waits
-# for the GIL only between steps).
-_DISTANCE_BLOCK_MB = 8
+# Silhouette works through the sample's distances in square blocks of this many rows (2 MB each), so
+# it never holds all SILHOUETTE_SAMPLE^2 of them (190 MB) and each step is short (the GUI thread
+# waits for the GIL only between steps).
+_DISTANCE_BLOCK_ROWS = 512
 # A neighbour of the knee with a silhouette better by more than this is suggested instead (see
 # `suggest_k`); smaller differences are within what another random start could change.
 _SILHOUETTE_MARGIN = 0.01
@@ -440,31 +440,47 @@ class _SeparationSample:
 
 
 def _mean_silhouette(points: np.ndarray, labels: np.ndarray) -> float:
-    """scikit-learn's silhouette_score (Euclidean) of `labels`, computed in row blocks of distances.
+    """scikit-learn's silhouette_score (Euclidean) of `labels`, without holding all pairwise distances.
 
     For each point, a is the mean distance to the other points of its group and b the smallest mean
     distance to the points of another group; its silhouette is (b - a) / max(a, b), or 0 when it is
-    alone in its group (or a = b = 0). A block's summed distances to every group come from one matrix
-    product with the one-hot group matrix instead of a Python loop over points."""
+    alone in its group (or a = b = 0). The distances are worked through in square blocks, each one
+    computed once for both of its sides (distances are symmetric); a block's summed distances to every
+    group come from one matrix product with the one-hot group matrix, not a Python loop over points."""
     groups, codes = np.unique(labels, return_inverse=True)
     sizes = np.bincount(codes, minlength=len(groups))
     one_hot = np.zeros((len(codes), len(groups)))
     one_hot[np.arange(len(codes)), codes] = 1.0
+    summed_to_group = np.zeros_like(one_hot)
+    # |x - y|^2 = |x|^2 + |y|^2 - 2 x.y as one matrix product of [x, |x|^2, 1] and [-2y, 1, |y|^2]
+    # (half the time of scikit-learn's euclidean_distances, which makes several passes per block);
+    # centring first keeps the cancellation error small.
+    centred = points - points.mean(axis=0)
+    squared_norms = np.einsum("ij,ij->i", centred, centred)[:, None]
+    ones = np.ones_like(squared_norms)
+    left = np.hstack([centred, squared_norms, ones])
+    right = np.hstack([-2.0 * centred, ones, squared_norms])
+    starts = range(0, len(points), _DISTANCE_BLOCK_ROWS)
+    for first in starts:
+        rows = slice(first, first + _DISTANCE_BLOCK_ROWS)
+        for second in (start for start in starts if start >= first):
+            columns = slice(second, second + _DISTANCE_BLOCK_ROWS)
+            distances = left[rows] @ right[columns].T
+            np.maximum(distances, 0.0, out=distances)
+            np.sqrt(distances, out=distances)
+            if first == second:
+                np.fill_diagonal(distances, 0.0)  # a point's distance to itself is exactly 0
+                summed_to_group[rows] += distances @ one_hot[rows]
+            else:  # the block also gives the distances from the columns' points to the rows' points
+                summed_to_group[rows] += distances @ one_hot[columns]
+                summed_to_group[columns] += distances.T @ one_hot[rows]
 
-    def block_silhouettes(distances: np.ndarray, start: int) -> np.ndarray:
-        block_codes = codes[start : start + len(distances)]
-        rows = np.arange(len(distances))
-        summed_to_group = distances @ one_hot
-        own_sizes = sizes[block_codes]
-        # The point's own (zero) distance is in its group's sum but is not one of the "others".
-        a = summed_to_group[rows, block_codes] / np.maximum(own_sizes - 1, 1)
-        summed_to_group[rows, block_codes] = np.inf
-        b = (summed_to_group / sizes).min(axis=1)
-        larger = np.maximum(a, b)
-        defined = (own_sizes > 1) & (larger > 0)
-        return np.where(defined, (b - a) / np.where(defined, larger, 1.0), 0.0)
-
-    blocks = pairwise_distances_chunked(
-        points, reduce_func=block_silhouettes, working_memory=_DISTANCE_BLOCK_MB
-    )
-    return float(np.concatenate(list(blocks)).mean())
+    everyone = np.arange(len(codes))
+    own_sizes = sizes[codes]
+    # The point's own (zero) distance is in its group's sum but is not one of the "others".
+    a = summed_to_group[everyone, codes] / np.maximum(own_sizes - 1, 1)
+    summed_to_group[everyone, codes] = np.inf
+    b = (summed_to_group / sizes).min(axis=1)
+    larger = np.maximum(a, b)
+    defined = (own_sizes > 1) & (larger > 0)
+    return float(np.where(defined, (b - a) / np.where(defined, larger, 1.0), 0.0).mean())
