@@ -460,10 +460,9 @@ def _mean_silhouette(points: np.ndarray, labels: np.ndarray) -> float:
     ones = np.ones_like(squared_norms)
     left = np.hstack([centred, squared_norms, ones])
     right = np.hstack([-2.0 * centred, ones, squared_norms])
-    starts = range(0, len(points), _DISTANCE_BLOCK_ROWS)
-    for first in starts:
+    for first in range(0, len(points), _DISTANCE_BLOCK_ROWS):
         rows = slice(first, first + _DISTANCE_BLOCK_ROWS)
-        for second in (start for start in starts if start >= first):
+        for second in range(first, len(points), _DISTANCE_BLOCK_ROWS):
             columns = slice(second, second + _DISTANCE_BLOCK_ROWS)
             distances = left[rows] @ right[columns].T
             np.maximum(distances, 0.0, out=distances)
