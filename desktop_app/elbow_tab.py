@@ -34,6 +34,8 @@ WCSS_COLOUR = "#0072B2"
 SILHOUETTE_COLOUR = "#D55E00"
 SUGGESTED_COLOUR = "#E69F00"
 DEFAULT_K_MIN, DEFAULT_K_MAX = 1, 10
+# As wide as the widest y tick label matplotlib writes without an exponent (it switches at a million).
+WIDEST_TICK_LABEL = "000000"
 
 
 class ElbowTab(QWidget):
@@ -145,6 +147,7 @@ class ElbowTab(QWidget):
     def show_sweep(self, sweep: KSweep) -> None:
         self._scores = {score.k: score for score in sweep.scores}
         self._suggested_k = sweep.suggested_k
+        self._label_room = [0.0, 0.0]  # fit the final labels: the legend changes, so all is drawn anyway
         self.reason_label.setText(sweep.reason)  # names the suggested k; the chart marks it
         with QSignalBlocker(self.k_spin):
             self.k_spin.setValue(sweep.suggested_k)
@@ -296,6 +299,11 @@ class ElbowTab(QWidget):
     def _legend_handles(self) -> list:
         return [self._wcss_line, self._silhouette_line, self._suggested_marker, self._chosen_marker]
 
+    @property
+    def _sweeping(self) -> bool:
+        """Scores are streaming in: the suggestion and the choice belong to the sweep's end."""
+        return self._k_range is not None and self._suggested_k is None
+
     def _update_chart(self) -> None:
         scores = self.scores
         axes, twin = self.wcss_axes, self.silhouette_axes
@@ -303,17 +311,21 @@ class ElbowTab(QWidget):
             (scores[0].k, scores[-1].k) if scores else (self.k_min_spin.value(), self.k_max_spin.value())
         )
         axes.set_xlim(low - 0.5, high + 0.5)
-        self._empty_text.set_visible(not scores)
+        # While a sweep runs, the frame, both axes and the legend look the same from its first score to
+        # its last, so each streamed score needs only the quick redraw of the curves and y axes.
+        sweeping = self._sweeping
+        self._empty_text.set_visible(not scores and not sweeping)
         axes.yaxis.set_major_locator(self._y_locators[axes.yaxis] if scores else NullLocator())
 
-        self._wcss_line.set_visible(bool(scores))  # the legend lists visible lines only
+        self._wcss_line.set_visible(bool(scores) or sweeping)  # the legend lists visible lines only
         self._wcss_line.set_data([score.k for score in scores], [score.wcss for score in scores])
         with_silhouette = [score for score in scores if score.silhouette is not None]
         self._silhouette_line.set_data(
             [score.k for score in with_silhouette], [score.silhouette for score in with_silhouette]
         )
-        self._silhouette_line.set_visible(bool(with_silhouette))
-        twin.set_visible(bool(with_silhouette))
+        self._silhouette_line.set_visible(bool(with_silhouette) or sweeping)
+        twin.set_visible(bool(with_silhouette) or sweeping)
+        twin.yaxis.set_major_locator(self._y_locators[twin.yaxis] if with_silhouette else NullLocator())
 
         suggested = self._suggested_k if self._suggested_k in self._scores else None
         self._suggested_line.set_visible(suggested is not None)
@@ -321,7 +333,8 @@ class ElbowTab(QWidget):
         if suggested is not None:
             self._suggested_line.set_xdata([suggested, suggested])
         chosen = self.k_spin.value()
-        self._mark(self._chosen_marker, chosen if chosen in self._scores else None, "Chosen")
+        marked = chosen in self._scores and not sweeping
+        self._mark(self._chosen_marker, chosen if marked else None, "Chosen")
 
         for each_axes in (axes, twin):
             each_axes.relim(visible_only=True)
@@ -354,6 +367,11 @@ class ElbowTab(QWidget):
                 frameon=False,
             )
 
+    def _tick_text_width(self, text: str) -> float:
+        font = self.wcss_axes.yaxis.get_major_ticks(1)[0].label1.get_fontproperties()
+        renderer = self.plot.canvas.get_renderer()
+        return renderer.get_text_width_height_descent(text, font, ismath=False)[0]
+
     def _tick_label_widths(self) -> tuple[float, float]:
         """Pixel widths of the widest y tick label left and right, for the limits the axes show now."""
         renderer = self.plot.canvas.get_renderer()
@@ -376,9 +394,13 @@ class ElbowTab(QWidget):
     def _fit_margins(self) -> None:
         """Move the plot area's sides by how much wider or narrower the y tick labels got since layout.
 
-        Within a sweep the room only grows, so the plot area (and the kept picture) rarely changes.
+        While a sweep runs, room is kept for the widest labels the axes can show (six digits: larger
+        numbers get an exponent), so the plot area and the kept picture never change with its scores.
         """
         left, right = self._tick_label_widths()
+        if self._sweeping:
+            widest = self._tick_text_width(WIDEST_TICK_LABEL)
+            left, right = max(left, widest), max(right, widest)
         left = self._label_room[0] = max(left, self._label_room[0])
         right = self._label_room[1] = max(right, self._label_room[1])
         laid_out_left, laid_out_right = self._laid_out_label_widths

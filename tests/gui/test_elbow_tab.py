@@ -277,3 +277,22 @@ def test_axis_labels_and_legend_stay_inside_the_chart_after_a_resize(tab, qtbot,
         assert extent.width > 0, name
         assert inside.contains(extent.x0, extent.y0), name
         assert inside.contains(extent.x1, extent.y1), name
+
+
+def test_streamed_scores_redraw_only_the_curves_until_the_sweep_ends(tab, qtbot):
+    """Whole-chart draws stalled the window for a tenth of a second each on a laptop: while a sweep runs,
+    the frame, axes and legend stay as they are, so each new score costs only the quick redraw."""
+    tab.sweep_started(1, 6)
+    qtbot.waitUntil(lambda: not tab.plot.draw_pending)
+    whole_chart_draws = []
+    tab.plot.canvas.mpl_connect("draw_event", whole_chart_draws.append)
+
+    for score in SCORES:
+        tab.add_score(score)
+        qtbot.waitUntil(lambda: not tab.plot.draw_pending)
+    assert plotted_wcss_points(tab) == list(WCSS)
+    assert whole_chart_draws == []
+
+    tab.show_sweep(SWEEP)  # the suggestion and the choice join the legend: one whole draw
+    assert len(whole_chart_draws) == 1
+    assert tab._chosen_marker.get_visible()
