@@ -173,14 +173,22 @@ def sweep_k(
     total = k_max - k_min + 1
     for k in range(k_min, k_max + 1):
         raise_if_cancelled(cancel)
-        segmenter = KMeansSegmenter(k, seed=seed).fit(data, cancel=cancel)
-        score = KScore(k, segmenter.inertia_, *separation.scores(segmenter.labels_))
+        score = _score_k(data, k, seed, separation, cancel)
         scores.append(score)
         if on_score is not None:
             on_score(score)
         report(progress, len(scores) / total, f"Tried {len(scores)} of {total} segment counts")
     suggested, reason = suggest_k(tuple(scores))
     return KSweep(tuple(scores), suggested, reason, notes)
+
+
+def _score_k(
+    data: np.ndarray, k: int, seed: int, separation: "_SeparationSample", cancel: CancelCheck | None
+) -> KScore:
+    """One k of the sweep. The fitted model (a label per customer) is dropped on return, so that it is
+    not still held while the next k is fitted."""
+    segmenter = KMeansSegmenter(k, seed=seed).fit(data, cancel=cancel)
+    return KScore(k, segmenter.inertia_, *separation.scores(segmenter.labels_))
 
 
 def suggest_k(scores: tuple[KScore, ...]) -> tuple[int, str]:
