@@ -20,27 +20,33 @@ def points():
     return centres[rng.integers(0, 3, ROWS)] + rng.normal(size=(ROWS, 3))
 
 
-def label_sets(points):
-    rng = np.random.default_rng(12)
-    nearest = np.argmin(((points[:, None, :] - points[[0, 1, 2, 3]][None]) ** 2).sum(axis=2), axis=1)
-    with_singleton = nearest.copy()
-    with_singleton[7] = 9  # a segment of one customer, numbered out of sequence
-    return {
-        "two random groups": rng.integers(0, 2, ROWS),
-        "seven random groups": rng.integers(0, 7, ROWS),
-        "nearest of four points": nearest,
-        "with a singleton": with_singleton,
-        "gaps in the numbering": np.where(nearest == 1, 20, nearest),
-    }
+def nearest_of_first_four(points, rng):
+    return np.argmin(((points[:, None, :] - points[None, :4]) ** 2).sum(axis=2), axis=1)
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["two random groups", "seven random groups", "nearest of four points", "with a singleton",
-     "gaps in the numbering"],
-)
-def test_silhouette_equals_scikit_learns(points, name):
-    labels = label_sets(points)[name]
+def with_a_singleton(points, rng):
+    labels = nearest_of_first_four(points, rng)
+    labels[7] = 9  # a segment of one customer, numbered out of sequence
+    return labels
+
+
+def with_gaps_in_the_numbering(points, rng):
+    labels = nearest_of_first_four(points, rng)
+    return np.where(labels == 1, 20, labels)
+
+
+LABELLINGS = {
+    "two random groups": lambda points, rng: rng.integers(0, 2, len(points)),
+    "seven random groups": lambda points, rng: rng.integers(0, 7, len(points)),
+    "nearest of four customers": nearest_of_first_four,
+    "with a singleton": with_a_singleton,
+    "gaps in the numbering": with_gaps_in_the_numbering,
+}
+
+
+@pytest.mark.parametrize("labelling", LABELLINGS)
+def test_silhouette_equals_scikit_learns(points, labelling):
+    labels = LABELLINGS[labelling](points, np.random.default_rng(12))
     assert _mean_silhouette(points, labels) == pytest.approx(silhouette_score(points, labels), abs=1e-10)
 
 
@@ -63,3 +69,12 @@ def test_sweep_on_many_customers_never_holds_the_sample_distance_matrix():
         tracemalloc.stop()
     assert all(score.silhouette is not None for score in sweep.scores)
     assert peak < full_matrix_bytes / 4
+
+
+def test_silhouette_of_few_customers_in_small_segments_equals_scikit_learns():
+    # In segments of a handful of customers, a customer's distance to itself (which must count as
+    # exactly 0) weighs much in its a; rounding there alone would move the mean by about 1e-10.
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(40, 3))
+    labels = rng.integers(0, 8, 40)
+    assert _mean_silhouette(points, labels) == pytest.approx(silhouette_score(points, labels), abs=1e-12)
