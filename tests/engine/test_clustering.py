@@ -129,6 +129,28 @@ def test_large_data_keeps_scikit_learn_quality(large_data):
         assert list(segmenter.sizes_) == sorted(segmenter.sizes_, reverse=True)
 
 
+def test_refinement_on_all_customers_is_scikit_learns_lloyd(large_data):
+    """The refinement calls scikit-learn's Lloyd routine directly (see core.clustering._refine); an
+    upgrade that changed it would show here as a difference from KMeans.fit from the same centres."""
+    from core.clustering import _refine
+
+    start = np.array([[1.0, 1, 1], [7, 1, 0], [0, 7, 1], [1, 0, 7]])
+    labels, centres, inertia = _refine(large_data, start, cancel=None)
+
+    theirs = KMeans(4, init=start, n_init=1, max_iter=300, tol=1e-4).fit(large_data)
+    np.testing.assert_array_equal(labels, theirs.labels_)
+    np.testing.assert_allclose(centres, theirs.cluster_centers_, rtol=1e-12, atol=1e-12)
+    assert inertia == pytest.approx(theirs.inertia_, rel=1e-12)
+
+
+def test_the_distinct_customer_count_treats_minus_zero_as_zero():
+    from core.clustering import _distinct_rows
+
+    rows = np.array([[0.0, 1.0], [-0.0, 1.0], [0.0, 2.0], [3.0, 1.0], [3.0, 1.0]])
+    assert _distinct_rows(rows) == 3
+    assert _distinct_rows(rows[:1]) == 1
+
+
 def test_fit_does_not_change_the_callers_matrix(four_groups, large_data):
     for data in (four_groups, large_data):
         before = data.copy()
