@@ -2,13 +2,12 @@
 
 The tab keeps the sweep's results, so choosing another k only marks it and emits `k_chosen`; nothing
 is recomputed here. Programmatic updates (`show_sweep`, `set_chosen_k`) never emit `k_chosen`.
-The chart is drawn only while the tab is visible; scores streaming in during a sweep are drawn together
-at most every few tenths of a second, so the window keeps answering.
+The chart is drawn only while the tab is visible, on a worker (see `_draw`); scores streaming in during
+a sweep are drawn together at most every tenth of a second.
 """
 
 from matplotlib.backend_bases import MouseButton, MouseEvent
 from matplotlib.ticker import NullLocator
-from matplotlib.transforms import Bbox
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -34,8 +33,6 @@ WCSS_COLOUR = "#0072B2"
 SILHOUETTE_COLOUR = "#D55E00"
 SUGGESTED_COLOUR = "#E69F00"
 DEFAULT_K_MIN, DEFAULT_K_MAX = 1, 10
-# As wide as the widest y tick label matplotlib writes without an exponent (it switches at a million).
-WIDEST_TICK_LABEL = "000000"
 
 
 class ElbowTab(QWidget):
@@ -50,9 +47,6 @@ class ElbowTab(QWidget):
         self.wcss_axes = self.silhouette_axes = None  # created by the first draw
         self._chart_theme: dict[str, object] | None = None  # the theme the chart's artists were made in
         self._legend_labels: tuple[str, ...] | None = None
-        self._background = None  # the picture of the chart's unchanging parts (see `_draw`)
-        self._background_state: tuple | None = None
-        self._label_room = [0.0, 0.0]  # pixels kept for the widest y tick labels, left and right
 
         help_label = QLabel(HELP_TEXT)
         help_label.setWordWrap(True)
@@ -87,12 +81,10 @@ class ElbowTab(QWidget):
         font.setBold(True)
         self.reason_label.setFont(font)
 
-        self.plot = PlotCanvas(self)
+        self.plot = PlotCanvas(self, background=True)
         self.plot.setMinimumHeight(240)
         self.plot.set_painter(self._draw)
         self.plot.canvas.mpl_connect("button_press_event", self._on_press)
-        self.plot.canvas.mpl_connect("resize_event", self._on_resize)
-        self.plot.canvas.mpl_connect("draw_event", self._keep_background)
 
         self.k_spin = QSpinBox()
         self.k_spin.setAccessibleName("Number of segments")
@@ -115,6 +107,8 @@ class ElbowTab(QWidget):
         layout.addWidget(self.reason_label)
         layout.addWidget(self.plot, stretch=1)
         layout.addLayout(choice)
+        # Made now, while the window opens a file, rather than when the tab first shows during a sweep.
+        self._build_chart()
         self.plot.request_draw()
 
     # --- driven by the session -------------------------------------------------------------------
@@ -131,7 +125,6 @@ class ElbowTab(QWidget):
         self._scores.clear()
         self._suggested_k = None
         self._k_range = (k_min, k_max)
-        self._label_room = [0.0, 0.0]
         with QSignalBlocker(self.k_min_spin), QSignalBlocker(self.k_max_spin):
             self.k_max_spin.setMinimum(k_min + 1)
             self.k_min_spin.setMaximum(k_max - 1)
@@ -147,7 +140,6 @@ class ElbowTab(QWidget):
     def show_sweep(self, sweep: KSweep) -> None:
         self._scores = {score.k: score for score in sweep.scores}
         self._suggested_k = sweep.suggested_k
-        self._label_room = [0.0, 0.0]  # fit the final labels: the legend changes, so all is drawn anyway
         self.reason_label.setText(sweep.reason)  # names the suggested k; the chart marks it
         with QSignalBlocker(self.k_spin):
             self.k_spin.setValue(sweep.suggested_k)
@@ -160,11 +152,14 @@ class ElbowTab(QWidget):
             self.k_spin.setValue(k)
         self.plot.request_draw()
 
+    def shutdown(self) -> None:
+        """Wait for a chart being rendered on a worker to end (call on quit, like the session's shutdown)."""
+        self.plot.shutdown()
+
     def clear(self) -> None:
         self._scores.clear()
         self._suggested_k = None
         self._k_range = None
-        self._label_room = [0.0, 0.0]
         self.reason_label.clear()
         self.plot.request_draw()
 
@@ -173,51 +168,15 @@ class ElbowTab(QWidget):
         return tuple(self._scores[k] for k in sorted(self._scores))
 
     # --- chart -----------------------------------------------------------------------------------
-    # Rebuilding and laying out the figure for every streamed score stalled the window for a quarter of a
-    # second per score on large data. So the artists are created once (again after a theme change) and
-    # updated in place, the layout is computed once per size, and the parts that do not change while
-    # scores arrive (axes frame, k axis, legend) are rendered once and kept as a picture: a draw puts the
-    # picture back and renders only the curves, the markers and the y axes on it.
+    # Drawing this chart costs 50-150 ms of matplotlib (its text above all), and during a sweep it is
+    # redrawn for every score while the computer is busy: drawn on the GUI thread, it held the window
+    # that long each time. So the artists are made once (again after a theme change), a draw only
+    # updates them (a few milliseconds), and the canvas renders the picture on a worker.
     def _draw(self) -> None:
         if self.wcss_axes is None or self._chart_theme != self.plot.theme():
             self._build_chart()
         self._update_chart()
-        if self._background is None or self._background_state != self._static_state():
-            self.plot.redraw()  # `_keep_background` then adds the changing parts
-            return
-        canvas = self.plot.canvas
-        canvas.restore_region(self._background)
-        self._draw_changing_parts()
-        canvas.blit(self.plot.figure.bbox)
-
-    def _static_state(self) -> tuple:
-        """What the kept picture shows: when any of it changes, the whole chart is drawn again."""
-        return (
-            tuple(self.plot.figure.bbox.bounds),
-            tuple(self.wcss_axes.get_position().bounds),
-            self.wcss_axes.get_xlim(),
-            self._legend_labels,
-            self.silhouette_axes.get_visible(),
-            self._empty_text.get_visible(),
-        )
-
-    def _keep_background(self, event) -> None:
-        """After every full draw (ours, a resize, the toolbar): keep the picture, then add the rest."""
-        if self.wcss_axes is None:
-            return
-        if self.plot.canvas.is_saving():
-            self._background = None  # a file's picture has another size; saving draws every part anyway
-            return
-        self._background = self.plot.canvas.copy_from_bbox(self.plot.figure.bbox)
-        self._background_state = self._static_state()
-        self._draw_changing_parts()
-
-    def _draw_changing_parts(self) -> None:
-        figure = self.plot.figure
-        with self.plot.themed():  # new ticks take their colours and sizes from the theme
-            for artist in self._changing_parts:
-                if artist.axes.get_visible():
-                    figure.draw_artist(artist)
+        self.plot.render_in_background()
 
     def _build_chart(self) -> None:
         self._chart_theme = self.plot.theme()
@@ -264,40 +223,7 @@ class ElbowTab(QWidget):
                 transform=axes.transAxes,
             )
         self._y_locators = {axis: axis.get_major_locator() for axis in (axes.yaxis, twin.yaxis)}
-        # Drawn by `_draw_changing_parts` only (and when saving to a file): left out of full draws.
-        self._changing_parts = (
-            axes.yaxis,
-            twin.yaxis,
-            self._suggested_line,
-            self._wcss_line,
-            self._silhouette_line,
-            self._suggested_marker,
-            self._chosen_marker,
-        )
-        for artist in self._changing_parts:
-            artist.set_animated(True)
-        self._background = None
-        self._lay_out()
-
-    def _lay_out(self) -> None:
-        """Constrained layout for the current size, with room for everything the chart can show.
-
-        The plot area then stays put while scores arrive; only the y tick labels, which change with the
-        data, move its sides (`_fit_margins`).
-        """
-        self.silhouette_axes.set_visible(True)
-        for axis, locator in self._y_locators.items():
-            axis.set_major_locator(locator)
-        self._set_legend(self._legend_handles)  # the tallest legend: all four entries
-        self.plot.freeze_layout()
-        self._laid_out_position = self.wcss_axes.get_position()
-        self._laid_out_label_widths = self._tick_label_widths()
-        self._label_room = [0.0, 0.0]
-        self._legend_labels = None  # the next update puts back the legend it needs
-
-    @property
-    def _legend_handles(self) -> list:
-        return [self._wcss_line, self._silhouette_line, self._suggested_marker, self._chosen_marker]
+        self._legend_labels = None
 
     @property
     def _sweeping(self) -> bool:
@@ -311,8 +237,8 @@ class ElbowTab(QWidget):
             (scores[0].k, scores[-1].k) if scores else (self.k_min_spin.value(), self.k_max_spin.value())
         )
         axes.set_xlim(low - 0.5, high + 0.5)
-        # While a sweep runs, the frame, both axes and the legend look the same from its first score to
-        # its last, so each streamed score needs only the quick redraw of the curves and y axes.
+        # While a sweep runs, both curves are in the legend from the start, so the chart does not jump as
+        # they fill; the suggestion and the chosen ring join at its end.
         sweeping = self._sweeping
         self._empty_text.set_visible(not scores and not sweeping)
         axes.yaxis.set_major_locator(self._y_locators[axes.yaxis] if scores else NullLocator())
@@ -340,7 +266,10 @@ class ElbowTab(QWidget):
             each_axes.relim(visible_only=True)
             each_axes.autoscale_view(scalex=False)
         self._set_legend([line for line in self._legend_handles if line.get_visible()])
-        self._fit_margins()
+
+    @property
+    def _legend_handles(self) -> list:
+        return [self._wcss_line, self._silhouette_line, self._suggested_marker, self._chosen_marker]
 
     def _mark(self, marker, k: int | None, name: str) -> None:
         marker.set_visible(k is not None)
@@ -366,59 +295,6 @@ class ElbowTab(QWidget):
                 ncols=len(handles),
                 frameon=False,
             )
-
-    def _tick_text_width(self, text: str) -> float:
-        font = self.wcss_axes.yaxis.get_major_ticks(1)[0].label1.get_fontproperties()
-        renderer = self.plot.canvas.get_renderer()
-        return renderer.get_text_width_height_descent(text, font, ismath=False)[0]
-
-    def _tick_label_widths(self) -> tuple[float, float]:
-        """Pixel widths of the widest y tick label left and right, for the limits the axes show now."""
-        renderer = self.plot.canvas.get_renderer()
-        widths = []
-        for axis in (self.wcss_axes.yaxis, self.silhouette_axes.yaxis):
-            low, high = sorted(axis.get_view_interval())
-            locations = [location for location in axis.get_majorticklocs() if low <= location <= high]
-            font = axis.get_major_ticks(1)[0].label1.get_fontproperties()
-            widths.append(
-                max(
-                    (
-                        renderer.get_text_width_height_descent(label, font, ismath=False)[0]
-                        for label in axis.get_major_formatter().format_ticks(locations)
-                    ),
-                    default=0.0,
-                )
-            )
-        return widths[0], widths[1]
-
-    def _fit_margins(self) -> None:
-        """Move the plot area's sides by how much wider or narrower the y tick labels got since layout.
-
-        While a sweep runs, room is kept for the widest labels the axes can show (six digits: larger
-        numbers get an exponent), so the plot area and the kept picture never change with its scores.
-        """
-        left, right = self._tick_label_widths()
-        if self._sweeping:
-            widest = self._tick_text_width(WIDEST_TICK_LABEL)
-            left, right = max(left, widest), max(right, widest)
-        left = self._label_room[0] = max(left, self._label_room[0])
-        right = self._label_room[1] = max(right, self._label_room[1])
-        laid_out_left, laid_out_right = self._laid_out_label_widths
-        width = self.plot.figure.bbox.width
-        box = self._laid_out_position
-        self.wcss_axes.set_position(
-            Bbox.from_extents(
-                box.x0 + (left - laid_out_left) / width,
-                box.y0,
-                box.x1 - (right - laid_out_right) / width,
-                box.y1,
-            )
-        )
-
-    def _on_resize(self, event) -> None:
-        if self.wcss_axes is not None:
-            self._build_chart()
-            self._update_chart()
 
     def _on_press(self, event: MouseEvent) -> None:
         # Panning or zooming with the toolbar is not a choice of k.

@@ -8,17 +8,26 @@ A tab that hands its drawing function to `set_painter` asks for draws with `requ
 drawn at once while it is on screen and only when it is next shown otherwise, so a hidden tab costs the
 GUI thread nothing however often its data changes. `request_draw_soon` folds a burst of updates (scores
 streaming in) into one draw.
+
+A chart that is redrawn while the computer is busy (the elbow chart, as scores stream in from a sweep) is
+made with `background=True`: its painter only updates artists, and `render_in_background()` has the figure
+drawn into a picture on a worker (the session's TaskRunner mechanism), which the canvas then shows. Drawing
+a figure costs 50-150 ms of Python (text above all) that would otherwise hold the window; meanwhile the
+GUI thread never touches the figure: requests wait for the render in flight, then run once.
 """
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import matplotlib as mpl
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
 from PySide6.QtCore import QEvent, QTimer, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+
+from desktop_app.worker import TaskHooks, TaskRunner
 
 # Font sizes in points: they follow the display scaling (matplotlib scales with the device pixel ratio).
 MIN_FONT_POINTS = 8.0
@@ -34,13 +43,50 @@ def marker_size(count: int) -> float:
     return 2.0
 
 
+class _BackgroundCanvas(FigureCanvasQTAgg):
+    """The canvas of a chart rendered in the background: it shows the last picture made on the worker,
+    and a draw that matplotlib asks for (a resize, a toolbar step, after saving) renders there too."""
+
+    def __init__(self, figure: Figure, owner: "PlotCanvas") -> None:
+        super().__init__(figure)
+        self._owner = owner
+        self.picture: QImage | None = None
+
+    def draw(self) -> None:  # matplotlib override
+        self._owner.render_in_background()
+
+    def draw_idle(self) -> None:  # matplotlib override: rendering is deferred anyway
+        self._owner.render_in_background()
+
+    def show_picture(self, picture: QImage) -> None:
+        self.picture = picture
+        self.update()
+
+    def paintEvent(self, event) -> None:  # Qt override
+        painter = QPainter(self)
+        try:
+            # The last picture may be smaller than the canvas while a resize is being rendered.
+            painter.fillRect(event.rect(), QColor(self._owner.face_colour))
+            if self.picture is not None:
+                painter.drawImage(0, 0, self.picture)
+            self._draw_rect_callback(painter)  # the toolbar's zoom rectangle
+        finally:
+            painter.end()
+
+
 class PlotCanvas(QWidget):
     theme_changed = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, toolbar: bool = True) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, toolbar: bool = True, background: bool = False
+    ) -> None:
         super().__init__(parent)
         self.figure = Figure(layout="constrained")
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.background = background
+        self.canvas = _BackgroundCanvas(self.figure, self) if background else FigureCanvasQTAgg(self.figure)
+        self._render_runner = TaskRunner(self) if background else None
+        self._render_again = False  # a render was asked for while one was in flight
+        self._paint_again = False  # new data came while a render was in flight
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -66,11 +112,13 @@ class PlotCanvas(QWidget):
     def request_draw(self) -> None:
         """Draw now if the chart is on screen, otherwise as soon as it is shown."""
         self._coalesce_timer.stop()
-        if self.isVisible():
+        if not self.isVisible():
+            self._stale = True
+        elif self.rendering:
+            self._paint_again = True  # the worker is drawing the figure: its artists must stay as they are
+        else:
             self._stale = False
             self._painter()
-        else:
-            self._stale = True
 
     def request_draw_soon(self) -> None:
         """Like `request_draw`, within DRAW_COALESCE_MS, once for any number of requests until then."""
@@ -79,8 +127,62 @@ class PlotCanvas(QWidget):
 
     @property
     def draw_pending(self) -> bool:
-        """A requested draw has not happened yet (the chart is hidden or a coalesced draw is due)."""
-        return self._stale or self._coalesce_timer.isActive()
+        """A requested draw has not happened yet (the chart is hidden, a coalesced draw is due, or the
+        picture is being rendered)."""
+        return self._stale or self._coalesce_timer.isActive() or self.rendering
+
+    # Rendering on a worker (charts made with background=True).
+    @property
+    def rendering(self) -> bool:
+        return self._render_runner is not None and self._render_runner.is_busy
+
+    def render_in_background(self) -> None:
+        """Draw the figure, as its artists are now, into a picture on a worker; the canvas shows it when
+        ready. The caller must not change the artists until `rendering` is False (request_draw waits)."""
+        if self.rendering:
+            self._render_again = True
+            return
+        self._render_again = False
+        figure, theme = self.figure, self.theme()
+        ratio = self.canvas.device_pixel_ratio
+
+        def render(hooks: TaskHooks) -> QImage:
+            with mpl.rc_context(theme):  # ticks made during the draw take the theme's colours
+                width, height = (round(size) for size in figure.bbox.size)
+                renderer = RendererAgg(width, height, figure.dpi)
+                figure.draw(renderer)
+            picture = QImage(renderer.buffer_rgba(), width, height, QImage.Format.Format_RGBA8888).copy()
+            picture.setDevicePixelRatio(ratio)
+            return picture
+
+        self._render_runner.run(
+            render,
+            self._rendered,
+            description="drawing a chart",
+            on_error=lambda _message: self._render_ended(),
+            on_cancelled=self._render_ended,
+        )
+
+    def wait_for_render(self) -> None:
+        """Block until a render in flight has ended (before the GUI thread uses the figure itself)."""
+        if self._render_runner is not None:
+            self._render_runner.wait()
+
+    def shutdown(self) -> None:
+        """Stop rendering and wait for the worker (before the application quits)."""
+        if self._render_runner is not None:
+            self._render_runner.shutdown()
+
+    def _rendered(self, picture: QImage) -> None:
+        self.canvas.show_picture(picture)
+        self._render_ended()
+
+    def _render_ended(self) -> None:
+        if self._paint_again:
+            self._paint_again = False
+            self.request_draw()
+        elif self._render_again:
+            self.render_in_background()
 
     def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)
@@ -163,20 +265,12 @@ class PlotCanvas(QWidget):
         with mpl.rc_context(self.theme()):
             yield self.figure
 
-    def freeze_layout(self) -> None:
-        """Lay the figure out once for its current size and artists, then draw with those positions.
-
-        Constrained layout costs more than the rest of a small chart's draw, so a chart redrawn often
-        (scores streaming in) lays out only when its size or its decorations change, and calls this then.
-        `building()` keeps a frozen layout frozen; a chart that freezes must call this after building.
-        """
-        self.figure.set_layout_engine("constrained")
-        with self.themed():
-            self.figure.get_layout_engine().execute(self.figure)
-        self.figure.set_layout_engine("none")
-
     def redraw(self) -> None:
-        """Render now (charts stay small; a synchronous draw keeps picking and hovering exact)."""
+        """Render now (charts stay small; a synchronous draw keeps picking and hovering exact), or on the
+        worker for a chart made with background=True."""
+        if self.background:
+            self.render_in_background()
+            return
         with mpl.rc_context(self.theme()):
             self.canvas.draw()
 
