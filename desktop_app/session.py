@@ -96,6 +96,11 @@ class AnalysisSession(QObject):
     def is_busy(self) -> bool:
         return self.runner.is_busy
 
+    @property
+    def is_idle(self) -> bool:
+        """Nothing runs, not even the quiet runner's summary or preload."""
+        return not self.runner.is_busy and not self._background.is_busy
+
     def cancel(self) -> None:
         self.runner.cancel()
 
