@@ -209,7 +209,8 @@ def analyse_session(path: str) -> dict:
     app = _application()
     session = AnalysisSession()
     session.open_file(path)
-    _wait_for(session.table_loaded)
+    # Not before analysis_ready: the worker may still be importing scikit-learn (see session._import_modules).
+    _wait_until(lambda: session.modules_ready and session.is_idle)
     from core.pipeline import AnalysisSettings
 
     find_segments = functools.partial(session.find_segments, AnalysisSettings())

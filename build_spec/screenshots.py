@@ -5,12 +5,14 @@ each PNG is the main window as the X server shows it.
 """
 
 import sys
+import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.main_window import MainWindow
+from desktop_app.plot_canvas import PlotCanvas
 from desktop_app.session import AnalysisSession
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
@@ -31,6 +33,11 @@ def main() -> int:
 
     def grab(name: str) -> None:
         application.processEvents()
+        # Charts may be rendering on a worker (the Choose k chart): wait for their pictures.
+        while any(canvas.isVisible() and canvas.draw_pending for canvas in window.findChildren(PlotCanvas)):
+            application.processEvents()
+            threading.Event().wait(0.01)
+        application.processEvents()
         screen = window.screen()
         image = screen.grabWindow(window.winId())
         image.save(str(OUTPUT / f"{name}.png"))
@@ -45,7 +52,7 @@ def main() -> int:
         application.exit(0)
 
     def after_load(_table) -> None:
-        session.table_loaded.disconnect(after_load)
+        session.analysis_ready.disconnect(after_load)
         window.tabs.setCurrentIndex(0)
         grab("0-data-before-analysis")
         session.segmentation_changed.connect(after_segments)
@@ -61,11 +68,11 @@ def main() -> int:
         window.open_sample_data()
 
     session.error.connect(lambda message: (failures.append(message), application.exit(1)))
-    session.table_loaded.connect(after_load)
+    session.analysis_ready.connect(after_load)
     QTimer.singleShot(1000, start)  # let the window manager-less X server paint the first frame
     QTimer.singleShot(TIMEOUT_MS, give_up)
     application.exec()
-    session.shutdown()
+    window.shutdown()
     (OUTPUT / ".screenshot-settings.ini").unlink(missing_ok=True)
     if failures:
         print(f"screenshots failed: {failures}", file=sys.stderr)

@@ -112,7 +112,7 @@ def profile_segments(
     total = len(segmented)
 
     numeric_columns, categorical_columns = _profiled_columns(frame, segmented, features)
-    numbers = frame.iloc[segmented][numeric_columns].astype(np.float64)
+    numbers = frame[numeric_columns].iloc[segmented].astype(np.float64)  # not a copy of every column
     # Columns shown but not segmented on were never checked by the preparation: an "inf" or 1e308 there
     # would turn every average into inf or NaN, so such values are left out of the averages.
     numbers = numbers.where(numbers.abs() <= LARGEST_USABLE_VALUE)
