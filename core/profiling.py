@@ -229,7 +229,10 @@ def _category_shares(
     per_segment: list[dict[str, dict[str, float]]] = [{} for _ in range(n_segments)]
     overall: dict[str, dict[str, float]] = {}
     for column in columns:
-        codes, uniques = pd.factorize(frame[column].to_numpy()[segmented], use_na_sentinel=True)
+        # The column's own factorize, then the segmented rows: no object copy of a million texts (the
+        # largest allocation of a profile). Levels only left-out customers have are dropped below.
+        codes, uniques = frame[column].factorize(use_na_sentinel=True)
+        codes = codes[segmented]
         texts = [level_text(value) for value in uniques]
         levels = sorted(set(texts))
         index = {level: i for i, level in enumerate(levels)}
@@ -240,7 +243,7 @@ def _category_shares(
             segment_of[present] * len(levels) + level_codes, minlength=n_segments * len(levels)
         ).reshape(n_segments, len(levels))
         totals = counts.sum(axis=0)
-        order = sorted(range(len(levels)), key=lambda i: (-totals[i], levels[i]))
+        order = sorted((i for i in range(len(levels)) if totals[i]), key=lambda i: (-totals[i], levels[i]))
         overall[column] = {levels[i]: float(totals[i] / totals.sum()) for i in order}
         for segment in range(n_segments):
             in_segment = counts[segment].sum()
