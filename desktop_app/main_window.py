@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
         # By the time the user has picked a file, opening it no longer waits for scikit-learn and
         # matplotlib to load.
         self.on_screen.connect(self.session.preload)
+        self.session.preloaded.connect(self._build_tabs_while_idle)
         self._update_actions()
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
@@ -315,6 +316,13 @@ class MainWindow(QMainWindow):
         session.project_opened.connect(self._project_opened)
         session.data_file_problem.connect(self._data_file_problem)
         session.unsaved_changed.connect(self._update_title)
+
+    def _build_tabs_while_idle(self) -> None:
+        """Right after start-up, before any file: build the tabs (0.1 s) so the first file opens as
+        quickly as the next."""
+        if self.session.table is None:
+            self._ensure_data_tab()
+            self._ensure_analysis_tabs()
 
     def _ensure_data_tab(self) -> None:
         """Build the Data tab on the first table (its modules were imported on the loading worker)."""
@@ -532,7 +540,7 @@ class MainWindow(QMainWindow):
             self.save_project_as_action,
         ):
             action.setEnabled(has_segments)
-        self.export_chart_action.setEnabled(self.elbow_tab is not None)
+        self.export_chart_action.setEnabled(self.elbow_tab is not None and self.session.table is not None)
 
     def _update_title(self, *_args) -> None:
         """ "file — Segment Studio", with a "*" after the file while the segments are not saved."""

@@ -51,11 +51,13 @@ class AnalysisSession(QObject):
     project_saved(path); project_opened(ProjectFile) (after the reopened table and segments were shown:
     the settings to put back on the tabs); data_file_problem(ProjectFile, DataFileStatus) (the project's
     customer file moved or changed: nothing was loaded); unsaved_changed(bool);
-    busy_changed(bool), progress(fraction, message), error(message), cancelled().
+    busy_changed(bool), progress(fraction, message), error(message), cancelled(); preloaded() (`preload`
+    imported the analysis modules before any file was opened).
     """
 
     table_loaded = Signal(object)
     analysis_ready = Signal(object)
+    preloaded = Signal()
     summary_ready = Signal(object)
     results_cleared = Signal()
     sweep_started = Signal(int, int)
@@ -144,7 +146,11 @@ class AnalysisSession(QObject):
             if not self.runner.is_busy:
                 _import_modules(analysis=True, warm_up=warm_up)
 
-        self._background.run(import_all, lambda _: None, description="loading the analysis modules")
+        self._background.run(
+            import_all,
+            lambda _: self.preloaded.emit() if self.modules_ready else None,
+            description="loading the analysis modules",
+        )
 
     def open_file(self, path: str | Path, options: ReadOptions | None = None) -> None:
         """Load the whole file on the worker: `table_loaded` as soon as it is read, then `analysis_ready`

@@ -96,7 +96,11 @@ def test_a_window_on_screen_loads_the_analysis_modules_before_any_file(qtbot, se
     main_window.show()
     qtbot.waitUntil(lambda: session.modules_ready, timeout=TIMEOUT)
     assert warmed_up.is_set()
+    # Then the tabs are built while the user reads the welcome view, so the first file opens quickly.
+    qtbot.waitUntil(lambda: main_window.elbow_tab is not None, timeout=TIMEOUT)
+    assert main_window.data_tab is not None
     assert main_window.stack.currentWidget() is main_window.welcome  # nothing opened by it
+    assert not main_window.export_chart_action.isEnabled()
 
 
 def test_try_the_sample_data_opens_the_data_tab(qtbot, window):
