@@ -24,7 +24,7 @@ from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
 from PySide6.QtCore import QEvent, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPalette
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from desktop_app.worker import TaskHooks, TaskRunner
@@ -95,6 +95,9 @@ class PlotCanvas(QWidget):
         if self.toolbar is not None:
             layout.addWidget(self.toolbar)
         layout.addWidget(self.canvas)
+        actions = self.toolbar.actions() if self.toolbar is not None else ()
+        self._toolbar_icons = {action: action.icon() for action in actions if not action.icon().isNull()}
+        self._freeze_toolbar_icons()
         self._apply_face_colour()
         self._painter: Callable[[], None] | None = None
         self._stale = False  # a draw was requested while the chart was hidden
@@ -287,3 +290,15 @@ class PlotCanvas(QWidget):
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_face_colour()
             self.theme_changed.emit()
+            # Once the toolbar has the new palette too (children get it after their parent).
+            QTimer.singleShot(0, self, self._freeze_toolbar_icons)
+
+    def _freeze_toolbar_icons(self) -> None:
+        """matplotlib's toolbar icons read and render their SVG file at every paint (8 icons: about 30 ms
+        per toolbar repaint, the longest part of showing a chart tab the first time). Each is rendered once
+        into a plain icon instead, and again when the theme changes (the icons follow light or dark)."""
+        if self.toolbar is None:
+            return
+        size = self.toolbar.iconSize()
+        for action, icon in self._toolbar_icons.items():
+            action.setIcon(QIcon(icon.pixmap(size)))

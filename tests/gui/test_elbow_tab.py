@@ -1,6 +1,7 @@
 """The Choose-k tab: the elbow chart grows per k, marks the suggestion, and clicks choose k."""
 
 import threading
+from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
@@ -311,3 +312,16 @@ def test_axis_labels_and_legend_stay_inside_the_chart_after_a_resize(tab, qtbot,
         assert extent.width > 0, name
         assert inside.contains(extent.x0, extent.y0), name
         assert inside.contains(extent.x1, extent.y1), name
+
+
+def test_the_toolbar_paints_its_icons_without_reading_their_files_again(tab, monkeypatch):
+    """matplotlib's icons read and render an SVG file at every paint: 30 ms per toolbar repaint."""
+    read = []
+    original = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: (read.append(path.name), original(path))[1])
+
+    picture = tab.plot.toolbar.grab()
+
+    assert not picture.isNull()
+    assert not [name for name in read if name.endswith(".svg")]
+    assert all(not action.icon().isNull() for action in tab.plot._toolbar_icons)
