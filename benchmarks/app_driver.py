@@ -209,7 +209,7 @@ def analyse_session(path: str) -> dict:
     app = _application()
     session = AnalysisSession()
     session.open_file(path)
-    # Not before analysis_ready: the worker may still be importing scikit-learn (see session._import_modules).
+    # Not before analysis_ready: the worker may still be importing scikit-learn (see session.import_modules).
     _wait_until(lambda: session.modules_ready and session.is_idle)
     from core.pipeline import AnalysisSettings
 

@@ -208,6 +208,7 @@ class AssignDialog(QDialog):
         path = Path(path)
 
         def load(hooks: TaskHooks) -> SegmentModel:
+            self.session.import_modules(analysis=True)
             from core.segment_model import load_segment_model
 
             return load_segment_model(path)
@@ -247,6 +248,7 @@ class AssignDialog(QDialog):
         path = Path(path)
 
         def load(hooks: TaskHooks) -> LoadedTable:
+            self.session.import_modules(analysis=False)
             from core.loading import load_table
 
             return load_table(path, options, progress=hooks.progress, cancel=hooks.cancel)
@@ -272,6 +274,7 @@ class AssignDialog(QDialog):
         model, current, frame = self.model, self._current, self.customers.frame
 
         def place(hooks: TaskHooks):
+            self.session.import_modules(analysis=True)
             from core.segment_model import (
                 assign_customers,
                 assignment_frame,

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.dataframe_model import DataFrameModel
+from desktop_app.session import import_modules
 
 if TYPE_CHECKING:
     from core.loading import LoadedTable, ReadOptions
@@ -46,6 +47,7 @@ class ImportDialog(QDialog):
     """Shows the detected reading options for `path` and a preview; `options()` is the user's choice."""
 
     def __init__(self, path: str | Path, parent: QWidget | None = None) -> None:
+        import_modules(analysis=False)  # the start-up preload may be importing pandas right now
         from core.errors import InputFileError
         from core.loading import ReadOptions, detect_options
 

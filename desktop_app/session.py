@@ -12,9 +12,9 @@ reopening a project makes them saved.
 Opening a file shows the table as soon as it is read (`table_loaded`); the modules the analysis needs
 (scikit-learn, matplotlib and the chart tabs: about two seconds the first time) are imported afterwards on
 the same worker, and `analysis_ready` follows. The window preloads those modules right after it first shows
-(`preload`), so usually they are there before the user picks a file. Imports run one thread at a time
-(`_import_modules`). The table's summary statistics are then computed on a second, quiet runner (never
-busy, never cancelled by a new step).
+(`preload`), so usually they are there before the user picks a file. Imports run one thread at a time:
+every task that imports core modules calls `import_modules` first. The table's summary statistics are
+then computed on a second, quiet runner (never busy, never cancelled by a new step).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from core.loading import LoadedTable, ReadOptions
     from core.pipeline import AnalysisResult, AnalysisSettings, Segmentation
     from core.preparation import PreparedData
+    from core.progress import ProgressCallback
     from core.project import DataFileStatus, ProjectFile
 
 
@@ -90,7 +91,7 @@ class AnalysisSession(QObject):
         self.segmentation: Segmentation | None = None
         self.project_path: Path | None = None  # where the current analysis was last saved or opened from
         self.has_unsaved_changes = False
-        # Called on a worker with the analysis modules (see `_import_modules`): the window imports its
+        # Called on a worker with the analysis modules (see `import_modules`): the window imports its
         # chart modules here (matplotlib takes about a second) so the GUI thread never does.
         self.warm_up: Callable[[], None] | None = None
 
@@ -137,14 +138,13 @@ class AnalysisSession(QObject):
         runner summarises a table (which it must not cancel)."""
         if _imported_modules.analysis or self.runner.is_busy or self._background.is_busy:
             return
-        warm_up = self.warm_up
 
         def import_all(hooks: TaskHooks) -> None:
-            _import_modules(analysis=False)
+            self.import_modules(analysis=False)
             # A file opened meanwhile (the command line's, or a quick user's) imports the rest itself
             # once its table shows; importing it here too would only slow its reading down.
             if not self.runner.is_busy:
-                _import_modules(analysis=True, warm_up=warm_up)
+                self.import_modules(analysis=True)
 
         self._background.run(
             import_all,
@@ -152,23 +152,24 @@ class AnalysisSession(QObject):
             description="loading the analysis modules",
         )
 
+    def import_modules(self, *, analysis: bool, progress: ProgressCallback | None = None) -> None:
+        """Call first in any task that imports core modules: see `import_modules` (module level)."""
+        import_modules(analysis=analysis, warm_up=self.warm_up, progress=progress)
+
     def open_file(self, path: str | Path, options: ReadOptions | None = None) -> None:
         """Load the whole file on the worker: `table_loaded` as soon as it is read, then `analysis_ready`
         (options None: detect everything)."""
         path = Path(path)
-        warm_up = self.warm_up
         delivered: list[LoadedTable] = []
 
         def load(hooks: TaskHooks) -> LoadedTable:
-            _import_modules(analysis=False)
+            self.import_modules(analysis=False)
             from core.loading import load_table
             from core.progress import scaled
 
             table = load_table(path, options, progress=scaled(hooks.progress, 0.0, 0.9), cancel=hooks.cancel)
             hooks.partial(table)
-            if not _imported_modules.analysis:
-                hooks.progress(0.9, "Getting the charts ready")
-            _import_modules(analysis=True, warm_up=warm_up)
+            self.import_modules(analysis=True, progress=hooks.progress)
             return table
 
         def show(table: LoadedTable) -> None:
@@ -421,9 +422,8 @@ class AnalysisSession(QObject):
 
         `data_path` is the customer file the user located. When the file has moved or changed,
         `data_file_problem` is emitted instead and the current analysis stays as it is."""
-        warm_up = self.warm_up
-
         def reopen_project(hooks: TaskHooks):
+            self.import_modules(analysis=True, progress=hooks.progress)
             from core.progress import scaled
             from core.project import check_data_file, load_project, reopen
 
@@ -434,10 +434,8 @@ class AnalysisSession(QObject):
             if not status.ok:
                 return project, status, None
             table, result = reopen(
-                project, status.path, progress=scaled(hooks.progress, 0.1, 0.9), cancel=hooks.cancel
+                project, status.path, progress=scaled(hooks.progress, 0.1, 1.0), cancel=hooks.cancel
             )
-            hooks.progress(0.9, "Getting the charts ready")
-            _import_modules(analysis=True, warm_up=warm_up)
             return project, status, (table, result)
 
         self.runner.run(reopen_project, self._project_ready, description=f"opening {Path(path).name}")
@@ -476,7 +474,7 @@ def _summary_statistics(frame: pd.DataFrame) -> pd.DataFrame:
 
 @dataclasses.dataclass
 class _ImportedModules:
-    """Which stages of `_import_modules` have run in this process, each with its own lock (so a file
+    """Which stages of `import_modules` have run in this process, each with its own lock (so a file
     being opened never waits for the analysis modules another thread is importing)."""
 
     table_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
@@ -488,12 +486,20 @@ class _ImportedModules:
 _imported_modules = _ImportedModules()
 
 
-def _import_modules(*, analysis: bool, warm_up: Callable[[], None] | None = None) -> None:
-    """On a worker: import what showing a table needs and, with `analysis`, what analysing it needs.
+def import_modules(
+    *,
+    analysis: bool,
+    warm_up: Callable[[], None] | None = None,
+    progress: ProgressCallback | None = None,
+) -> None:
+    """Import what showing a table needs (pandas and the loader) and, with `analysis`, what analysing it
+    needs (scikit-learn, then `warm_up`: the window's chart modules); `progress` hears when that starts.
 
-    One thread at a time per stage: two threads importing one package at once can find it
-    half-initialised (scikit-learn's circular imports then fail). The quiet runner's preload, a file being
-    opened and the summary may all get here together; the later ones wait, then find the work done.
+    Every task that imports core modules calls this first (the session's, the Assign New Customers
+    window's, the import preview): two threads importing one package at once can find it
+    half-initialised (scikit-learn's circular imports then fail). One thread at a time per stage: the
+    preload, a file being opened and a model being read may get here together; the later ones wait, then
+    find the work done.
     """
     if not _imported_modules.table:  # the flags only ever turn True, so a True read needs no lock
         with _imported_modules.table_lock:
@@ -506,6 +512,8 @@ def _import_modules(*, analysis: bool, warm_up: Callable[[], None] | None = None
     if analysis and not _imported_modules.analysis:
         with _imported_modules.analysis_lock:  # taken only once the table's stage is done
             if not _imported_modules.analysis:
+                if progress is not None:
+                    progress(0.9, "Getting the charts ready")
                 import core.exploration
                 import core.pipeline  # noqa: F401  (with scikit-learn)
 

@@ -108,3 +108,26 @@ def test_a_file_that_cannot_be_read_shows_the_message_in_the_window(qtbot, dialo
     assert dialog.result_frame is None
     assert dialog.open_customers_button.isEnabled()
     analysed_window.error_box.accept()
+
+
+def test_reading_a_model_waits_for_the_analysis_modules_like_every_task(
+    qtbot, monkeypatch, dialog, analysed_window, tmp_path
+):
+    """Two threads importing scikit-learn at once fail (half-initialised modules): this window's tasks go
+    through the session's import gate, as opening a file does, also right after start-up."""
+    import desktop_app.session
+
+    session = analysed_window.session
+    model_path = tmp_path / "model.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(model_path), ""))
+    with qtbot.waitSignal(session.exported, timeout=GUI_TIMEOUT):
+        analysed_window.export_model_action.trigger()
+    monkeypatch.setattr(desktop_app.session, "_imported_modules", desktop_app.session._ImportedModules())
+    gate_passed = []
+    monkeypatch.setattr(session, "warm_up", lambda: gate_passed.append(True))
+
+    dialog.open_model_file(model_path)
+    qtbot.waitUntil(lambda: "model.json" in dialog.segments_label.text(), timeout=GUI_TIMEOUT)
+
+    assert gate_passed == [True]
+    assert session.modules_ready
