@@ -176,7 +176,7 @@ def log_scale_helps(ordered: np.ndarray) -> bool:
 
 
 def _skewness(values: np.ndarray) -> float:
-    """The sample skewness as pandas' `Series.skew` gives it (adjusted Fisher-Pearson), nan if undefined."""
+    """The sample skewness as pandas' `Series.skew` gives it (adjusted Fisher-Pearson); 0 if constant."""
     count = len(values)
     with np.errstate(over="ignore", invalid="ignore"):
         deviations = values.astype(np.float64)

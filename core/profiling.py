@@ -229,8 +229,8 @@ def _category_shares(
     per_segment: list[dict[str, dict[str, float]]] = [{} for _ in range(n_segments)]
     overall: dict[str, dict[str, float]] = {}
     for column in columns:
-        # The column's own factorize, then the segmented rows: no object copy of a million texts (the
-        # largest allocation of a profile). Levels only left-out customers have are dropped below.
+        # The column's own factorize, then the segmented rows: no object copy of the whole column first.
+        # Levels that only left-out customers have are dropped below.
         codes, uniques = frame[column].factorize(use_na_sentinel=True)
         codes = codes[segmented]
         texts = [level_text(value) for value in uniques]

@@ -44,7 +44,6 @@ class ElbowTab(QWidget):
         self._scores: dict[int, KScore] = {}
         self._suggested_k: int | None = None
         self._k_range: tuple[int, int] | None = None
-        self.wcss_axes = self.silhouette_axes = None  # created by the first draw
         self._chart_theme: dict[str, object] | None = None  # the theme the chart's artists were made in
         self._legend_labels: tuple[str, ...] | None = None
 
@@ -173,12 +172,13 @@ class ElbowTab(QWidget):
     # that long each time. So the artists are made once (again after a theme change), a draw only
     # updates them (a few milliseconds), and the canvas renders the picture on a worker.
     def _draw(self) -> None:
-        if self.wcss_axes is None or self._chart_theme != self.plot.theme():
+        if self._chart_theme != self.plot.theme():
             self._build_chart()
         self._update_chart()
         self.plot.render_in_background()
 
     def _build_chart(self) -> None:
+        """The axes (`wcss_axes`, `silhouette_axes`), curves, markers and texts, empty."""
         self._chart_theme = self.plot.theme()
         with self.plot.building() as figure:
             axes = self.wcss_axes = figure.add_subplot()

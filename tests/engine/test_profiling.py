@@ -258,3 +258,20 @@ def test_a_majority_barely_commoner_than_among_everyone_is_not_mentioned():
     assert overall.category_shares["Gender"]["Female"] == 0.5
     assert profiles[0].category_shares["Gender"]["Female"] > 0.5
     assert all("Mostly" not in profile.description for profile in profiles)
+
+
+def test_a_level_only_left_out_customers_have_is_in_no_share():
+    frame = pd.DataFrame(
+        {
+            "Region": pd.Series(["North"] * 10 + ["South"] * 9 + ["Islands"], dtype="str"),
+            INCOME: np.arange(20, dtype=float),
+        }
+    )
+    labels = np.repeat([0, 1], 10)
+    labels[-1] = -1  # the one island customer was left out (a missing value)
+    centroids = pd.DataFrame({INCOME: [4.5, 14.0]})
+
+    profiles, overall = profile_segments(frame, labels, (INCOME,), centroids)
+
+    assert overall.category_shares["Region"] == {"North": 10 / 19, "South": 9 / 19}
+    assert set(profiles[1].category_shares["Region"]) == {"North", "South"}
