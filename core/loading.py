@@ -7,7 +7,8 @@ name. Values are kept as they are, with two exceptions that are reported as prob
 numbers with a few stray words ("n/a", "-") become numbers with those cells missing, and rows with more
 fields than the header are cut to the header's length. Columns of zero-padded codes ("00001") are read
 as text so that they keep their zeros; other integer identifiers stay integers. Only empty cells are
-missing in text columns: words such as "NA" stay as they are (they may be a region code).
+missing in text columns: words such as "NA" stay as they are (they may be a region code). Columns of
+words from text files are pandas categories (text values, each distinct word stored once).
 """
 
 import codecs
@@ -378,9 +379,6 @@ class _RawTable:
     problems: list[str]
     renames: list[_Rename]
     code_columns: list[str] = field(default_factory=list)  # zero-padded codes read as text on purpose
-    # Word columns parsed as categories, which is faster and gives the summaries their counts for free;
-    # they are turned into ordinary text before the frame is handed out.
-    label_columns: list[str] = field(default_factory=list)
     sheet_names: tuple[str, ...] = ()
 
 
@@ -472,6 +470,8 @@ def _read_text(
         name for position, name in enumerate(names)
         if any(len(row) > position and _ZERO_PADDED.match(row[position].strip()) for row in data)
     ]
+    # Columns of words are held as pandas categories: each distinct word is stored once, which parses
+    # faster and takes a fraction of the memory of a million separate strings (the values are the same).
     label_columns = [
         name for position, name in enumerate(names)
         if name not in code_columns
@@ -502,7 +502,7 @@ def _read_text(
             ragged = True
         except (pd.errors.EmptyDataError, ValueError) as error:
             raise _fail(path, f"it is not a readable table ({error}).") from error
-    return _RawTable(frame, options, problems, renames, code_columns, label_columns=label_columns)
+    return _RawTable(frame, options, problems, renames, code_columns)
 
 
 def _read_excel(path: Path, given: ReadOptions, max_rows: int | None) -> _RawTable:
@@ -638,9 +638,6 @@ def load_table(
         raise _fail(path, "it has column names but no customer rows. Export the table again with its rows.")
     problems += _convert_mostly_numeric(frame, table.options, table.code_columns)
     columns = summarize_columns(frame)
-    for name in table.label_columns:
-        if name in frame.columns:
-            frame[name] = frame[name].astype("str")
     raise_if_cancelled(cancel)
     report(progress, 1.0, f"Read {len(frame):,} rows from {path.name}")
     load_report = LoadReport(
