@@ -8,9 +8,10 @@ the same public calls a user's clicks reach (no test-only branches in the app); 
                               table shows (first), then once the app is idle again (next)
     open_at_start CSV         open CSV in the main window as soon as it shows (what `segment-studio
                               CSV` does): the open competes with the start-up imports
-    read_csv CSV              pandas.read_csv of CSV, cold (with `import pandas`) and warm
+    read_csv CSV              pandas.read_csv of CSV, cold (with `import pandas`) and warm; the size of
+                              the DataFrame it makes
     analyse CSV               open CSV, press Find segments, wait for the fit: longest event-loop stall,
-                              peak memory and the table's own size
+                              peak memory and the size of the app's table
     analyse_session CSV       the same analysis through the session alone: longest event-loop stall
     bare_memory               peak memory of a bare PySide6 window
     clusters CSV              Clusters tab show_segmentation + redraw of CSV's customers, against a
@@ -159,8 +160,9 @@ def read_csv(path: str) -> dict:
     pandas.read_csv(path)
     cold = time.perf_counter() - started
     started = time.perf_counter()
-    pandas.read_csv(path)
-    return {"cold": cold, "warm": time.perf_counter() - started}
+    frame = pandas.read_csv(path)
+    warm = time.perf_counter() - started
+    return {"cold": cold, "warm": warm, "frame_mb": frame.memory_usage(deep=True).sum() / 2**20}
 
 
 def _longest_stall_ms(app, start, finished) -> float:

@@ -91,15 +91,21 @@ def analysis_rows(path: Path, rows: int) -> list[BenchmarkRow]:
     in_app = drive("analyse", str(path))
     session_only = drive("analyse_session", str(path))
     bare = drive("bare_memory")
+    # "The DataFrame's own size" is the file's DataFrame as pandas.read_csv makes it, a property of the
+    # file: the app holds words as categories (each distinct word once), and measuring against its own,
+    # smaller table would make the target harder the less memory the app uses.
+    pandas_table = drive("read_csv", str(path))
     features = len(in_app["features"])
     return [
         BenchmarkRow(f"7. longest GUI stall, Find segments in the app ({rows:,} x {features})",
                      in_app["longest_stall_ms"], "-", None, None, unit="ms", limit=STALL_LIMIT_MS),
         BenchmarkRow(f"7. longest GUI stall, same through the session alone ({rows:,} x {features})",
                      session_only["longest_stall_ms"], "-", None, None, unit="ms", limit=STALL_LIMIT_MS),
-        BenchmarkRow(f"8. peak memory: open row 4's file + Find segments ({rows:,})", in_app["peak_mb"],
-                     f"table {in_app['frame_mb']:,.0f} MB + bare app {bare['peak_mb']:,.0f} MB",
-                     in_app["frame_mb"] + bare["peak_mb"], 3.0, unit="MB"),
+        BenchmarkRow(f"8. peak memory: open row 4's file + Find segments ({rows:,}; the app's table "
+                     f"{in_app['frame_mb']:,.0f} MB)", in_app["peak_mb"],
+                     f"read_csv's table {pandas_table['frame_mb']:,.0f} MB + bare app "
+                     f"{bare['peak_mb']:,.0f} MB",
+                     pandas_table["frame_mb"] + bare["peak_mb"], 3.0, unit="MB"),
     ]
 
 
