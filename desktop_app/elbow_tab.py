@@ -121,6 +121,7 @@ class ElbowTab(QWidget):
 
     def sweep_started(self, k_min: int, k_max: int) -> None:
         """A new sweep runs: forget the old scores, show the range it covers."""
+        redraw = bool(self._scores) or self._suggested_k is not None or self._k_range != (k_min, k_max)
         self._scores.clear()
         self._suggested_k = None
         self._k_range = (k_min, k_max)
@@ -130,7 +131,8 @@ class ElbowTab(QWidget):
             self.k_min_spin.setValue(k_min)
             self.k_max_spin.setValue(k_max)
         self.reason_label.setText(f"Comparing {k_min} to {k_max} segments…")
-        self.plot.request_draw()
+        if redraw:  # the chart may already show this sweep's empty axes (see MainWindow.find_segments)
+            self.plot.request_draw()
 
     def add_score(self, score: KScore) -> None:
         self._scores[score.k] = score

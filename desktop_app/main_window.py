@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from desktop_app.import_dialog import ImportDialog
 
 MAX_RECENT_FILES = 8
+CHART_LAYOUT_DELAY_MS = 200  # after the window's last resize, the hidden Choose k tab takes the new size
 OPEN_FILTER = "Customer tables (*.csv *.tsv *.txt *.xlsx *.xlsm *.xls);;All files (*)"
 TABLE_FILTERS = {"CSV file (*.csv)": ".csv", "Excel workbook (*.xlsx)": ".xlsx"}
 CHART_FILTERS = {"PNG image (*.png)": ".png", "SVG drawing (*.svg)": ".svg", "PDF document (*.pdf)": ".pdf"}
@@ -165,6 +166,11 @@ class MainWindow(QMainWindow):
         # matplotlib to load.
         self.on_screen.connect(self.session.preload)
         self.session.preloaded.connect(self._build_tabs_while_idle)
+        self._chart_layout_timer = QTimer(self)
+        self._chart_layout_timer.setSingleShot(True)
+        self._chart_layout_timer.setInterval(CHART_LAYOUT_DELAY_MS)
+        self._chart_layout_timer.timeout.connect(self._lay_out_choose_k_tab)
+        self.tabs.installEventFilter(self)
         self._update_actions()
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
@@ -356,6 +362,24 @@ class MainWindow(QMainWindow):
         self.segments_tab.segment_renamed.connect(self.session.rename_segment)
         self.segments_tab.export_labels_requested.connect(self.export_labelled_data)
         self.segments_tab.export_profiles_requested.connect(self.export_profiles)
+        self._chart_layout_timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+        if watched is self.tabs and event.type() == QEvent.Type.Resize:
+            self._chart_layout_timer.start()  # once the size settles
+        return super().eventFilter(watched, event)
+
+    def _lay_out_choose_k_tab(self) -> None:
+        """Give the hidden Choose k tab the size it will be shown at, while the window is idle.
+
+        Qt sizes a tab's page only when it is shown, and a new size means a new picture of the chart.
+        Pressing Find segments shows this tab as the sweep starts: rendering the chart then, on a worker
+        competing with the sweep for Python's lock, held the window up to 100 ms."""
+        tab, page = self.elbow_tab, self.tabs.currentWidget()
+        if tab is None or page is tab or not self.tabs.isVisible() or tab.geometry() == page.geometry():
+            return
+        tab.setGeometry(page.geometry())
+        tab.grab(QRect(0, 0, 1, 1))  # delivers the pending resize (the chart renders on its worker)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
         super().paintEvent(event)
@@ -484,14 +508,15 @@ class MainWindow(QMainWindow):
     def find_segments(self, settings) -> None:
         """Show the Choose k tab, then prepare and sweep k with the Data tab's choices as the chart grows.
 
-        The work starts once the tab is on screen: showing it costs the GUI thread 40 ms the first time,
-        twice that if the worker is already busy."""
+        The work starts once the tab is on screen with the sweep's empty axes drawn: that picture is
+        rendered on a worker, and rendering it while the data is prepared on another held the window
+        for 40-60 ms (the two take turns with Python's lock, and the window waits for both)."""
         self.tabs.setCurrentWidget(self.elbow_tab)
-        QTimer.singleShot(0, lambda: self.session.find_segments(settings))
+        self.elbow_tab.sweep_started(settings.k_min, settings.k_max)
+        self.elbow_tab.plot.after_render(lambda: self.session.find_segments(settings))
 
     def _sweep_range_requested(self, k_min: int, k_max: int) -> None:
-        settings = dataclasses.replace(self.data_tab.analysis_settings(), k_min=k_min, k_max=k_max)
-        self.session.find_segments(settings)
+        self.find_segments(dataclasses.replace(self.data_tab.analysis_settings(), k_min=k_min, k_max=k_max))
 
     def _sweep_started(self, k_min: int, k_max: int) -> None:
         self.elbow_tab.sweep_started(k_min, k_max)

@@ -87,6 +87,7 @@ class PlotCanvas(QWidget):
         self._render_runner = TaskRunner(self) if background else None
         self._render_again = False  # a render was asked for while one was in flight
         self._paint_again = False  # new data came while a render was in flight
+        self._after_render: list[Callable[[], None]] = []
         self.canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -166,6 +167,13 @@ class PlotCanvas(QWidget):
             on_cancelled=self._render_ended,
         )
 
+    def after_render(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the picture is up to date: now if no render is in flight or due."""
+        if self.rendering or self._paint_again or self._render_again:
+            self._after_render.append(callback)
+        else:
+            callback()
+
     def wait_for_render(self) -> None:
         """Block until a render in flight has ended (before the GUI thread uses the figure itself)."""
         if self._render_runner is not None:
@@ -186,6 +194,10 @@ class PlotCanvas(QWidget):
             self.request_draw()
         elif self._render_again:
             self.render_in_background()
+        if not self.rendering:
+            callbacks, self._after_render = self._after_render, []
+            for callback in callbacks:
+                callback()
 
     def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)

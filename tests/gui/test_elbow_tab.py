@@ -325,3 +325,28 @@ def test_the_toolbar_paints_its_icons_without_reading_their_files_again(tab, mon
     assert not picture.isNull()
     assert not [name for name in read if name.endswith(".svg")]
     assert all(not action.icon().isNull() for action in tab.plot._toolbar_icons)
+
+
+def test_a_sweep_whose_empty_axes_show_already_is_not_drawn_again(tab, qtbot):
+    """The main window draws a sweep's empty axes before starting it; the session's own notice that the
+    sweep started must not render the same picture again while the data is being prepared."""
+    tab.sweep_started(1, 6)
+    drawn(tab, qtbot)
+    picture = tab.plot.canvas.picture
+    tab.sweep_started(1, 6)
+    assert not tab.plot.draw_pending
+    assert tab.plot.canvas.picture is picture
+    assert tab.reason_label.text() == "Comparing 1 to 6 segments…"
+
+
+def test_after_render_waits_for_the_picture_in_flight(tab, qtbot):
+    calls = []
+    tab.plot.after_render(lambda: calls.append("idle"))
+    assert calls == ["idle"], "nothing in flight: called at once"
+
+    tab.sweep_started(1, 6)
+    assert tab.plot.rendering
+    tab.plot.after_render(lambda: calls.append((tab.plot.rendering, tab.plot.canvas.picture is not None)))
+    assert calls == ["idle"]
+    qtbot.waitUntil(lambda: len(calls) == 2)
+    assert calls[1] == (False, True)

@@ -238,3 +238,35 @@ def test_segments_show_in_the_data_table_and_statistics_on_explore(qtbot, analys
     with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
         window.open_sample_data()  # the test's question fixture answers Discard
     assert window.data_tab.model.segment_column is None
+
+
+def test_the_hidden_choose_k_tab_is_sized_before_it_shows(qtbot, window):
+    """Find segments shows the Choose k tab as the sweep starts: a chart rendered for a new size then
+    competes with the sweep (the window waited up to 100 ms), so the tab takes its size while idle."""
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
+        window.open_sample_data()
+    chart = window.elbow_tab.plot
+    qtbot.waitUntil(lambda: window.elbow_tab.geometry() == window.data_tab.geometry(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not chart.rendering, timeout=TIMEOUT)
+
+    window.tabs.setCurrentWidget(window.elbow_tab)
+    assert not chart.rendering, "no new picture for a new size"
+    ratio = chart.canvas.device_pixel_ratio
+    assert chart.canvas.picture.size() == chart.canvas.size() * ratio
+
+
+def test_find_segments_starts_once_the_chart_shows_the_sweep(qtbot, window):
+    """The sweep's empty axes are rendered first: rendered while the data is prepared, the two took
+    turns with Python's lock and the window waited for both."""
+    from core.pipeline import AnalysisSettings
+
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
+        window.open_sample_data()
+    chart = window.elbow_tab.plot
+    rendering_when_busy = []
+    window.session.busy_changed.connect(lambda busy: busy and rendering_when_busy.append(chart.rendering))
+    with qtbot.waitSignal(window.session.sweep_finished, timeout=TIMEOUT):
+        window.find_segments(AnalysisSettings(k_max=4))
+    assert rendering_when_busy[0] is False
+    assert window.tabs.currentWidget() is window.elbow_tab
+    assert [score.k for score in window.elbow_tab.scores] == [1, 2, 3, 4]
