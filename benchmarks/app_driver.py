@@ -138,9 +138,9 @@ def _wait_until(condition, limit_ms: int = WAIT_LIMIT_MS) -> None:
 def open_file(path: str) -> dict:
     """The user's way: the window shows, a file is picked a moment later, another one later still."""
     app, window = _main_window()
-    _wait_until(lambda: window.session.modules_ready and window.session.is_idle)
+    _wait_until(lambda: window.session.modules_ready and window.is_idle)
     first = _open(app, window, path)
-    _wait_until(lambda: window.session.is_idle)  # the summary is done
+    _wait_until(lambda: window.is_idle)  # the summary is done, the chart tabs are ready
     following = _open(app, window, path)
     window.shutdown()
     return {"first": first, "next": following}
@@ -188,7 +188,7 @@ def analyse(path: str) -> dict:
     app, window = _main_window()
     _open(app, window, path)
     # As a user would: the table is open, its summary is done, then Find segments is pressed.
-    _wait_until(lambda: window.session.modules_ready and window.session.is_idle)
+    _wait_until(lambda: window.session.modules_ready and window.is_idle)
     peak_after_open = _peak_memory_mb()
     frame_mb = window.session.table.frame.memory_usage(deep=True).sum() / 2**20
     stall = _longest_stall_ms(app, window.data_tab.find_button.click, window.session.segmentation_changed)

@@ -329,6 +329,7 @@ class MainWindow(QMainWindow):
         if self.session.table is None:
             self._ensure_data_tab()
             self._ensure_analysis_tabs()
+            _lay_out_hidden(self.tabs, self.stack.currentWidget().geometry())
 
     def _ensure_data_tab(self) -> None:
         """Build the Data tab on the first table (its modules were imported on the loading worker)."""
@@ -364,6 +365,12 @@ class MainWindow(QMainWindow):
         self.segments_tab.export_profiles_requested.connect(self.export_profiles)
         self._chart_layout_timer.start()
 
+    @property
+    def is_idle(self) -> bool:
+        """Nothing runs or is about to: no session task, no chart rendering, no tab waiting to be sized."""
+        rendering = self.elbow_tab is not None and self.elbow_tab.plot.rendering
+        return self.session.is_idle and not rendering and not self._chart_layout_timer.isActive()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         if watched is self.tabs and event.type() == QEvent.Type.Resize:
             self._chart_layout_timer.start()  # once the size settles
@@ -378,8 +385,7 @@ class MainWindow(QMainWindow):
         tab, page = self.elbow_tab, self.tabs.currentWidget()
         if tab is None or page is tab or not self.tabs.isVisible() or tab.geometry() == page.geometry():
             return
-        tab.setGeometry(page.geometry())
-        tab.grab(QRect(0, 0, 1, 1))  # delivers the pending resize (the chart renders on its worker)
+        _lay_out_hidden(tab, page.geometry())  # the chart renders for its new size on its worker
 
     def paintEvent(self, event: QPaintEvent) -> None:  # Qt override
         super().paintEvent(event)
@@ -845,3 +851,11 @@ class MainWindow(QMainWindow):
     def _close_after_saving(self) -> None:
         self._close_confirmed = True
         self.close()
+
+
+def _lay_out_hidden(widget: QWidget, geometry: QRect) -> None:
+    """Size, polish and lay out a hidden widget now, as showing it would (then its first show is cheap).
+
+    Qt defers a hidden widget's resize events to its show; painting one pixel of it delivers them."""
+    widget.setGeometry(geometry)
+    widget.grab(QRect(0, 0, 1, 1))

@@ -101,6 +101,9 @@ def test_a_window_on_screen_loads_the_analysis_modules_before_any_file(qtbot, se
     assert main_window.data_tab is not None
     assert main_window.stack.currentWidget() is main_window.welcome  # nothing opened by it
     assert not main_window.export_chart_action.isEnabled()
+    # ... and laid out at the window's size: showing them with the first file costs no layout.
+    assert main_window.tabs.geometry() == main_window.welcome.geometry()
+    assert not main_window.data_tab.testAttribute(Qt.WidgetAttribute.WA_PendingResizeEvent)
 
 
 def test_try_the_sample_data_opens_the_data_tab(qtbot, window):
@@ -270,3 +273,12 @@ def test_find_segments_starts_once_the_chart_shows_the_sweep(qtbot, window):
     assert rendering_when_busy[0] is False
     assert window.tabs.currentWidget() is window.elbow_tab
     assert [score.k for score in window.elbow_tab.scores] == [1, 2, 3, 4]
+
+
+def test_the_window_is_idle_only_when_no_chart_is_rendering(qtbot, window):
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
+        window.open_sample_data()
+    qtbot.waitUntil(lambda: window.is_idle, timeout=TIMEOUT)
+    window.elbow_tab.plot.render_in_background()
+    assert not window.is_idle
+    qtbot.waitUntil(lambda: window.is_idle, timeout=TIMEOUT)
