@@ -25,9 +25,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 
 from desktop_app.worker import TaskHooks, TaskRunner
+
+# How long a file's task waits for its table to be painted before importing the analysis modules.
+PAINT_WAIT_SECONDS = 2.0
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -161,6 +165,7 @@ class AnalysisSession(QObject):
         (options None: detect everything)."""
         path = Path(path)
         delivered: list[LoadedTable] = []
+        painted = threading.Event()
 
         def load(hooks: TaskHooks) -> LoadedTable:
             self.import_modules(analysis=False)
@@ -169,12 +174,17 @@ class AnalysisSession(QObject):
 
             table = load_table(path, options, progress=scaled(hooks.progress, 0.0, 0.9), cancel=hooks.cancel)
             hooks.partial(table)
+            if not self.modules_ready:
+                # Importing scikit-learn and matplotlib holds Python's lock for most of a second: the
+                # window paints the table first (the wait ends early if the table is never shown).
+                painted.wait(PAINT_WAIT_SECONDS)
             self.import_modules(analysis=True, progress=hooks.progress)
             return table
 
         def show(table: LoadedTable) -> None:
             delivered.append(table)
             self._table_ready(table)
+            _after_next_paint(painted.set)
 
         def cancelled() -> None:
             # A Cancel pressed while the charts' modules loaded (imports cannot stop half-way): the task
@@ -470,6 +480,31 @@ def _summary_statistics(frame: pd.DataFrame) -> pd.DataFrame:
     # table should show, not a warning (errstate is per thread, so the GUI thread is not affected).
     with np.errstate(over="ignore", invalid="ignore"):
         return summary_statistics(frame)
+
+
+class _NextPaint(QObject):
+    """Calls `callback` once the next paint of any widget has ended (see `_after_next_paint`)."""
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        super().__init__(QCoreApplication.instance())
+        self._callback = callback
+        QCoreApplication.instance().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
+        if event.type() == QEvent.Type.Paint:
+            QCoreApplication.instance().removeEventFilter(self)
+            # A window paints all its changed widgets in one pass; the timer fires once that pass ends.
+            QTimer.singleShot(0, self._callback)
+            self.deleteLater()
+        return False
+
+
+def _after_next_paint(callback: Callable[[], None]) -> None:
+    """Call `callback` once the window has painted what just changed, or now if no window is shown."""
+    if not any(window.isVisible() for window in QGuiApplication.topLevelWindows()):
+        callback()
+    else:
+        _NextPaint(callback)
 
 
 @dataclasses.dataclass

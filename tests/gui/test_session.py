@@ -5,7 +5,8 @@ import threading
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
 
 import core.pipeline
 from core.errors import OperationCancelled
@@ -50,6 +51,55 @@ def test_the_table_shows_before_its_summary_is_computed(qtbot, session, sample_p
     ):
         session.open_file(sample_path)
     assert session.table.report.rows == 300
+
+
+def test_with_a_window_on_screen_the_chart_modules_load_after_it_paints_the_table(
+    qtbot, session, sample_path, monkeypatch
+):
+    """Importing scikit-learn and matplotlib holds Python's lock for most of a second: painting the first
+    table meanwhile took four times as long (a file given on the command line opens this way)."""
+    import desktop_app.session
+    from desktop_app.main_window import import_tab_modules
+
+    monkeypatch.setattr(desktop_app.session, "_imported_modules", desktop_app.session._ImportedModules())
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    table_arrived, table_painted = threading.Event(), threading.Event()
+
+    class PaintWatch(QObject):
+        def eventFilter(self, watched, event) -> bool:  # Qt override
+            if event.type() == QEvent.Type.Paint and table_arrived.is_set():
+                table_painted.set()
+            return False
+
+    watch = PaintWatch()
+    window.installEventFilter(watch)
+
+    def show_table_a_moment_later(_table) -> None:  # as a window lays out a new page first
+        table_arrived.set()
+        QTimer.singleShot(100, window.update)
+
+    session.table_loaded.connect(show_table_a_moment_later)
+    painted_before_imports = []
+    session.warm_up = lambda: (painted_before_imports.append(table_painted.is_set()), import_tab_modules())
+    load(qtbot, session, sample_path)
+    assert painted_before_imports == [True]
+
+
+def test_without_a_window_the_chart_modules_load_right_after_the_table(
+    qtbot, session, sample_path, monkeypatch
+):
+    import desktop_app.session
+    from desktop_app.main_window import import_tab_modules
+
+    monkeypatch.setattr(desktop_app.session, "_imported_modules", desktop_app.session._ImportedModules())
+    monkeypatch.setattr(desktop_app.session, "PAINT_WAIT_SECONDS", TIMEOUT / 1000)
+    imported = threading.Event()
+    session.warm_up = lambda: (import_tab_modules(), imported.set())
+    load(qtbot, session, sample_path)
+    assert imported.is_set()
 
 
 def test_a_bad_file_reports_a_message_naming_it(qtbot, session, tmp_path):
