@@ -150,6 +150,29 @@ def test_categories_become_one_yes_no_column_per_level(mall):
     assert "Turned Gender into 2 yes/no columns so it can be compared." in prepared.steps
 
 
+@pytest.mark.parametrize("missing", [MissingPolicy.DROP, MissingPolicy.FILL])
+def test_a_word_column_held_as_categories_prepares_as_the_same_text_does(missing):
+    """Files load word columns as pandas categories; a category no kept customer has is no level."""
+    words = ["North", "South", "North", "East", "South", "North"]
+    as_text = pd.DataFrame(
+        {"Region": pd.Series(words, dtype="str"), "Income": [20.0, 30.0, 50.0, np.nan, 70.0, 40.0]}
+    )
+    as_categories = as_text.assign(
+        Region=pd.Categorical(words, categories=["East", "North", "South", "West"])  # West: no customer
+    )
+    settings = PreparationSettings(features=("Region", "Income"), missing=missing)
+    from_text, from_categories = prepare(as_text, settings), prepare(as_categories, settings)
+
+    levels = ("Region = North", "Region = South") if missing is MissingPolicy.DROP else (
+        "Region = East", "Region = North", "Region = South"
+    )  # East's only customer has no Income: dropped, or kept with the median filled in
+    assert from_categories.feature_names == (*levels, "Income")
+    assert from_categories.feature_names == from_text.feature_names
+    np.testing.assert_array_equal(from_categories.matrix, from_text.matrix)
+    new_customers = from_categories.preprocessor.transform(as_categories.iloc[[3, 0]])
+    np.testing.assert_array_equal(new_customers, from_text.preprocessor.transform(as_text.iloc[[3, 0]]))
+
+
 def test_a_category_with_too_many_levels_is_refused_with_an_example_of_a_usable_one():
     cities = [f"Town {i:03d}" for i in range(312)]
     frame = pd.DataFrame(
