@@ -38,6 +38,14 @@ SAMPLE_SEED = 0
 SPLIT_UNIT = 100
 
 
+def _level_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A code per row into the column's distinct values (-1 for a gap), and those values."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    return codes, pd.Index(distinct)
+
+
 class ExploreTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -247,16 +255,22 @@ class ExploreTab(QWidget):
             axes.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
 
     def _draw_level_counts(self, axes, column: str) -> None:
-        text = self._frame[column].astype("string")
-        levels = list(text.value_counts().index[:MAX_LEVELS])
+        # Counted from level codes: a million customers' words turned into text and counted per group
+        # held the window 0.1-0.15 s.
+        codes, distinct = _level_codes(self._frame[column])
+        present = codes >= 0
+        totals = np.bincount(codes[present], minlength=len(distinct))
+        shown = np.argsort(-totals, kind="stable")[:MAX_LEVELS]
+        shown = shown[totals[shown] > 0]
+        levels = [str(distinct[code]) for code in shown]
         groups = self._groups()
         width = 0.8 / len(groups)
         positions = np.arange(len(levels))
         for offset, (label, colour, mask) in enumerate(groups):
-            counts = text[mask].value_counts().reindex(levels, fill_value=0)
+            counts = np.bincount(codes[mask & present], minlength=len(distinct))[shown]
             axes.barh(
                 positions - 0.4 + width * (offset + 0.5),
-                counts.to_numpy(),
+                counts,
                 height=width,
                 color=colour,
                 label=label,

@@ -97,6 +97,24 @@ def test_categorical_histogram_counts_levels(tab):
     assert counts == sorted(frame["Gender"].value_counts().tolist())
 
 
+@pytest.mark.parametrize("dtype", ["category", "str"])
+def test_level_counts_per_segment_most_common_first_without_gaps(tab, dtype):
+    """As a file's word columns load (categories) and as other text columns are held."""
+    frame, columns = make_table()
+    gender = ["Female"] * 25 + ["Male"] * 30 + [None] * 5
+    frame["Gender"] = pd.Series(gender, dtype=dtype)
+    tab.set_table(frame, columns)
+    tab.set_segments(np.repeat([0, 1], 30), ("A", "B"))
+    tab.chart_combo.setCurrentText(HISTOGRAM)
+    tab.x_combo.setCurrentText("Gender")
+    assert [label.get_text() for label in tab.axes.get_yticklabels()] == ["Male", "Female"]
+    widths = {
+        label: [bar.get_width() for bar in container]
+        for container, label in zip(tab.axes.containers, ("A", "B"), strict=True)
+    }
+    assert widths == {"A": [5, 25], "B": [25, 0]}
+
+
 def test_correlation_heatmap_of_numeric_columns_only(tab):
     frame, columns = make_table()
     tab.set_table(frame, columns)
