@@ -367,6 +367,24 @@ def test_a_barely_better_silhouette_next_to_the_knee_does_not_and_the_reason_say
     assert "about as clearly separated as with 4 (silhouette 0.50 against 0.51)" in reason
 
 
+def test_on_a_gradual_bend_a_k_almost_as_far_below_the_line_competes_by_silhouette():
+    """Six groups of customers (the benchmark's data): the points for 4, 5 and 6 lie within 8 % of
+    each other below the line from the first to the last point; 6 separates the groups clearly best."""
+    wcss = [3.00, 1.93, 1.28, 0.94, 0.67, 0.43, 0.37, 0.34, 0.32, 0.30]
+    silhouettes = [None, 0.34, 0.41, 0.45, 0.50, 0.56, 0.50, 0.50, 0.47, 0.42]
+    k, reason = suggest_k(scores_from(wcss, silhouettes))
+    assert k == 6
+    assert reason == (
+        "6 segments: the groups stop getting much tighter around 4, and 6 separates them more clearly "
+        "(silhouette 0.56 against 0.45)."
+    )
+
+
+def test_a_better_silhouette_far_from_the_knee_does_not_compete():
+    scores = scores_from([1000, 500, 200, 180, 170, 165], [None, 0.40, 0.62, 0.50, 0.45, 0.90])
+    assert suggest_k(scores)[0] == 3
+
+
 def test_a_single_k_is_suggested_as_the_only_one_tried():
     assert suggest_k((KScore(4, 10.0, 0.3),)) == (
         4,
