@@ -519,7 +519,13 @@ class MainWindow(QMainWindow):
         for 40-60 ms (the two take turns with Python's lock, and the window waits for both)."""
         self.tabs.setCurrentWidget(self.elbow_tab)
         self.elbow_tab.sweep_started(settings.k_min, settings.k_max)
-        self.elbow_tab.plot.after_render(lambda: self.session.find_segments(settings))
+        table = self.session.table
+
+        def start() -> None:
+            if self.session.table is table:  # not if another file was opened meanwhile
+                self.session.find_segments(settings)
+
+        self.elbow_tab.plot.after_render(start)
 
     def _sweep_range_requested(self, k_min: int, k_max: int) -> None:
         self.find_segments(dataclasses.replace(self.data_tab.analysis_settings(), k_min=k_min, k_max=k_max))

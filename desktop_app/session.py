@@ -176,7 +176,7 @@ class AnalysisSession(QObject):
             hooks.partial(table)
             if not self.modules_ready:
                 # Importing scikit-learn and matplotlib holds Python's lock for most of a second: the
-                # window paints the table first (the wait ends early if the table is never shown).
+                # window paints the table first (or PAINT_WAIT_SECONDS pass, if it never paints).
                 painted.wait(PAINT_WAIT_SECONDS)
             self.import_modules(analysis=True, progress=hooks.progress)
             return table
@@ -500,8 +500,9 @@ class _NextPaint(QObject):
 
 
 def _after_next_paint(callback: Callable[[], None]) -> None:
-    """Call `callback` once the window has painted what just changed, or now if no window is shown."""
-    if not any(window.isVisible() for window in QGuiApplication.topLevelWindows()):
+    """Call `callback` once the window has painted what just changed, or now if no window is on screen
+    (none shown, or minimised)."""
+    if not any(window.isExposed() for window in QGuiApplication.topLevelWindows()):
         callback()
     else:
         _NextPaint(callback)

@@ -282,3 +282,20 @@ def test_the_window_is_idle_only_when_no_chart_is_rendering(qtbot, window):
     window.elbow_tab.plot.render_in_background()
     assert not window.is_idle
     qtbot.waitUntil(lambda: window.is_idle, timeout=TIMEOUT)
+
+
+def test_find_segments_does_not_start_on_a_file_opened_while_its_chart_rendered(qtbot, window, monkeypatch):
+    from core.pipeline import AnalysisSettings
+
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
+        window.open_sample_data()
+    waiting_for_the_chart = []
+    monkeypatch.setattr(window.elbow_tab.plot, "after_render", waiting_for_the_chart.append)
+    window.find_segments(AnalysisSettings(k_max=4))
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
+        window.open_sample_data()  # another table, with perhaps other columns
+    sweeps = []
+    window.session.sweep_started.connect(lambda *k_range: sweeps.append(k_range))
+    waiting_for_the_chart.pop()()  # the chart is drawn: the sweep would start now
+    assert sweeps == []
+    assert not window.session.is_busy
