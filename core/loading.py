@@ -573,7 +573,8 @@ def _convert_mostly_numeric(frame: pd.DataFrame, options: ReadOptions, keep_as_t
     decimal = options.decimal or "."
     for name in frame.columns:
         series = frame[name]
-        if name in keep_as_text or not _holds_text(series):
+        # Columns parsed as categories were judged mostly words on the first rows already.
+        if name in keep_as_text or not _holds_text(series) or isinstance(series.dtype, pd.CategoricalDtype):
             continue
         # Judge from the first rows: a column of words is rejected without converting it all.
         sample = series.head(1000).dropna()
