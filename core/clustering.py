@@ -47,10 +47,10 @@ _RELATIVE_TOL = 1e-4
 # it never holds all SILHOUETTE_SAMPLE^2 of them (190 MB) and each step is short (the GUI thread
 # waits for the GIL only between steps).
 _DISTANCE_BLOCK_ROWS = 512
-# A neighbour of the knee with a silhouette better by more than this is suggested instead (see
-# `suggest_k`); smaller differences are within what another random start could change.
 # Ks whose point lies at least (1 - KNEE_TOLERANCE) as far below the chord as the knee's are candidates.
 KNEE_TOLERANCE = 0.10
+# A candidate near the knee with a silhouette better by more than this is suggested instead (see
+# `suggest_k`); smaller differences are within what another random start could change.
 _SILHOUETTE_MARGIN = 0.01
 
 
@@ -219,27 +219,30 @@ def suggest_k(scores: tuple[KScore, ...]) -> tuple[int, str]:
     near_knee = {k for k, depth in depths.items() if depth >= (1 - KNEE_TOLERANCE) * depths[knee]}
 
     knee_silhouette = by_k[knee].silhouette
-    candidates = sorted((near_knee | {knee - 1, knee + 1}) - {knee})
-    neighbours = [by_k[k] for k in candidates if k in by_k and by_k[k].silhouette is not None]
-    best_neighbour = max(neighbours, key=lambda score: score.silhouette, default=None)
+    candidates = [
+        by_k[k]
+        for k in sorted((near_knee | {knee - 1, knee + 1}) - {knee})
+        if k in by_k and by_k[k].silhouette is not None
+    ]
+    best_candidate = max(candidates, key=lambda score: score.silhouette, default=None)
     if knee_silhouette is None:
         return knee, f"{knee} segments: adding more after {knee} barely makes the groups tighter."
-    if best_neighbour is not None and best_neighbour.silhouette > knee_silhouette + _SILHOUETTE_MARGIN:
-        chosen = best_neighbour.k
+    if best_candidate is not None and best_candidate.silhouette > knee_silhouette + _SILHOUETTE_MARGIN:
+        chosen = best_candidate.k
         return chosen, (
             f"{chosen} segments: the groups stop getting much tighter around {knee}, and {chosen} "
-            f"separates them more clearly (silhouette {best_neighbour.silhouette:.2f} against "
+            f"separates them more clearly (silhouette {best_candidate.silhouette:.2f} against "
             f"{knee_silhouette:.2f})."
         )
-    if best_neighbour is None or best_neighbour.silhouette <= knee_silhouette:
+    if best_candidate is None or best_candidate.silhouette <= knee_silhouette:
         return knee, (
             f"{knee} segments: adding more after {knee} barely makes the groups tighter, and {knee} "
             f"gives the clearest separation nearby (silhouette {knee_silhouette:.2f})."
         )
     return knee, (
         f"{knee} segments: adding more after {knee} barely makes the groups tighter, and the groups are "
-        f"about as clearly separated as with {best_neighbour.k} (silhouette {knee_silhouette:.2f} "
-        f"against {best_neighbour.silhouette:.2f})."
+        f"about as clearly separated as with {best_candidate.k} (silhouette {knee_silhouette:.2f} "
+        f"against {best_candidate.silhouette:.2f})."
     )
 
 

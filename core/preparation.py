@@ -602,19 +602,11 @@ def level_text(value: object) -> str:
     return str(value)
 
 
-def _factorized(series: pd.Series, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """`pd.factorize` of the chosen rows (all when None): a code per row (-1 for a gap) and the distinct
-    values. A categorical column's own codes are used: hashing a million words again took 0.1 s."""
-    if not isinstance(series.dtype, pd.CategoricalDtype):
-        values = series.to_numpy() if rows is None else series.to_numpy()[rows]
-        return pd.factorize(values, use_na_sentinel=True)
-    codes = series.cat.codes.to_numpy()
-    codes = codes if rows is None else codes[rows]
-    categories = np.asarray(series.cat.categories, dtype=object)
-    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(categories)))
-    renumbered = np.full(len(categories) + 1, -1, dtype=np.intp)  # the last entry maps a gap (-1) to -1
-    renumbered[used] = np.arange(len(used))
-    return renumbered[codes], categories[used]
+def _factorized(series: pd.Series, rows: np.ndarray | None) -> tuple[np.ndarray, pd.Index]:
+    """A code per chosen row (all when None; -1 for a gap) and the distinct values. pandas factorizes a
+    column of categories from its codes: hashing a million words again, as before, took 0.1 s."""
+    chosen = series if rows is None else series.take(rows)
+    return chosen.factorize(use_na_sentinel=True)
 
 
 def _factorize_levels(series: pd.Series, rows: np.ndarray | None) -> tuple[np.ndarray, tuple[str, ...]]:
