@@ -102,6 +102,25 @@ def test_without_a_window_the_chart_modules_load_right_after_the_table(
     assert imported.is_set()
 
 
+def test_modules_the_app_imports_do_not_keep_their_source_in_memory(tmp_path, monkeypatch):
+    """PySide reads every module imported after it, to see whether it opts in to PySide's renamed API,
+    and keeps the text: 86 MB for the libraries the app imports (see `_skip_pyside_source_scan`)."""
+    import linecache
+    import sys
+
+    from desktop_app.session import import_modules
+
+    import_modules(analysis=False)
+    module_file = tmp_path / "customer_helpers_imported_late.py"
+    module_file.write_text("import PySide6\nSEGMENTS = 5\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, module_file.stem, raising=False)
+    linecache.checkcache()
+    module = __import__(module_file.stem)  # an import statement's path, which PySide wraps
+    assert module.SEGMENTS == 5
+    assert str(module_file) not in linecache.cache
+
+
 def test_a_bad_file_reports_a_message_naming_it(qtbot, session, tmp_path):
     path = tmp_path / "nothing.csv"
     path.write_bytes(b"")
