@@ -1,6 +1,7 @@
 """One card per segment (editable name, size, how it differs from the average, description), the
 profile table in the file's units below, and the export buttons. The main window opens the dialogs.
-A card's chart is drawn when the card is first on screen, so new segments cost a hidden tab little."""
+The cards and the table are made when the tab is on screen, and a card's chart when the card is, so new
+segments cost a hidden tab nothing."""
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -129,6 +130,7 @@ class SegmentsTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cards: list[SegmentCard] = []
+        self._waiting: Segmentation | None = None  # shown when the tab is next on screen
 
         self._cards_widget = QWidget()
         self._cards_layout = QGridLayout(self._cards_widget)
@@ -170,8 +172,23 @@ class SegmentsTab(QWidget):
         self._set_exports_enabled(False)
 
     def show_segmentation(self, segmentation: Segmentation) -> None:
-        self.profile_model.set_frame(self._display_table(segmentation))
+        """Show the segments now if the tab is on screen, else when it is next shown: building the cards
+        and the table costs the window 20-35 ms, which a hidden tab should not take at the end of every
+        fit (the Choose k tab is on screen then)."""
         self._set_exports_enabled(True)
+        self._waiting = segmentation
+        if self.isVisible():
+            self._show_waiting()
+
+    def showEvent(self, event) -> None:  # Qt override
+        super().showEvent(event)
+        self._show_waiting()
+
+    def _show_waiting(self) -> None:
+        segmentation, self._waiting = self._waiting, None
+        if segmentation is None:
+            return
+        self.profile_model.set_frame(self._display_table(segmentation))
         shown = [(card.profile.number, card.profile.size) for card in self.cards]
         if shown == [(profile.number, profile.size) for profile in segmentation.profiles]:
             # The same segments renamed: update the texts in place, so typing in a card is not interrupted.
@@ -191,6 +208,7 @@ class SegmentsTab(QWidget):
             self.cards.append(card)
 
     def clear(self) -> None:
+        self._waiting = None
         self._remove_cards()
         self._placeholder.show()
         self.profile_model.set_frame(None)

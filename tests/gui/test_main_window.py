@@ -230,6 +230,7 @@ def test_cancel_mid_sweep_leaves_a_usable_window(qtbot, window, monkeypatch):
     monkeypatch.setattr(core.pipeline, "run_sweep", real_sweep)
     with qtbot.waitSignal(window.session.segmentation_changed, timeout=TIMEOUT):
         window.find_segments(dataclasses.replace(window.data_tab.analysis_settings(), k_max=3))
+    window.tabs.setCurrentWidget(window.segments_tab)
     assert len(window.segments_tab.cards) == window.session.segmentation.k
 
 

@@ -74,6 +74,7 @@ def test_save_then_reopen_gives_the_same_segments_names_and_settings(
     assert np.array_equal(session.segmentation.labels, labels)
     assert session.segmentation.names == names
     assert names[1] == "Weekend shoppers"
+    window.tabs.setCurrentWidget(window.segments_tab)
     assert window.segments_tab.cards[1].name_edit.text() == "Weekend shoppers"
     assert window.elbow_tab.k_spin.value() == 3
     tab = window.data_tab

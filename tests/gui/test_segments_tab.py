@@ -54,12 +54,14 @@ def test_difference_bars_in_the_segment_colour(tab, segmentation, qtbot):
         assert to_hex(bars[0].get_facecolor()) == segment_colour(index).lower()
 
 
-def test_a_hidden_tab_draws_the_cards_when_shown(hidden_tab, segmentation, qtbot):
+def test_a_hidden_tab_makes_and_draws_the_cards_when_shown(hidden_tab, segmentation, qtbot):
     hidden_tab.show_segmentation(segmentation)
-    assert len(hidden_tab.cards) == 3
-    assert not any(card.plot.figure.axes for card in hidden_tab.cards), "nothing is drawn while hidden"
+    assert hidden_tab.cards == [], "nothing is made while hidden"
+    assert hidden_tab.export_labels_button.isEnabled()
     hidden_tab.show()
     qtbot.waitExposed(hidden_tab)
+    assert len(hidden_tab.cards) == 3
+    assert hidden_tab.profile_model.rowCount() == 4  # the three segments and all customers
     wait_for_charts(qtbot, hidden_tab)
     bars = hidden_tab.cards[0].plot.figure.axes[0].patches
     assert [bar.get_width() for bar in bars] == pytest.approx(
