@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.app import APPLICATION_NAME, sample_data_path
-from desktop_app.painting import after_next_paint
 from desktop_app.session import AnalysisSession
 
 if TYPE_CHECKING:
@@ -517,8 +516,9 @@ class MainWindow(QMainWindow):
 
         The work starts once the tab is on screen with the sweep's empty axes drawn: that picture is
         rendered on a worker, and rendering it while the data is prepared on another held the window
-        for 40-60 ms (the two take turns with Python's lock, and the window waits for both). The
-        picture is started once the tab has painted, which it did 20-40 ms later while rendering ran."""
+        for 40-60 ms (the two take turns with Python's lock, and the window waits for both). The axes
+        are set while the tab is hidden, so the chart renders them once, after the tab has painted."""
+        self.elbow_tab.sweep_started(settings.k_min, settings.k_max)
         self.tabs.setCurrentWidget(self.elbow_tab)
         table = self.session.table
 
@@ -526,12 +526,7 @@ class MainWindow(QMainWindow):
             if self.session.table is table:  # not if another file was opened meanwhile
                 self.session.find_segments(settings)
 
-        def draw_empty_axes() -> None:
-            if self.session.table is table:
-                self.elbow_tab.sweep_started(settings.k_min, settings.k_max)
-                self.elbow_tab.plot.after_render(start)
-
-        after_next_paint(draw_empty_axes)
+        self.elbow_tab.plot.after_render(start)
 
     def _sweep_range_requested(self, k_min: int, k_max: int) -> None:
         self.find_segments(dataclasses.replace(self.data_tab.analysis_settings(), k_min=k_min, k_max=k_max))

@@ -27,6 +27,7 @@ from PySide6.QtCore import QEvent, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
+from desktop_app.painting import after_next_paint
 from desktop_app.worker import TaskHooks, TaskRunner
 
 # Font sizes in points: they follow the display scaling (matplotlib scales with the device pixel ratio).
@@ -118,6 +119,8 @@ class PlotCanvas(QWidget):
         self._coalesce_timer.stop()
         if not self.isVisible():
             self._stale = True
+            if not self.rendering:
+                self._call_after_render()  # no picture is coming until the chart is shown
         elif self.rendering:
             self._paint_again = True  # the worker is drawing the figure: its artists must stay as they are
         else:
@@ -168,8 +171,10 @@ class PlotCanvas(QWidget):
         )
 
     def after_render(self, callback: Callable[[], None]) -> None:
-        """Call `callback` once the picture is up to date: now if no render is in flight or due."""
-        if self.rendering or self._paint_again or self._render_again:
+        """Call `callback` once the picture is up to date: now if no render is in flight or due (a chart
+        just shown with a stale picture is drawn once the window has painted, see showEvent)."""
+        shown_stale = self._stale and self.isVisible()
+        if self.rendering or self._paint_again or self._render_again or shown_stale:
             self._after_render.append(callback)
         else:
             callback()
@@ -195,13 +200,20 @@ class PlotCanvas(QWidget):
         elif self._render_again:
             self.render_in_background()
         if not self.rendering:
-            callbacks, self._after_render = self._after_render, []
-            for callback in callbacks:
-                callback()
+            self._call_after_render()
+
+    def _call_after_render(self) -> None:
+        callbacks, self._after_render = self._after_render, []
+        for callback in callbacks:
+            callback()
 
     def showEvent(self, event) -> None:  # Qt override
         super().showEvent(event)
-        if self._stale:
+        if self._stale and self.background:
+            # Its picture is rendered on a worker: rendering while the newly shown tab paints would make
+            # the window wait for Python's lock.
+            after_next_paint(self._draw_if_stale)
+        elif self._stale:
             # Once the show is laid out: a chart shown for the first time has no size yet.
             QTimer.singleShot(0, self, self._draw_if_stale)
 

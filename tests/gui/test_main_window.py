@@ -312,6 +312,18 @@ def test_find_segments_renders_the_empty_chart_once_the_tab_has_painted(qtbot, w
     assert painted_at_render == [True]
 
 
+def test_find_segments_starts_when_another_tab_is_chosen_before_its_chart_is_drawn(qtbot, window):
+    from core.pipeline import AnalysisSettings
+
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=TIMEOUT):
+        window.open_sample_data()
+    qtbot.waitUntil(lambda: window.is_idle, timeout=TIMEOUT)  # no chart is rendering
+    with qtbot.waitSignal(window.session.segmentation_changed, timeout=TIMEOUT):
+        window.find_segments(AnalysisSettings(k_max=4))
+        window.tabs.setCurrentWidget(window.data_tab)  # before the Choose k tab has painted
+    assert window.session.sweep is not None
+
+
 def test_find_segments_does_not_start_on_a_file_opened_while_its_chart_rendered(qtbot, window, monkeypatch):
     from core.pipeline import AnalysisSettings
 
