@@ -20,6 +20,7 @@ from benchmarks.table import BenchmarkRow
 
 STARTUP_RUNS = 5
 OPEN_RUNS = 5
+ANALYSE_RUNS = 3
 STALL_LIMIT_MS = 50
 
 
@@ -98,21 +99,30 @@ def startup_row() -> list[BenchmarkRow]:
 
 
 def analysis_rows(path: Path, rows: int) -> list[BenchmarkRow]:
-    in_app = drive("analyse", str(path))
-    session_only = drive("analyse_session", str(path))
+    # The longest stall of one run is a maximum, so a busy moment of the machine decides it: each side is
+    # run ANALYSE_RUNS times, the median is the row's value and the worst run is named beside it.
+    in_app = [drive("analyse", str(path)) for _ in range(ANALYSE_RUNS)]
+    session_only = [drive("analyse_session", str(path)) for _ in range(ANALYSE_RUNS)]
     bare = drive("bare_memory")
     # "The DataFrame's own size" is the file's DataFrame as pandas.read_csv makes it, a property of the
     # file: the app holds words as categories (each distinct word once), and measuring against its own,
     # smaller table would make the target harder the less memory the app uses.
     pandas_table = drive("read_csv", str(path))
-    features = len(in_app["features"])
+    features = len(in_app[0]["features"])
+    app_stalls = [run["longest_stall_ms"] for run in in_app]
+    session_stalls = [run["longest_stall_ms"] for run in session_only]
+    peaks = [run["peak_mb"] for run in in_app]
+    runs = f"median of {ANALYSE_RUNS} runs"
     return [
-        BenchmarkRow(f"7. longest GUI stall, Find segments in the app ({rows:,} x {features})",
-                     in_app["longest_stall_ms"], "-", None, None, unit="ms", limit=STALL_LIMIT_MS),
-        BenchmarkRow(f"7. longest GUI stall, same through the session alone ({rows:,} x {features})",
-                     session_only["longest_stall_ms"], "-", None, None, unit="ms", limit=STALL_LIMIT_MS),
+        BenchmarkRow(f"7. longest GUI stall, Find segments in the app ({rows:,} x {features}; {runs}, "
+                     f"worst {max(app_stalls):.0f} ms)",
+                     statistics.median(app_stalls), "-", None, None, unit="ms", limit=STALL_LIMIT_MS),
+        BenchmarkRow(f"7. longest GUI stall, same through the session alone ({rows:,} x {features}; {runs}, "
+                     f"worst {max(session_stalls):.0f} ms)",
+                     statistics.median(session_stalls), "-", None, None, unit="ms", limit=STALL_LIMIT_MS),
         BenchmarkRow(f"8. peak memory: open row 4's file + Find segments ({rows:,}; the app's table "
-                     f"{in_app['frame_mb']:,.0f} MB)", in_app["peak_mb"],
+                     f"{in_app[0]['frame_mb']:,.0f} MB; {runs}, highest {max(peaks):,.0f} MB)",
+                     statistics.median(peaks),
                      f"read_csv's table {pandas_table['frame_mb']:,.0f} MB + bare app "
                      f"{bare['peak_mb']:,.0f} MB",
                      pandas_table["frame_mb"] + bare["peak_mb"], 3.0, unit="MB"),
