@@ -54,10 +54,10 @@ class _BackgroundCanvas(FigureCanvasQTAgg):
         self.picture: QImage | None = None
 
     def draw(self) -> None:  # matplotlib override
-        self._owner.render_in_background()
+        self._owner.render_current()
 
     def draw_idle(self) -> None:  # matplotlib override: rendering is deferred anyway
-        self._owner.render_in_background()
+        self._owner.render_current()
 
     def show_picture(self, picture: QImage) -> None:
         self.picture = picture
@@ -169,6 +169,16 @@ class PlotCanvas(QWidget):
             on_error=lambda _message: self._render_ended(),
             on_cancelled=self._render_ended,
         )
+
+    def render_current(self) -> None:
+        """Render for a draw matplotlib asks for (a resize, a toolbar step). A chart whose data changed
+        while it was hidden is brought up to date first: the main window gives the hidden Choose k tab
+        its size while idle, and the picture rendered then is the one the tab first shows."""
+        if self._stale and self._painter is not None and not self.rendering:
+            self._stale = False
+            self._painter()
+        else:
+            self.render_in_background()
 
     def after_render(self, callback: Callable[[], None]) -> None:
         """Call `callback` once the picture is up to date: now if no render is in flight or due (a chart

@@ -10,6 +10,7 @@ from matplotlib import image as plt_image
 from matplotlib.backend_bases import MouseButton, MouseEvent
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex, to_rgb
+from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QPalette
 
 from core.clustering import KScore, KSweep
@@ -77,6 +78,16 @@ def test_a_hidden_tab_draws_when_shown(hidden_tab, qtbot):
     qtbot.waitUntil(lambda: not hidden_tab.plot.draw_pending)
     assert plotted_wcss_points(hidden_tab) == list(WCSS)
     assert tab_legend(hidden_tab) >= {"Suggested: 3", "Chosen: 3"}
+
+
+def test_a_hidden_tab_given_a_new_size_renders_its_latest_data(hidden_tab, qtbot):
+    """The main window sizes the hidden tab while idle; that picture is what the tab first shows."""
+    hidden_tab.show_sweep(SWEEP)
+    hidden_tab.setGeometry(QRect(0, 0, 900, 650))
+    hidden_tab.grab(QRect(0, 0, 1, 1))  # lays the hidden tab out at that size, as showing it would
+    qtbot.waitUntil(lambda: hidden_tab.plot.canvas.picture is not None and not hidden_tab.plot.rendering)
+    assert plotted_wcss_points(hidden_tab) == list(WCSS)
+    assert not hidden_tab.plot.draw_pending
 
 
 def tab_legend(tab):
