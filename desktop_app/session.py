@@ -511,10 +511,10 @@ def import_modules(
     preload, a file being opened and a model being read may get here together; the later ones wait, then
     find the work done.
     """
-    _skip_pyside_source_scan()
     if not _imported_modules.table:  # the flags only ever turn True, so a True read needs no lock
         with _imported_modules.table_lock:
             if not _imported_modules.table:
+                _skip_pyside_source_scan()  # once, before the first of the heavy imports
                 import core.loading
                 import core.preparation
                 import desktop_app.data_tab  # noqa: F401
