@@ -52,6 +52,13 @@ _TEXT_WIDTH_POINTS = (_RIGHT - _LEFT) * A4_PORTRAIT[0] * 72
 _LINE_SPACING = 1.45
 _NEUTRAL = "#333333"
 _SECOND_SERIES = "#888888"
+# Every colour of the pages is given here, none is left to matplotlib's settings: those are global, and
+# the app applies its chart theme (dark in a dark theme) to them on the GUI thread while this module
+# draws a report on a worker.
+_INK = "black"
+_PAPER = "white"
+_FOOTER_INK = "#666666"
+_LEGEND_FRAME = "#cccccc"
 
 # Word starts in column names that say what a column measures, for the suggested marketing action.
 # A name is split into words (also at capitals: "NumWebPurchases" -> num web purchases) and a column
@@ -165,7 +172,7 @@ class _PageWriter:
         self._new_page(title)
 
     def _new_page(self, title: str) -> None:
-        self.figure = Figure(figsize=A4_PORTRAIT)
+        self.figure = Figure(figsize=A4_PORTRAIT, facecolor=_PAPER, edgecolor=_PAPER)
         indent = 0.03 if self._colour else 0.0
         self.figure.suptitle(
             title,
@@ -175,6 +182,7 @@ class _PageWriter:
             va="bottom",
             fontsize=TITLE_PT,
             fontweight="bold",
+            color=_INK,
         )
         if self._colour:
             self.figure.add_artist(
@@ -198,7 +206,7 @@ class _PageWriter:
     def heading(self, text: str) -> None:
         self.space(0.5)
         self._ensure(3 * self._line_height(HEADING_PT))
-        self.figure.text(_LEFT, self.y, text, fontsize=HEADING_PT, fontweight="bold", va="top")
+        self.figure.text(_LEFT, self.y, text, fontsize=HEADING_PT, fontweight="bold", va="top", color=_INK)
         self.y -= self._line_height(HEADING_PT) * 1.2
 
     def paragraph(
@@ -209,7 +217,7 @@ class _PageWriter:
         for number, line in enumerate(lines):
             self._ensure(self._line_height(size))
             shown = ("• " if number == 0 else "  ") + line if bullet else line
-            self.figure.text(_LEFT + indent, self.y, shown, fontsize=size, va="top")
+            self.figure.text(_LEFT + indent, self.y, shown, fontsize=size, va="top", color=_INK)
             self.y -= self._line_height(size)
 
     def bullets(self, items: Sequence[str], *, size: float = BODY_PT) -> None:
@@ -229,18 +237,27 @@ class _PageWriter:
                 color=colour,
             )
         )
-        self.figure.text(_LEFT + 0.04, self.y, text, fontsize=BODY_PT, va="top")
+        self.figure.text(_LEFT + 0.04, self.y, text, fontsize=BODY_PT, va="top", color=_INK)
         self.y -= height
 
     def axes(self, height: float, *, left_margin: float = 0.06):
         """An Axes `height` (figure fraction) tall below the text, with room for its tick labels."""
         self._ensure(height + 0.04)
         axes = self.figure.add_axes(
-            (_LEFT + left_margin, self.y - height, _RIGHT - _LEFT - left_margin, height)
+            (_LEFT + left_margin, self.y - height, _RIGHT - _LEFT - left_margin, height), facecolor=_PAPER
         )
-        axes.tick_params(labelsize=SMALL_PT)
+        _ink_axes(axes)
         self.y -= height + 0.05
         return axes
+
+
+def _ink_axes(axes) -> None:
+    """Ticks (also those made when the page is drawn), tick labels, axis titles and frame in `_INK`."""
+    axes.tick_params(labelsize=SMALL_PT, colors=_INK)
+    for axis in (axes.xaxis, axes.yaxis):
+        axis.label.set_color(_INK)
+    for spine in axes.spines.values():
+        spine.set_edgecolor(_INK)
 
 
 def _title_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult, created: datetime) -> None:
@@ -347,8 +364,8 @@ def _elbow_page(pages: list[Figure], result: AnalysisResult) -> None:
             color=_SECOND_SERIES,
             label="silhouette",
         )
+        _ink_axes(second)
         second.set_ylabel("Silhouette (higher = clearer)", fontsize=BODY_PT)
-        second.tick_params(labelsize=SMALL_PT)
     axes.axvline(sweep.suggested_k, color=segment_colour(0), linewidth=1.5)
     axes.annotate(
         f"suggested: {sweep.suggested_k}",
@@ -400,7 +417,14 @@ def _cluster_page(pages: list[Figure], result: AnalysisResult) -> None:
         )
     axes.set_xlabel(projection.axis_labels[0], fontsize=BODY_PT)
     axes.set_ylabel(projection.axis_labels[1], fontsize=BODY_PT)
-    axes.legend(fontsize=SMALL_PT, loc="best", markerscale=2)
+    axes.legend(
+        fontsize=SMALL_PT,
+        loc="best",
+        markerscale=2,
+        facecolor=_PAPER,
+        edgecolor=_LEGEND_FRAME,
+        labelcolor=_INK,
+    )
     if len(shown) < len(labels):
         page.paragraph(f"{len(shown):,} of the {len(labels):,} customers are shown.", size=SMALL_PT)
 
@@ -442,8 +466,11 @@ def _segment_page(pages: list[Figure], number: int, profile: SegmentProfile, ove
 
 def _number_pages(pages: list[Figure], file_name: str) -> None:
     for position, figure in enumerate(pages, start=1):
-        figure.text(_LEFT, 0.03, f"Segment Studio report on {file_name}", fontsize=SMALL_PT, color="#666666")
-        figure.text(_RIGHT, 0.03, f"Page {position} of {len(pages)}", fontsize=SMALL_PT, ha="right")
+        footer = f"Segment Studio report on {file_name}"
+        figure.text(_LEFT, 0.03, footer, fontsize=SMALL_PT, color=_FOOTER_INK)
+        figure.text(
+            _RIGHT, 0.03, f"Page {position} of {len(pages)}", fontsize=SMALL_PT, ha="right", color=_INK
+        )
 
 
 def build_report_pages(
@@ -506,7 +533,7 @@ def write_report(
             for number, figure in enumerate(pages):
                 raise_if_cancelled(cancel)
                 report(progress, 0.5 + 0.5 * number / len(pages), "Writing the report")
-                document.savefig(figure)
+                document.savefig(figure, facecolor=_PAPER, edgecolor=_PAPER)
 
     written = atomic_write(path, write, protected=table.report.path)
     report(progress, 1.0, f"Wrote the report {written.name}")

@@ -3,9 +3,11 @@
 import re
 from importlib.resources import files
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.text import Text
 
@@ -28,6 +30,19 @@ from core.workbook import SUMMARY_SHEET, sheet_names, write_workbook
 
 SAMPLE = str(files("resources") / "sample_customers.csv")
 PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+# What the app's charts set in matplotlib's (global) settings on the GUI thread in a dark Qt theme.
+DARK_CHART_THEME = {
+    "text.color": "#eeeeee",
+    "axes.labelcolor": "#eeeeee",
+    "xtick.color": "#eeeeee",
+    "ytick.color": "#eeeeee",
+    "axes.edgecolor": "#808080",
+    "axes.facecolor": "#202020",
+    "figure.facecolor": "#303030",
+    "savefig.facecolor": "#303030",
+    "legend.facecolor": "#202020",
+    "legend.edgecolor": "#808080",
+}
 
 
 @pytest.fixture(scope="module")
@@ -198,3 +213,32 @@ def test_title_page_says_whether_k_was_suggested_or_chosen(analysed, pages):
     chosen = run_analysis(table, AnalysisSettings(k=2, k_min=3, k_max=4))
     title_page = build_report_pages(table, chosen)[0]
     assert "2 segments, chosen by the user" in " ".join(t.get_text() for t in title_page.findobj(Text))
+
+
+def test_pages_keep_their_colours_while_the_app_themes_its_charts(analysed, tmp_path):
+    """The app applies its chart theme to matplotlib's global settings on the GUI thread while a report is
+    drawn on a worker: no page may take it (light text on white paper, or dark paper)."""
+    table, result = analysed
+    theme_text = to_rgba(DARK_CHART_THEME["text.color"])
+    white = to_rgba("white")
+    with mpl.rc_context({**DARK_CHART_THEME, "pdf.compression": 0}):
+        built = build_report_pages(table, result)
+        for figure in built:
+            FigureCanvasAgg(figure).draw()  # the ticks are made when a page is drawn
+        written = write_report(tmp_path / "report.pdf", table, result).read_bytes()
+    try:
+        for figure in built:
+            assert to_rgba(figure.get_facecolor()) == white
+            texts = [text for text in figure.findobj(Text) if text.get_visible() and text.get_text()]
+            assert texts
+            assert all(to_rgba(text.get_color()) != theme_text for text in texts)
+            for axes in figure.axes:
+                assert not axes.patch.get_visible() or to_rgba(axes.get_facecolor()) == white  # twins: none
+                ticks = axes.xaxis.get_ticklines() + axes.yaxis.get_ticklines()
+                assert all(to_rgba(tick.get_color()) != theme_text for tick in ticks)
+                assert all(to_rgba(spine.get_edgecolor()) != theme_text for spine in axes.spines.values())
+        # The page's background fill in the PDF's drawing commands: the theme's #303030 is "0.188... g".
+        assert not re.search(rb"\b0\.18823\d* g\b", written)
+    finally:
+        for figure in built:
+            figure.clear()
