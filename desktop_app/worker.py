@@ -31,7 +31,7 @@ PROGRESS_INTERVAL = 0.1  # seconds between two progress updates with the same me
 # default is 0.005). A thread that waits is woken whenever the holder releases the lock for a moment (numpy
 # and matplotlib's font code do so hundreds of times a second, and take it straight back) and then waits
 # the whole interval again. So while a worker ran matplotlib, the GUI thread could wait 60-80 ms for the
-# lock between two events. With 0.2 ms it waited at most 18 ms in the same test, and the longest stall of
+# lock between two events. With 0.2 ms it waited at most 22 ms in the same test, and the longest stall of
 # Find segments on a million customers (row 7 of `make bench`) fell from 36-61 ms to 17-28 ms (six and
 # eight runs), its duration unchanged.
 GUI_SWITCH_INTERVAL = 0.0002
