@@ -23,7 +23,7 @@ import matplotlib as mpl
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
-from PySide6.QtCore import QEvent, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
@@ -52,6 +52,13 @@ class _BackgroundCanvas(FigureCanvasQTAgg):
         super().__init__(figure)
         self._owner = owner
         self.picture: QImage | None = None
+        self.failure: str | None = None  # why the last render failed, shown in place of a picture
+
+    def show_failure(self, message: str) -> None:
+        """Say the chart could not be drawn: an older picture would pass for the chart of the data now."""
+        self.picture = None
+        self.failure = message
+        self.update()
 
     def draw(self) -> None:  # matplotlib override
         self._owner.render_current()
@@ -61,6 +68,7 @@ class _BackgroundCanvas(FigureCanvasQTAgg):
 
     def show_picture(self, picture: QImage) -> None:
         self.picture = picture
+        self.failure = None
         self.update()
 
     def paintEvent(self, event) -> None:  # Qt override
@@ -68,7 +76,11 @@ class _BackgroundCanvas(FigureCanvasQTAgg):
         try:
             # The last picture may be smaller than the canvas while a resize is being rendered.
             painter.fillRect(event.rect(), QColor(self._owner.face_colour))
-            if self.picture is not None:
+            if self.failure is not None:
+                painter.setPen(QColor(self._owner.text_colour))
+                flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+                painter.drawText(self.rect().adjusted(40, 40, -40, -40), flags, self.failure)
+            elif self.picture is not None:
                 painter.drawImage(0, 0, self.picture)
             self._draw_rect_callback(painter)  # the toolbar's zoom rectangle
         finally:
@@ -166,7 +178,7 @@ class PlotCanvas(QWidget):
             render,
             self._rendered,
             description="drawing a chart",
-            on_error=lambda _message: self._render_ended(),
+            on_error=self._render_failed,
             on_cancelled=self._render_ended,
         )
 
@@ -201,6 +213,10 @@ class PlotCanvas(QWidget):
 
     def _rendered(self, picture: QImage) -> None:
         self.canvas.show_picture(picture)
+        self._render_ended()
+
+    def _render_failed(self, message: str) -> None:
+        self.canvas.show_failure(message)
         self._render_ended()
 
     def _render_ended(self) -> None:

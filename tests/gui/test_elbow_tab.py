@@ -7,6 +7,7 @@ import matplotlib as mpl
 import numpy as np
 import pytest
 from matplotlib import image as plt_image
+from matplotlib.artist import Artist
 from matplotlib.backend_bases import MouseButton, MouseEvent
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex, to_rgb
@@ -361,3 +362,28 @@ def test_after_render_waits_for_the_picture_in_flight(tab, qtbot):
     assert calls == ["idle"]
     qtbot.waitUntil(lambda: len(calls) == 2)
     assert calls[1] == (False, True)
+
+
+class _BrokenArtist(Artist):
+    def draw(self, renderer):
+        raise RuntimeError("this artist cannot be drawn")
+
+
+def test_a_chart_that_cannot_be_drawn_says_so_instead_of_showing_an_older_picture(
+    tab, qtbot, user_data_folder
+):
+    tab.show_sweep(SWEEP)
+    drawn(tab, qtbot)
+    broken = tab.plot.figure.add_artist(_BrokenArtist())
+    tab.set_chosen_k(4)
+    drawn(tab, qtbot)
+    canvas = tab.plot.canvas
+    assert canvas.picture is None, "the picture before the change would pass for the chart now"
+    assert canvas.failure.startswith("Something went wrong while drawing a chart (RuntimeError).")
+    assert str(user_data_folder) in canvas.failure, "it says where the details were written"
+
+    broken.remove()
+    tab.set_chosen_k(3)
+    drawn(tab, qtbot)
+    assert canvas.failure is None
+    assert canvas.picture is not None
