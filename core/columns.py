@@ -176,16 +176,21 @@ def log_scale_helps(ordered: np.ndarray) -> bool:
 
 
 def _skewness(values: np.ndarray) -> float:
-    """The sample skewness as pandas' `Series.skew` gives it (adjusted Fisher-Pearson); 0 if constant."""
+    """The sample skewness as pandas' `Series.skew` gives it (adjusted Fisher-Pearson); 0 if constant.
+
+    The deviations are scaled to at most 1 first (skewness does not change with scale): their cubes
+    overflowed from about 1e100 on, and a column holding 1e103 then stopped the file from loading."""
     count = len(values)
     with np.errstate(over="ignore", invalid="ignore"):
         deviations = values.astype(np.float64)
         deviations -= deviations.mean()
+        largest = float(np.abs(deviations).max())
+        if not 0 < largest < np.inf:  # constant, or a sum past float64's limit (1e308)
+            return 0.0
+        deviations /= largest
         squares = deviations * deviations
         second = float(squares.mean())
         third = float(np.dot(squares, deviations)) / count
-        if not second > 0:
-            return 0.0
         return math.sqrt(count * (count - 1)) / (count - 2) * third / second**1.5
 
 

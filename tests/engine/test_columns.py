@@ -209,3 +209,10 @@ def test_the_log_scale_suggestion_follows_skewness_and_spread(seed):
     assert summaries["spending"].log_scale_helps
     assert not summaries["age"].log_scale_helps
     assert not summaries["balance"].log_scale_helps
+
+
+def test_a_column_with_a_value_near_float64s_limit_is_summarised():
+    """Its skewness overflowed (1e103 cubed is past 1e308), and the file did not load (found by fuzzing)."""
+    summary = summarize_column(pd.Series([1.0, 1.0, 1.2e103], name="Spend"))
+    assert summary.kind is ColumnKind.NUMERIC
+    assert summary.log_scale_helps, "three values, one of them huge: as skewed as three values can be"
