@@ -13,7 +13,10 @@ A chart that is redrawn while the computer is busy (the elbow chart, as scores s
 made with `background=True`: its painter only updates artists, and `render_in_background()` has the figure
 drawn into a picture on a worker (the session's TaskRunner mechanism), which the canvas then shows. Drawing
 a figure costs 50-150 ms of Python (text above all) that would otherwise hold the window; meanwhile the
-GUI thread never touches the figure: requests wait for the render in flight, then run once.
+GUI thread never touches the figure: requests wait for the render in flight, then run once. The render
+leaves matplotlib's settings alone: they are global, and the GUI thread applies the theme to them for its
+own charts meanwhile. It needs no theme: the artists were made in it, and the ticks matplotlib adds while
+drawing copy the first tick of their axis, which was made with the axes.
 """
 
 from collections.abc import Callable, Iterator
@@ -162,14 +165,13 @@ class PlotCanvas(QWidget):
             self._render_again = True
             return
         self._render_again = False
-        figure, theme = self.figure, self.theme()
+        figure = self.figure
         ratio = self.canvas.device_pixel_ratio
 
         def render(hooks: TaskHooks) -> QImage:
-            with mpl.rc_context(theme):  # ticks made during the draw take the theme's colours
-                width, height = (round(size) for size in figure.bbox.size)
-                renderer = RendererAgg(width, height, figure.dpi)
-                figure.draw(renderer)
+            width, height = (round(size) for size in figure.bbox.size)
+            renderer = RendererAgg(width, height, figure.dpi)
+            figure.draw(renderer)
             picture = QImage(renderer.buffer_rgba(), width, height, QImage.Format.Format_RGBA8888).copy()
             picture.setDevicePixelRatio(ratio)
             return picture

@@ -202,7 +202,34 @@ def test_chart_follows_a_theme_change(tab, qtbot):
     assert to_hex(tab.plot.figure.get_facecolor()) == "#202020"
     assert to_hex(tab.wcss_axes.get_facecolor()) == "#181818"
     assert to_hex(tab.wcss_axes.xaxis.label.get_color()) == "#f0f0f0"
+    # Most ticks are made while the picture is drawn on the worker, where the theme is not applied: they
+    # copy the first tick of their axis, made with the axes.
+    for axes in (tab.wcss_axes, tab.silhouette_axes):
+        labels = [label for axis in (axes.xaxis, axes.yaxis) for label in axis.get_ticklabels()]
+        labels = [label for label in labels if label.get_text()]
+        assert labels
+        assert {to_hex(label.get_color()) for label in labels} == {"#f0f0f0"}
     assert [s.k for s in tab.scores] == list(WCSS), "the results are drawn again, not lost"
+
+
+def test_the_worker_drawing_the_chart_leaves_matplotlib_settings_alone(tab, qtbot, monkeypatch):
+    """matplotlib's settings are global and the GUI thread applies the theme to them for its own charts:
+    a worker changing them too could leave another chart's labels in the wrong colours."""
+    changed_on = set()
+    original = mpl.rcParams.__class__._set
+
+    def recording(params, key, value):
+        changed_on.add(threading.get_ident())
+        original(params, key, value)
+
+    monkeypatch.setattr(mpl.rcParams.__class__, "_set", recording)
+    tab.sweep_started(1, 6)
+    for score in SCORES:
+        tab.add_score(score)
+        drawn(tab, qtbot)
+    tab.show_sweep(SWEEP)
+    drawn(tab, qtbot)
+    assert changed_on <= {threading.get_ident()}
 
 
 def marker_points(marker):
