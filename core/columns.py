@@ -184,7 +184,7 @@ def _skewness(values: np.ndarray) -> float:
     with np.errstate(over="ignore", invalid="ignore"):
         deviations = values.astype(np.float64)
         deviations -= deviations.mean()
-        largest = float(np.abs(deviations).max())
+        largest = max(-float(deviations.min()), float(deviations.max()))  # no temporary copy
         if not 0 < largest < np.inf:  # constant, or a sum past float64's limit (1e308)
             return 0.0
         deviations /= largest
