@@ -74,6 +74,7 @@ _DATE_WORDS = frozenset({"date", "dt", "day", "datum", "fecha", "time", "timesta
 # Three numbers separated by - / or . with an optional time: the shapes tried as dates.
 _DATE_SHAPE = re.compile(r"^\s*(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
 _DATE_SAMPLE = 200
+_COUNT_BLOCK_ROWS = 65_536
 
 
 def categorical_level_limit(rows: int) -> int:
@@ -199,16 +200,20 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
     is_integer_dtype = pd.api.types.is_integer_dtype(series)
     if is_integer_dtype and not series.hasnans:
         # The column's own integer type (also unsigned or nullable): no precision lost on big codes.
-        values = present = series.to_numpy(dtype=getattr(series.dtype, "numpy_dtype", series.dtype))
+        values = series.to_numpy(dtype=getattr(series.dtype, "numpy_dtype", series.dtype))
     else:
-        values = series.to_numpy(dtype="float64", na_value=np.nan)
-        present = values[~np.isnan(values)]
-    missing = len(values) - len(present)
-    if len(present) == 0:
-        return ColumnSummary(name, ColumnKind.CONSTANT, missing, 0, "The column is empty.")
-    # Customer numbers often come in order already, and sorting them again costs several times the check.
+        values = series.to_numpy(dtype="float64", na_value=np.nan)  # a view of a float64 column
+    # Customer numbers often come in order already, and sorting them again costs several times the check
+    # (a column with missing values never counts as in order).
     in_order = bool(series.is_monotonic_increasing)
-    ordered = present if in_order else np.sort(present)
+    ordered = values if in_order else np.sort(values)
+    if ordered.dtype.kind == "f":
+        # The sort puts missing values (NaN) last: the present values are a view, not a copy of a million
+        # values, whose fresh memory made the first file opened cost more than the next.
+        ordered = ordered[: np.searchsorted(ordered, np.nan, side="left")]
+    missing = len(values) - len(ordered)
+    if len(ordered) == 0:
+        return ColumnSummary(name, ColumnKind.CONSTANT, missing, 0, "The column is empty.")
     distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
     middle = len(ordered) // 2
     # Values near float64's limit (1e308) overflow a sum: the summary then shows inf, and the preparation
@@ -218,7 +223,7 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
         stats = {
             "minimum": float(ordered[0]),
             "maximum": float(ordered[-1]),
-            "mean": float(present.mean()),
+            "mean": float(ordered.mean()),
             "median": float(median),
             "log_scale_helps": log_scale_helps(ordered),
         }
@@ -238,7 +243,7 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
                       f"from {parsed.min():%Y-%m-%d} to {parsed.max():%Y-%m-%d}.")
             return ColumnSummary(name, ColumnKind.DATE, missing, distinct, reason, **stats)
     kind, reason = ColumnKind.NUMERIC, f"Numbers from {lowest} to {highest}"
-    repeats = len(present) - distinct
+    repeats = len(ordered) - distinct
     if name_looks_like_id(name) and distinct >= MIN_ID_DISTINCT_SHARE * len(values) and whole_numbers():
         kind, reason = ColumnKind.IDENTIFIER, "Every value is different and the name says it is an ID"
         if repeats:
@@ -252,6 +257,19 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
     return ColumnSummary(name, kind, missing, distinct, reason + ".", **stats)
 
 
+def _code_counts(codes: np.ndarray, levels: int) -> np.ndarray:
+    """How many rows hold each of `levels` codes (-1, missing, is not counted).
+
+    In blocks: `np.bincount` of all rows at once would first copy the small codes of a category to a
+    million 8-byte integers, fresh memory that cost 4-6 ms of a 6-8 ms count."""
+    counts = np.zeros(levels + 1, dtype=np.int64)  # counts[0]: the missing values
+    for start in range(0, len(codes), _COUNT_BLOCK_ROWS):
+        shifted = codes[start : start + _COUNT_BLOCK_ROWS].astype(np.intp)
+        shifted += 1
+        counts += np.bincount(shifted, minlength=levels + 1)
+    return counts[1:]
+
+
 def _summarize_labels(name: str, series: pd.Series) -> ColumnSummary:
     rows = len(series)
     if isinstance(series.dtype, pd.CategoricalDtype):
@@ -259,7 +277,7 @@ def _summarize_labels(name: str, series: pd.Series) -> ColumnSummary:
         codes, uniques = series.cat.codes.to_numpy(), series.cat.categories
     else:
         codes, uniques = pd.factorize(series.to_numpy(dtype=object))
-    all_counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    all_counts = _code_counts(codes, len(uniques))
     used = np.flatnonzero(all_counts)  # a categorical column may declare levels no row has
     counts, uniques = all_counts[used], np.asarray(uniques, dtype=object)[used]
     missing = rows - int(counts.sum())

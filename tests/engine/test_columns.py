@@ -90,6 +90,18 @@ def test_few_text_levels_are_categorical_with_counts_most_frequent_first():
     assert (summary.missing, summary.distinct) == (1, 2)
 
 
+def test_counts_of_a_long_category_column_are_exact_across_its_blocks():
+    # The loader reads words as categories; their levels are counted a block of rows at a time.
+    rng = np.random.default_rng(3)
+    levels = np.array(["North", "South", "East", None], dtype=object)
+    words = rng.choice(levels, 200_001, p=[0.5, 0.3, 0.15, 0.05])
+    column = pd.Series(words, dtype="category")
+    summary = summary_of(column, name="Region")
+    expected = column.value_counts()
+    assert summary.top_values == tuple((str(level), int(count)) for level, count in expected.items())
+    assert summary.missing == int(column.isna().sum())
+
+
 def test_many_text_levels_are_text():
     words = [f"word {number % 40}" for number in range(400)]
     summary = summary_of(pd.Series(words, dtype="str"), name="Comment")
