@@ -11,16 +11,18 @@ reopening a project makes them saved.
 
 Opening a file shows the table as soon as it is read (`table_loaded`); the modules the analysis needs
 (scikit-learn, matplotlib and the chart tabs: about two seconds the first time) are imported afterwards on
-the same worker, and `analysis_ready` follows. The window preloads those modules right after it first shows
-(`preload`), so usually they are there before the user picks a file. Imports run one thread at a time:
-every task that imports core modules calls `import_modules` first. The table's summary statistics are
-then computed on a second, quiet runner (never busy, never cancelled by a new step).
+the same worker, once the window has painted the table, and `analysis_ready` follows. The window
+preloads those modules right after it first shows (`preload`), so usually they are there before the user
+picks a file. Imports run one thread at a time: every task that imports core modules calls
+`import_modules` first. The table's summary statistics are then computed on a second, quiet runner
+(never busy, never cancelled by a new step).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,8 +32,10 @@ from PySide6.QtCore import QObject, Signal
 from desktop_app.painting import after_next_paint
 from desktop_app.worker import TaskHooks, TaskRunner
 
-# How long a file's task waits for its table to be painted before importing the analysis modules.
+# How long a file's task waits for its table to be painted before going on, and how often it looks at
+# Cancel meanwhile.
 PAINT_WAIT_SECONDS = 2.0
+PAINT_POLL_SECONDS = 0.02
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -174,10 +178,10 @@ class AnalysisSession(QObject):
 
             table = load_table(path, options, progress=scaled(hooks.progress, 0.0, 0.9), cancel=hooks.cancel)
             hooks.partial(table)
-            if not self.modules_ready:
-                # Importing scikit-learn and matplotlib holds Python's lock for most of a second: the
-                # window paints the table first (or PAINT_WAIT_SECONDS pass, if it never paints).
-                painted.wait(PAINT_WAIT_SECONDS)
+            # Nothing else runs until the window has painted the table: importing scikit-learn and
+            # matplotlib holds Python's lock for most of a second, and the table's statistics (computed
+            # once this task ends) competed with the first paint for the two cores of a laptop.
+            _wait_for_paint(painted, hooks.cancel)
             self.import_modules(analysis=True, progress=hooks.progress)
             return table
 
@@ -468,6 +472,13 @@ class AnalysisSession(QObject):
             self.sweep_finished.emit(self.sweep)
         self.segmentation_changed.emit(self.segmentation)
         self.project_opened.emit(project)
+
+
+def _wait_for_paint(painted: threading.Event, cancel: Callable[[], bool]) -> None:
+    """Until `painted` is set, Cancel is pressed, or PAINT_WAIT_SECONDS pass (a window that never paints)."""
+    deadline = time.monotonic() + PAINT_WAIT_SECONDS
+    while not painted.wait(PAINT_POLL_SECONDS) and not cancel() and time.monotonic() < deadline:
+        pass
 
 
 def _summary_statistics(frame: pd.DataFrame) -> pd.DataFrame:
