@@ -133,11 +133,21 @@ def suggest_log_columns(columns: Sequence[ColumnSummary], features: Sequence[str
     return tuple(name for name in features if by_name[name].log_scale_helps)
 
 
-def missing_impact(frame: pd.DataFrame, features: Sequence[str]) -> MissingImpact:
+def missing_impact(
+    frame: pd.DataFrame, features: Sequence[str], columns: Sequence[ColumnSummary] = ()
+) -> MissingImpact:
+    """How many customers have a gap in `features`, and how many values each feature misses.
+
+    `columns`, the table's summaries when the caller has them, count each column's gaps already: a
+    feature they show without any is not scanned again (the Data tab asks at every change of the chosen
+    columns, on the window's thread)."""
     _check_columns_exist(frame, features)
+    without_gaps = {column.name for column in columns if column.missing == 0}
     any_missing = np.zeros(len(frame), dtype=bool)
     cells_missing: dict[str, int] = {}
     for name in features:
+        if name in without_gaps:
+            continue
         missing = frame[name].isna().to_numpy()
         count = int(missing.sum())
         if count:

@@ -314,7 +314,7 @@ def _data_check_page(pages: list[Figure], table: LoadedTable, result: AnalysisRe
     features = tuple(result.settings.features or ())
     page = _PageWriter(pages, DATA_CHECK_TITLE)
     page.heading("Missing values")
-    impact = missing_impact(table.frame, features)
+    impact = missing_impact(table.frame, features, table.report.columns)
     if impact.cells_missing:
         page.bullets(
             [f"{column}: {count:,} empty values." for column, count in impact.cells_missing.items()]

@@ -297,7 +297,7 @@ class DataTab(QWidget):
 
         if self._table is None:
             return
-        impact = missing_impact(self._table.frame, self.selected_features())
+        impact = missing_impact(self._table.frame, self.selected_features(), self._table.report.columns)
         rows = impact.rows_with_missing
         if rows == 0:
             text = "No customer has a missing value in the chosen columns."

@@ -99,6 +99,15 @@ def test_missing_impact_counts_rows_and_cells_per_chosen_feature(shop):
     assert impact.cells_missing == {"Gender": 1, "Income": 1}
 
 
+def test_missing_impact_trusts_the_summaries_of_columns_without_gaps(shop):
+    columns = summarize_columns(shop)
+    impact = missing_impact(shop, ["Gender", "Income", "Visits"], columns)
+    assert (impact.rows_with_missing, impact.cells_missing) == (2, {"Gender": 1, "Income": 1})
+    with_a_gap = shop.assign(Visits=shop["Visits"].where(shop.index != 0))  # not in the summaries
+    impact = missing_impact(with_a_gap, ["Visits"], columns)
+    assert (impact.rows_with_missing, impact.cells_missing) == (0, {})
+
+
 def test_drop_leaves_out_rows_with_a_gap_and_says_so(shop):
     prepared = prepare(shop, PreparationSettings(features=("Income", "Visits")))
 
