@@ -21,6 +21,10 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 # Rows factorised per call: each call holds the GIL, so a GUI thread waits at most this long (~10 ms).
 FACTORIZE_CHUNK_ROWS = 65_536
 SEGMENT_HEADER = "Segment"
+_ANSWERED_ROLES = frozenset(
+    int(role)
+    for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole)
+)
 LEFT_OUT_TEXT = "Left out"
 
 
@@ -164,7 +168,8 @@ class DataFrameModel(QAbstractTableModel):
         return LEFT_OUT_TEXT if label < 0 else f"{label + 1} · {self._segment_names[label]}"
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or self._frame is None:
+        # Qt asks each visible cell for eight roles at every paint; most are answered here, at once.
+        if role not in _ANSWERED_ROLES or self._frame is None or not index.isValid():
             return None
         column = index.column()
         is_segment = column == self.segment_column

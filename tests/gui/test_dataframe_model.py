@@ -36,6 +36,15 @@ def test_cells_and_headers_show_the_file(frame):
     assert model.data(model.index(2, 1)) == ""
 
 
+def test_numbers_align_right_text_left_and_a_cell_tells_its_value_on_hover(frame):
+    model = DataFrameModel(frame)
+    alignment = Qt.ItemDataRole.TextAlignmentRole
+    assert model.data(model.index(0, 2), alignment) & Qt.AlignmentFlag.AlignRight
+    assert model.data(model.index(0, 1), alignment) & Qt.AlignmentFlag.AlignLeft
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.ToolTipRole) == "Male"
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.FontRole) is None
+
+
 def test_sorting_orders_rows_with_missing_values_last(frame):
     model = DataFrameModel(frame)
     model.sort(2, Qt.SortOrder.AscendingOrder)
