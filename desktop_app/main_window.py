@@ -304,7 +304,6 @@ class MainWindow(QMainWindow):
         session.table_loaded.connect(self._table_loaded)
         session.analysis_ready.connect(self._analysis_ready)
         session.results_cleared.connect(self._clear_results)
-        session.sweep_started.connect(self._sweep_started)
         session.score_added.connect(lambda score: self.elbow_tab.add_score(score))
         session.sweep_finished.connect(lambda sweep: self.elbow_tab.show_sweep(sweep))
         session.segmentation_changed.connect(self._segmentation_changed)
@@ -530,9 +529,6 @@ class MainWindow(QMainWindow):
 
     def _sweep_range_requested(self, k_min: int, k_max: int) -> None:
         self.find_segments(dataclasses.replace(self.data_tab.analysis_settings(), k_min=k_min, k_max=k_max))
-
-    def _sweep_started(self, k_min: int, k_max: int) -> None:
-        self.elbow_tab.sweep_started(k_min, k_max)
 
     def _segmentation_changed(self, segmentation: Segmentation) -> None:
         session = self.session
