@@ -21,11 +21,12 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 # Rows factorised per call: each call holds the GIL, so a GUI thread waits at most this long (~10 ms).
 FACTORIZE_CHUNK_ROWS = 65_536
 SEGMENT_HEADER = "Segment"
+LEFT_OUT_TEXT = "Left out"
+# The only roles `DataFrameModel.data` answers: a visible cell is asked for eight at every paint.
 _ANSWERED_ROLES = frozenset(
     int(role)
     for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole)
 )
-LEFT_OUT_TEXT = "Left out"
 
 
 def _factorize_in_chunks(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +169,6 @@ class DataFrameModel(QAbstractTableModel):
         return LEFT_OUT_TEXT if label < 0 else f"{label + 1} · {self._segment_names[label]}"
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        # Qt asks each visible cell for eight roles at every paint; most are answered here, at once.
         if role not in _ANSWERED_ROLES or self._frame is None or not index.isValid():
             return None
         column = index.column()
