@@ -1,6 +1,7 @@
 """Plain helpers behind the exploration charts: summary statistics, correlations, a 2-D overview of
 the prepared features, and sampling so that big scatters stay quick and small segments stay visible."""
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,6 +54,26 @@ def summary_statistics(frame: pd.DataFrame) -> pd.DataFrame:
             row["Most common"] = f"{counts.index[0]} ({counts.iloc[0]})"
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index(frame.columns, name="Column"), columns=list(SUMMARY_COLUMNS))
+
+
+def histogram_edges(values: np.ndarray, max_bins: int) -> np.ndarray:
+    """Bin edges for a histogram of `values` (finite numbers): numpy's "auto" choice, at most `max_bins`.
+
+    Whole numbers (ages, visits, scores) get bins of a whole width, with edges halfway between two
+    numbers: a bin 1.7 wide holds one age or two, and the chart then shows spikes and dips that are
+    not in the customers."""
+    if values.size == 0:
+        return np.linspace(0.0, 1.0, 2)
+    edges = np.histogram_bin_edges(values, bins="auto")
+    if len(edges) > max_bins + 1:
+        edges = np.linspace(edges[0], edges[-1], max_bins + 1)
+    lowest, highest = float(values.min()), float(values.max())
+    if not np.all(values == np.floor(values)):
+        return edges
+    numbers = highest - lowest + 1
+    width = max(math.ceil(edges[1] - edges[0]), math.ceil(numbers / max_bins))
+    bins = math.ceil(numbers / width)
+    return lowest - 0.5 + width * np.arange(bins + 1)
 
 
 def correlation_matrix(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> pd.DataFrame:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.columns import ColumnKind, ColumnSummary
-from core.exploration import correlation_matrix, sample_rows
+from core.exploration import correlation_matrix, histogram_edges, sample_rows
 from desktop_app.dataframe_model import DataFrameModel
 from desktop_app.palette import LEFT_OUT_COLOUR, segment_colour
 from desktop_app.plot_canvas import PlotCanvas, marker_size
@@ -227,9 +227,7 @@ class ExploreTab(QWidget):
     def _draw_histogram(self, axes, column: str) -> None:
         values = self._numbers(column)
         finite = values[np.isfinite(values)]
-        edges = np.histogram_bin_edges(finite, bins="auto") if finite.size else np.linspace(0, 1, 2)
-        if len(edges) > MAX_BINS + 1:
-            edges = np.linspace(edges[0], edges[-1], MAX_BINS + 1)
+        edges = histogram_edges(finite, MAX_BINS)
         for label, colour, mask in self._groups():
             axes.hist(
                 values[mask & np.isfinite(values)],

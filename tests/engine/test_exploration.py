@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.exploration import correlation_matrix, project_2d, sample_rows, summary_statistics
+from core.exploration import correlation_matrix, histogram_edges, project_2d, sample_rows, summary_statistics
 
 
 @pytest.fixture
@@ -80,3 +80,29 @@ def test_stratified_sample_keeps_every_segment():
     assert kept[0] == 5  # every left-out row of a tiny group
     assert kept[3] == 10  # the tiny segment keeps all its customers
     assert kept[1] > kept[2] > kept[3], "bigger segments still get more points"
+
+
+def test_whole_numbers_get_whole_bins_with_edges_between_two_numbers():
+    ages = np.random.default_rng(0).integers(18, 80, 100_000).astype(float)  # 62 ages, evenly spread
+    edges = histogram_edges(ages, max_bins=50)
+    widths = np.diff(edges)
+    assert np.all(widths == widths[0])
+    assert widths[0] == round(widths[0]) >= 1
+    assert edges[0] == 17.5
+    assert edges[-1] >= 79.5
+    assert len(edges) <= 51
+    counts, _ = np.histogram(ages, edges)
+    # Every bin holds the same number of ages, so an even spread gives even bars, not spikes and dips.
+    assert counts[:-1].min() > 0.8 * counts[:-1].max()
+
+
+def test_fractional_numbers_keep_numpys_bins_up_to_the_limit():
+    incomes = np.random.default_rng(1).normal(60, 6, 10_000).round(1)
+    numpys = np.histogram_bin_edges(incomes, bins="auto")
+    assert np.array_equal(histogram_edges(incomes, max_bins=200), numpys)
+    assert len(histogram_edges(incomes, max_bins=10)) == 11
+
+
+def test_one_value_or_none_still_gives_a_bin():
+    assert len(histogram_edges(np.array([5.0, 5.0]), max_bins=50)) == 2
+    assert len(histogram_edges(np.array([]), max_bins=50)) == 2
