@@ -477,8 +477,9 @@ class AnalysisSession(QObject):
 def _wait_for_paint(painted: threading.Event, cancel: Callable[[], bool]) -> None:
     """Until `painted` is set, Cancel is pressed, or PAINT_WAIT_SECONDS pass (a window that never paints)."""
     deadline = time.monotonic() + PAINT_WAIT_SECONDS
-    while not painted.wait(PAINT_POLL_SECONDS) and not cancel() and time.monotonic() < deadline:
-        pass
+    while not painted.wait(PAINT_POLL_SECONDS):
+        if cancel() or time.monotonic() >= deadline:
+            return
 
 
 def _summary_statistics(frame: pd.DataFrame) -> pd.DataFrame:
