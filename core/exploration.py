@@ -90,7 +90,7 @@ def correlation_matrix(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> pd.D
 
 @dataclass(frozen=True)
 class Projection:
-    coords: np.ndarray  # (rows, 2)
+    coords: np.ndarray  # (rows, 2): the rows asked for, in their order
     centres: np.ndarray | None  # (segments, 2) when centres were given
     axis_labels: tuple[str, str]  # e.g. "Income ↑, Spending ↑ (62 % of variation)"
     explained_variance: tuple[float, float]  # share of the variation each axis shows, 0..1
@@ -98,10 +98,16 @@ class Projection:
 
 
 def project_2d(
-    matrix: np.ndarray, feature_names: Sequence[str], centres: np.ndarray | None = None
+    matrix: np.ndarray,
+    feature_names: Sequence[str],
+    centres: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
 ) -> Projection:
     """Principal-component overview of the prepared matrix. Each axis is signed so that its strongest
-    feature increases along it, and labelled with the features that drive it."""
+    feature increases along it, and labelled with the features that drive it.
+
+    The axes come from every row; `coords` places only `rows` (all rows when None): a chart shows a
+    sample, and placing a million customers took longer than finding the axes."""
     matrix = np.asarray(matrix, dtype="float64")
     components = min(2, matrix.shape[1], matrix.shape[0])
     pca = PCA(n_components=components).fit(matrix)
@@ -109,7 +115,7 @@ def project_2d(
     strongest = np.abs(loadings).argmax(axis=1)
     signs = np.sign(loadings[np.arange(components), strongest])
     loadings *= signs[:, None]
-    coords = (matrix - pca.mean_) @ loadings.T
+    coords = ((matrix if rows is None else matrix[rows]) - pca.mean_) @ loadings.T
     projected_centres = None if centres is None else (np.asarray(centres) - pca.mean_) @ loadings.T
     variance = list(pca.explained_variance_ratio_)
     labels = [_axis_label(loadings[axis], feature_names, variance[axis]) for axis in range(components)]
@@ -141,8 +147,9 @@ def sample_rows(n: int, max_points: int, labels: np.ndarray | None = None, seed:
     rng = np.random.default_rng(seed)
     if labels is None:
         return np.sort(rng.choice(n, size=max_points, replace=False))
-    labels = np.asarray(labels)
-    groups, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    # Hashing, not sorting, finds the groups: np.unique sorted a million labels twice (70-190 ms).
+    codes, groups = pd.factorize(np.asarray(labels), sort=True, use_na_sentinel=False)
+    sizes = np.bincount(codes, minlength=len(groups))
     quotas = np.minimum(sizes, max_points // (2 * len(groups)))
     rest = max_points - quotas.sum()
     # Share what is left in proportion to the rows each group still has.
@@ -151,10 +158,8 @@ def sample_rows(n: int, max_points: int, labels: np.ndarray | None = None, seed:
     # Rounding down leaves fewer points than there are groups: give them to the groups with most rows left.
     shortfall = max_points - quotas.sum()
     quotas[np.argsort(quotas - sizes, kind="stable")[:shortfall]] += 1
-    order = np.argsort(inverse, kind="stable")
-    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     chosen = [
-        rng.choice(order[start : start + size], size=quota, replace=False)
-        for start, size, quota in zip(starts, sizes, quotas, strict=True)
+        rng.choice(np.flatnonzero(codes == group), size=quota, replace=False)
+        for group, quota in enumerate(quotas)
     ]
     return np.sort(np.concatenate(chosen))

@@ -393,14 +393,16 @@ def _cluster_page(pages: list[Figure], result: AnalysisResult) -> None:
     )
     page.space()
     labels = segmentation.labels[prepared.row_positions]
-    projection = project_2d(prepared.matrix, prepared.feature_names, segmentation.segmenter.cluster_centers_)
     shown = sample_rows(len(labels), MAX_SCATTER_POINTS, labels)
+    projection = project_2d(
+        prepared.matrix, prepared.feature_names, segmentation.segmenter.cluster_centers_, rows=shown
+    )
     axes = page.axes(0.45)
     for number, name in enumerate(segmentation.names):
-        rows = shown[labels[shown] == number]
+        in_segment = labels[shown] == number
         axes.scatter(
-            projection.coords[rows, 0],
-            projection.coords[rows, 1],
+            projection.coords[in_segment, 0],
+            projection.coords[in_segment, 1],
             s=8,
             alpha=0.6,
             color=segment_colour(number),

@@ -35,10 +35,9 @@ class ClustersTab(QWidget):
         self._frame: pd.DataFrame | None = None
         self._prepared: PreparedData | None = None
         self._segmentation: Segmentation | None = None
-        self._projection: Projection | None = None
+        self._projection: Projection | None = None  # its coords: one per customer in _sample
         self._features: list[str] = []
         self._sample = np.empty(0, dtype=int)  # frame positions of the customers drawn
-        self._sample_pca = np.empty((0, 2))
         self._shown_xy = np.empty((0, 2))
         self._segmented_count = 0
         self._pending_hover: tuple[float, float] | None = None
@@ -127,12 +126,14 @@ class ClustersTab(QWidget):
         segmented = np.flatnonzero(labels >= 0)
         self._segmented_count = len(segmented)
         self._sample = segmented[sample_rows(len(segmented), MAX_POINTS, labels[segmented], seed=SAMPLE_SEED)]
-        self._projection = project_2d(
-            prepared.matrix, prepared.feature_names, segmentation.segmenter.cluster_centers_
-        )
         matrix_row = np.full(len(frame), -1)
         matrix_row[np.asarray(prepared.row_positions)] = np.arange(len(prepared.row_positions))
-        self._sample_pca = self._projection.coords[matrix_row[self._sample]]
+        self._projection = project_2d(
+            prepared.matrix,
+            prepared.feature_names,
+            segmentation.segmenter.cluster_centers_,
+            rows=matrix_row[self._sample],
+        )
 
     def clear(self) -> None:
         self._frame = None
@@ -141,7 +142,6 @@ class ClustersTab(QWidget):
         self._projection = None
         self._features = []
         self._sample = np.empty(0, dtype=int)
-        self._sample_pca = np.empty((0, 2))
         self._needs_sample = False
         for combo in (self.x_combo, self.y_combo):
             combo.blockSignals(True)
@@ -168,7 +168,7 @@ class ClustersTab(QWidget):
     def _points_and_centres(self) -> tuple[np.ndarray, np.ndarray, tuple[str, str]]:
         segmentation = self._segmentation
         if self.showing_overview:
-            return self._sample_pca, self._projection.centres, self._projection.axis_labels
+            return self._projection.coords, self._projection.centres, self._projection.axis_labels
         x_name, y_name = self.x_combo.currentText(), self.y_combo.currentText()
         points = self._frame[[x_name, y_name]].to_numpy(dtype="float64", na_value=np.nan)[self._sample]
         centres = segmentation.centroids[[x_name, y_name]].to_numpy(dtype="float64")

@@ -106,3 +106,12 @@ def test_fractional_numbers_keep_numpys_bins_up_to_the_limit():
 def test_one_value_or_none_still_gives_a_bin():
     assert len(histogram_edges(np.array([5.0, 5.0]), max_bins=50)) == 2
     assert len(histogram_edges(np.array([]), max_bins=50)) == 2
+
+
+def test_a_projection_of_some_rows_places_them_as_the_whole_projection_does():
+    matrix = np.random.default_rng(2).normal(size=(500, 3)) * [3.0, 1.0, 0.2]
+    rows = np.array([7, 3, 499, 3])
+    whole = project_2d(matrix, ["a", "b", "c"])
+    some = project_2d(matrix, ["a", "b", "c"], rows=rows)
+    np.testing.assert_allclose(some.coords, whole.coords[rows])
+    assert some.axis_labels == whole.axis_labels

@@ -94,7 +94,7 @@ def test_a_hidden_tab_samples_and_draws_only_when_shown(hidden_tab, qtbot, monke
     projections = []
     project = desktop_app.clusters_tab.project_2d
     monkeypatch.setattr(
-        desktop_app.clusters_tab, "project_2d", lambda *a: projections.append(1) or project(*a)
+        desktop_app.clusters_tab, "project_2d", lambda *a, **k: projections.append(1) or project(*a, **k)
     )
     hidden_tab.show_segmentation(*make_analysis())
     assert hidden_tab.axes is None, "a hidden tab does not draw"
@@ -209,12 +209,12 @@ def test_renamed_segments_keep_the_sample_and_the_chosen_view(tab):
     frame, prepared, segmentation = make_analysis()
     tab.show_segmentation(frame, prepared, segmentation)
     tab.view_combo.setCurrentText(OVERVIEW)
-    coords = tab._sample_pca
+    projection = tab._projection
     renamed = dataclasses.replace(
         segmentation,
         profiles=(dataclasses.replace(segmentation.profiles[0], name="VIP"), *segmentation.profiles[1:]),
     )
     tab.show_segmentation(frame, prepared, renamed)
     assert tab.showing_overview
-    assert tab._sample_pca is coords
+    assert tab._projection is projection
     assert tab.axes.get_legend().get_texts()[0].get_text() == "1 · VIP (40)"
