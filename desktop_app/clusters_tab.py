@@ -65,7 +65,9 @@ class ClustersTab(QWidget):
         controls.addWidget(self.y_combo)
         controls.addStretch()
 
-        self.plot = PlotCanvas(self)
+        # Drawn on a worker: drawing the segments of a million customers (a sample of them, the text
+        # above all) held the window for 0.2-0.3 s at every new fit.
+        self.plot = PlotCanvas(self, background=True)
         self.plot.set_painter(self._draw)
         self.plot.canvas.mpl_connect("motion_notify_event", self._on_motion)
         self.hover_label = QLabel(HOVER_HINT)
@@ -267,6 +269,10 @@ class ClustersTab(QWidget):
             self._hover_timer.start()
 
     def _show_pending_hover(self) -> None:
+        if self.plot.draw_pending:
+            # The worker is laying the chart out: where a customer lands is known once it is done.
+            self._hover_timer.start()
+            return
         row = None if self._pending_hover is None else self.customer_at(*self._pending_hover)
         self.hover_label.setText(HOVER_HINT if row is None else self._describe(row))
 

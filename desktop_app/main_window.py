@@ -367,7 +367,9 @@ class MainWindow(QMainWindow):
     @property
     def is_idle(self) -> bool:
         """Nothing runs or is about to: no session task, no chart rendering, no tab waiting to be sized."""
-        rendering = self.elbow_tab is not None and self.elbow_tab.plot.rendering
+        rendering = self.elbow_tab is not None and any(
+            tab.plot.rendering for tab in (self.elbow_tab, self.clusters_tab)
+        )
         return self.session.is_idle and not rendering and not self._chart_layout_timer.isActive()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override

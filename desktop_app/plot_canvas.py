@@ -9,14 +9,15 @@ drawn at once while it is on screen and only when it is next shown otherwise, so
 GUI thread nothing however often its data changes. `request_draw_soon` folds a burst of updates (scores
 streaming in) into one draw.
 
-A chart that is redrawn while the computer is busy (the elbow chart, as scores stream in from a sweep) is
-made with `background=True`: its painter only updates artists, and `render_in_background()` has the figure
-drawn into a picture on a worker (the session's TaskRunner mechanism), which the canvas then shows. Drawing
-a figure costs 50-150 ms of Python (text above all) that would otherwise hold the window; meanwhile the
-GUI thread never touches the figure: requests wait for the render in flight, then run once. The render
-leaves matplotlib's settings alone: they are global, and the GUI thread applies the theme to them for its
-own charts meanwhile. It needs no theme: the artists were made in it, and the ticks matplotlib adds while
-drawing copy the first tick of their axis, which was made with the axes.
+A chart that is redrawn while the computer is busy (the elbow chart, as scores stream in from a sweep) or
+that takes long to draw (the clusters chart of a big table) is made with `background=True`: its painter
+makes or updates the artists, and `render_in_background()` has the figure drawn into a picture on a worker
+(the session's TaskRunner mechanism), which the canvas then shows. Drawing a figure costs 50-300 ms of
+Python (text above all) that would otherwise hold the window; meanwhile the GUI thread never touches the
+figure: requests wait for the render in flight, then run once. The render leaves matplotlib's settings
+alone: they are global, and the GUI thread applies the theme to them for its own charts meanwhile. It
+needs no theme: the artists were made in it, and the ticks matplotlib adds while drawing copy the first
+tick of their axis, which was made with the axes.
 """
 
 from collections.abc import Callable, Iterator
@@ -321,8 +322,8 @@ class PlotCanvas(QWidget):
             yield self.figure
 
     def redraw(self) -> None:
-        """Render now (charts stay small; a synchronous draw keeps picking and hovering exact), or on the
-        worker for a chart made with background=True."""
+        """Render now (small charts: a synchronous draw keeps their layout, and so picking, exact at
+        once), or on the worker for a chart made with background=True."""
         if self.background:
             self.render_in_background()
             return
