@@ -270,8 +270,10 @@ class ClustersTab(QWidget):
 
     def _show_pending_hover(self) -> None:
         if self.plot.draw_pending:
-            # The worker is laying the chart out: where a customer lands is known once it is done.
-            self._hover_timer.start()
+            # The worker is laying the chart out: where a customer lands is known once it is done (a
+            # hidden tab has nothing under the pointer, and waits for nothing).
+            if self.isVisible():
+                self._hover_timer.start()
             return
         row = None if self._pending_hover is None else self.customer_at(*self._pending_hover)
         self.hover_label.setText(HOVER_HINT if row is None else self._describe(row))
