@@ -71,7 +71,7 @@ def hidden_tab(qtbot):
 def tab(qtbot, hidden_tab):
     """On screen: the chart is drawn only while visible."""
     hidden_tab.show()
-    qtbot.waitUntil(lambda: not hidden_tab.plot.draw_pending)
+    settle(qtbot, hidden_tab)
     return hidden_tab
 
 
