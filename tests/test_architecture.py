@@ -1,11 +1,16 @@
-"""The core stays a plain-Python engine: no Qt, no GUI package, no interactive matplotlib."""
+"""The core stays a plain-Python engine: no Qt, no GUI package, no interactive matplotlib; and no module
+of ours uses a library's private names, which can change in any release."""
 
 import ast
 from pathlib import Path
 
 import pytest
 
-CORE = Path(__file__).resolve().parents[1] / "core"
+ROOT = Path(__file__).resolve().parents[1]
+CORE = ROOT / "core"
+OUR_FOLDERS = ("core", "desktop_app", "benchmarks", "build_spec")
+OUR_MODULES = sorted(path for folder in OUR_FOLDERS for path in (ROOT / folder).rglob("*.py"))
+LIBRARIES = ("sklearn", "scipy", "numpy", "pandas", "matplotlib", "PySide6", "threadpoolctl", "openpyxl")
 FORBIDDEN = ("PySide6", "shiboken6", "desktop_app", "matplotlib.pyplot", "matplotlib.backends")
 # Writing a multi-page PDF report needs matplotlib's PDF writer: a file format, not a screen backend.
 ALLOWED = ("matplotlib.backends.backend_pdf",)
@@ -43,3 +48,26 @@ def test_checker_sees_forbidden_imports_anywhere_in_a_module(tmp_path):
     modules = imported_modules(sample)
     assert "PySide6.QtCore.QObject" in modules
     assert "matplotlib.backends.backend_qtagg" in modules
+
+
+def private_names(name: str) -> list[str]:
+    """The parts of a dotted library name that are private (start with one underscore)."""
+    return [part for part in name.split(".") if part.startswith("_") and not part.startswith("__")]
+
+
+@pytest.mark.parametrize("path", OUR_MODULES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_module_imports_a_private_library_name(path):
+    offending = [
+        name
+        for name in imported_modules(path)
+        if name.split(".")[0] in LIBRARIES and private_names(name)
+    ]
+    assert not offending, f"{path.name} imports {offending}: use the library's public API"
+
+
+def test_private_names_are_told_apart_from_public_ones():
+    name = "sklearn.cluster._kmeans._kmeans_single_lloyd"
+    assert private_names(name) == ["_kmeans", "_kmeans_single_lloyd"]
+    assert private_names("sklearn.utils._openmp_helpers") == ["_openmp_helpers"]
+    assert private_names("sklearn.cluster.KMeans") == []
+    assert private_names("numpy.__version__") == []

@@ -57,3 +57,14 @@ def test_other_seeds_give_the_same_numbering(mall_matrix):
     reference = KMeansSegmenter(5).fit(mall_matrix).labels_
     for seed in (0, 1, 7, 2024):
         np.testing.assert_array_equal(KMeansSegmenter(5, seed=seed).fit(mall_matrix).labels_, reference)
+
+
+def test_the_wine_data_get_their_three_cultivars_suggested():
+    """The wine data bundled with scikit-learn (178 wines of three cultivars, 13 measurements,
+    standardised): groups that overlap, where the bend of the curve and the silhouette agree on 3."""
+    from sklearn.datasets import load_wine
+    from sklearn.preprocessing import StandardScaler
+
+    sweep = sweep_k(StandardScaler().fit_transform(load_wine().data), 1, 10)
+    assert sweep.suggested_k == 3
+    assert sweep.reason.startswith("3 segments: going from 2 to 3 segments makes the groups 23% tighter")
