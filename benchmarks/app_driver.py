@@ -205,12 +205,15 @@ def analyse(path: str) -> dict:
     _wait_until(lambda: window.session.modules_ready and window.is_idle)
     peak_after_open = _peak_memory_mb()
     frame_mb = window.session.table.frame.memory_usage(deep=True).sum() / 2**20
+    started = time.perf_counter()
     stall = _longest_stall_ms(app, window.data_tab.find_button.click, window.session.segmentation_changed)
+    find_seconds = time.perf_counter() - started
     if window.session.segmentation is None:
         raise RuntimeError("Find segments did not finish")
     window.shutdown()
     return {
         "longest_stall_ms": stall,
+        "find_seconds": find_seconds,
         "features": list(window.session.settings.features),
         "peak_after_open_mb": peak_after_open,
         "peak_mb": _peak_memory_mb(),

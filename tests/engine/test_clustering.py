@@ -381,8 +381,8 @@ def test_overlapping_groups_get_the_knee_when_its_silhouette_holds_up():
     k, reason = suggest_k(scores)
     assert k == 3
     assert reason == (
-        "3 segments: going from 2 to 3 segments makes the groups 60% tighter, one more only 10%, and 3 "
-        "gives the clearest separation nearby (silhouette 0.42)."
+        "3 segments: the curve bends at 3 (going from 2 to 3 segments makes the groups 60% tighter, one "
+        "more only 10%), and 3 gives the clearest separation nearby (silhouette 0.42)."
     )
 
 
@@ -390,8 +390,8 @@ def test_a_clearly_better_silhouette_next_to_the_knee_wins():
     scores = scores_from([1000, 500, 200, 180, 170, 165], [None, 0.30, 0.30, 0.45, 0.35, 0.31])
     k, reason = suggest_k(scores)
     assert k == 4
-    assert "going from 2 to 3 segments makes the groups 60% tighter, one more only 10%" in reason
-    assert "silhouette 0.45 against 0.30" in reason
+    assert "the curve bends at 3 (going from 2 to 3 segments makes the groups 60% tighter" in reason
+    assert "and 4 separates the groups more clearly (silhouette 0.45 against 0.30)" in reason
 
 
 def test_a_better_silhouette_next_to_a_gradual_knee_wins():

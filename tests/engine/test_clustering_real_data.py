@@ -67,4 +67,4 @@ def test_the_wine_data_get_their_three_cultivars_suggested():
 
     sweep = sweep_k(StandardScaler().fit_transform(load_wine().data), 1, 10)
     assert sweep.suggested_k == 3
-    assert sweep.reason.startswith("3 segments: going from 2 to 3 segments makes the groups 23% tighter")
+    assert sweep.reason.startswith("3 segments: the curve bends at 3 (going from 2 to 3 segments makes")
