@@ -12,7 +12,7 @@ only ranks candidates; the full data decide between them.
 import contextlib
 import numbers
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -46,6 +46,8 @@ _FINALISTS = 3
 # to show in the elbow chart.
 _CHEAP_START_CELLS = 250_000
 _MAX_STARTS_FACTOR = 5
+# Starts for each k of a sweep grown from the previous k's answer (see _grown_starts).
+_GROWN_STARTS = 4
 # scikit-learn's default tolerance, so that a start is the notebook's start.
 _TOL = 1e-4
 # Lloyd iterations per refinement round on all data (Cancel is checked between rounds, so a round must
@@ -110,10 +112,10 @@ class KMeansSegmenter:
         *,
         progress: ProgressCallback | None = None,
         cancel: CancelCheck | None = None,
-        warm_start: np.ndarray | None = None,
+        warm_starts: Sequence[np.ndarray] = (),
     ) -> "KMeansSegmenter":
-        """`warm_start`: k centres to try as one more start (the sweep hands over the previous k's
-        centres plus one)."""
+        """`warm_starts`: sets of k centres to try as more starts (the sweep hands over the previous
+        k's centres plus one, see _grown_starts)."""
         k = _check_count(self.n_clusters, "number of segments")
         n_init = _check_count(self.n_init, "number of starts (n_init)")
         data = _as_matrix(matrix)
@@ -125,9 +127,9 @@ class KMeansSegmenter:
             residuals = data - centres
             best = _Solution(centres, float(np.einsum("ij,ij->", residuals, residuals)), labels)
         elif sample.is_everyone:
-            best = _starts(sample, k, n_init, rng, warm_start, progress, cancel)[0]
+            best = _starts(sample, k, n_init, rng, warm_starts, progress, cancel)[0]
         else:
-            solutions = _starts(sample, k, n_init, rng, warm_start, progress, cancel)
+            solutions = _starts(sample, k, n_init, rng, warm_starts, progress, cancel)
             report(progress, _STARTS_SHARE, "Refining the segments on all customers")
             refined = [_refine(data, solution.centres, cancel) for solution in _finalists(solutions)]
             best = min(refined, key=lambda solution: solution.inertia)
@@ -214,8 +216,8 @@ def sweep_k(
     with _single_threaded("blas"), ThreadPoolExecutor(1, thread_name_prefix="separation") as scorer:
         for k in range(k_min, k_max + 1):
             raise_if_cancelled(cancel)
-            warm_start = None if previous_centres is None else _one_more_centre(data, previous_centres, rng)
-            segmenter = KMeansSegmenter(k, seed=seed).fit(data, cancel=cancel, warm_start=warm_start)
+            grown = [] if previous_centres is None else _grown_starts(data, previous_centres, rng)
+            segmenter = KMeansSegmenter(k, seed=seed).fit(data, cancel=cancel, warm_starts=grown)
             separation_scores = scorer.submit(separation.scores, segmenter.labels_)
             previous_centres = segmenter.cluster_centers_
             if pending is not None:
@@ -237,13 +239,18 @@ def _distinct_rows_up_to(data: np.ndarray, limit: int) -> int:
     return _distinct_rows(data)
 
 
-def _one_more_centre(data: np.ndarray, centres: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The previous k's centres plus the customer farthest from all of them (among a sample of a large
-    table): the greedy way to grow a grouping by one, a start that random starts often miss at large k."""
+def _grown_starts(data: np.ndarray, centres: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+    """Starts for k + 1 grown from the k centres found: one new centre at the customer farthest from all
+    of them, and _GROWN_STARTS - 1 more at customers drawn in proportion to their squared distance (as
+    k-means++ draws, but from a finished grouping). A random start must find every centre again; these
+    keep the k that are already good, and find narrow basins that ten random starts often miss at large k
+    (Mall customers at k = 9: 0.5 % tighter). Among a sample of a large table."""
     rows = data if len(data) <= START_SAMPLE_ROWS else data[rng.choice(len(data), START_SAMPLE_ROWS)]
     with _single_threaded():
         nearest = euclidean_distances(rows, centres, squared=True).min(axis=1)
-    return np.vstack([centres, rows[np.argmax(nearest)]])
+    total = float(nearest.sum())
+    drawn = rng.choice(len(rows), _GROWN_STARTS - 1, p=nearest / total) if total > 0 else []
+    return [np.vstack([centres, rows[row]]) for row in [int(np.argmax(nearest)), *drawn]]
 
 
 def suggest_k(scores: tuple[KScore, ...]) -> tuple[int, str]:
@@ -493,7 +500,7 @@ def _starts(
     k: int,
     n_init: int,
     rng: np.random.Generator,
-    warm_start: np.ndarray | None,
+    warm_starts: Sequence[np.ndarray],
     progress: ProgressCallback | None,
     cancel: CancelCheck | None,
 ) -> list[_Solution]:
@@ -502,15 +509,13 @@ def _starts(
     _single_threaded), so that Cancel is honoured and progress moves between calls. On all customers of
     a small table a call runs several starts, as many as take about as long as one on _CHEAP_START_CELLS
     cells and no more than leave every core a call (a table of 200 customers is then not 50 calls);
-    on a sample each start is its own candidate for the refinement. A warm start (the previous k's
-    centres plus one), when given, is one more call."""
+    on a sample each start is its own candidate for the refinement. Each warm start is one more call."""
     cells = sample.points.size
     starts = n_init * min(_MAX_STARTS_FACTOR, max(1, _CHEAP_START_CELLS // cells))
     workers = os.cpu_count() or 1
     per_call = max(1, min(-(-starts // workers), _CHEAP_START_CELLS // cells)) if sample.is_everyone else 1
     calls: list = [("k-means++", min(per_call, starts - first)) for first in range(0, starts, per_call)]
-    if warm_start is not None:
-        calls.append((warm_start, 1))
+    calls += [(centres, 1) for centres in warm_starts]
     seeds = rng.integers(2**31 - 1, size=len(calls))
 
     def run(init, n_starts: int, seed: int) -> _Solution:

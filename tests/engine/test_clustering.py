@@ -7,6 +7,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from core.clustering import (
+    _CHEAP_START_CELLS,
     MAX_K,
     START_SAMPLE_ROWS,
     KMeansSegmenter,
@@ -41,10 +42,11 @@ def overlapping_groups():
 
 @pytest.fixture(scope="module")
 def large_data():
-    """More rows than START_SAMPLE_ROWS, so the starts run on a sample and are refined on all rows."""
+    """Large enough for the starts to run on a sample and be refined on all rows."""
     centres = [[0, 0, 0], [8, 0, 0], [0, 8, 0], [0, 0, 8]]
-    data = blobs([24_000, 18_000, 12_000, 6_000], centres, 1.5, seed=5)
-    assert len(data) > START_SAMPLE_ROWS * 5
+    data = blobs([40_000, 30_000, 20_000, 10_000], centres, 1.5, seed=5)
+    assert len(data) > START_SAMPLE_ROWS
+    assert data.size > _CHEAP_START_CELLS
     return data
 
 
