@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.linalg import eigvalsh_tridiagonal
 from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln
 from threadpoolctl import threadpool_limits
@@ -80,13 +81,20 @@ DEFAULT_SPLIT_SHARE = 2 / 3
 # (the rate's scale alpha and the drop-out parameters can legitimately be large when hardly anyone
 # drops out), narrow enough that every special function stays finite.
 _LOG_BOUND = math.log(1e7)
-# The fit has settled when the largest gradient of the mean log-likelihood per customer, with respect to
-# the log-parameters, is below this even if L-BFGS-B stops for a line-search reason.
-_GRADIENT_TOLERANCE = 1e-4
+# The fit has settled when the gradient of the total log-likelihood with respect to the logarithm of
+# each parameter (not at a bound) is below this, whatever reason L-BFGS-B gives for stopping: a 1 %
+# change of any parameter then moves the log-likelihood by less than 0.01, far less than any data can
+# tell apart. Small data sets often have their best fit far out on a ridge (a and b both huge: everyone
+# has the same chance of dropping out), where the optimiser stops on a flat stretch.
+_GRADIENT_TOLERANCE = 1.0
 # Terms of the hypergeometric series evaluated at once: bounds the memory of one block to ~32 MB.
 _SERIES_BLOCK_VALUES = 4_000_000
 _SERIES_RELATIVE_TOLERANCE = 1e-13
 _SERIES_MAX_TERMS = 200_000
+# Where the series' terms are this many times larger than its sum (or overflow), quadrature takes over.
+_SERIES_LARGEST_CONDITION = 1e6
+_QUADRATURE_NODES = 256
+_RESCALE_ABOVE = 1e100
 
 
 def expected_purchases_column(weeks: int) -> str:
@@ -317,6 +325,11 @@ def expected_purchases(
     series has small terms and a factor (a - 1) in every term after the first; dividing it out gives
     E[Y | active] = c ((1 - (1 - z)^(a - 1)) / (a - 1) - (1 - z)^(a - 1) G), c = a + b + x - 1,
     finite and accurate also at and near a = 1, where eq. 10 as printed divides 0 by 0.
+
+    The series' terms grow before they fall when a is large or r much larger than a + b (fits of a few
+    dozen customers end there): where they would overflow or cancel away more than six digits, the
+    expectation is taken as what it is, an average over the customer's drop-out chance
+    (`_if_active_by_quadrature`).
     """
     x, t_x, T = _checked_purchase_arrays(x, t_x, T)
     r, alpha, a, b = parameters.r, parameters.alpha, parameters.a, parameters.b
@@ -327,13 +340,22 @@ def expected_purchases(
     shape = a - 1.0
     first = -log_1_minus_z if shape == 0.0 else -np.expm1(shape * log_1_minus_z) / shape
     c = a + b + x - 1.0
-    series = _hypergeometric_tail(a + b - 1.0 - r, a, c, z)
-    if_active = c * (first - np.exp(shape * log_1_minus_z) * series)
+    series, series_size = _hypergeometric_tail(a + b - 1.0 - r, a, c, z)
+    scale = np.exp(shape * log_1_minus_z)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if_active = c * (first - scale * series)
+        condition = c * (np.abs(first) + scale * series_size) / np.abs(if_active)
+    unreliable = ~(np.isfinite(condition) & (condition < _SERIES_LARGEST_CONDITION))
+    if unreliable.any():
+        if_active[unreliable] = _if_active_by_quadrature(parameters, weeks, x[unreliable], T[unreliable])
     return chance_alive(parameters, x, t_x, T) * if_active
 
 
-def _hypergeometric_tail(upper: float, a: float, c: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """G = sum over k >= 1 of (upper)_k (a)_(k-1) / ((c)_k k!) z^k, per customer (c and z per customer).
+def _hypergeometric_tail(
+    upper: float, a: float, c: np.ndarray, z: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """G = sum over k >= 1 of (upper)_k (a)_(k-1) / ((c)_k k!) z^k per customer (c and z per customer),
+    and the sum of the terms' sizes, which tells how much of G cancelled away (NaN where they overflow).
 
     Summed in blocks of terms for all customers at once, dropping customers whose remaining terms are
     below the tolerance: the terms fall like z^k, so customers with a short history (z near 1) need
@@ -342,30 +364,98 @@ def _hypergeometric_tail(upper: float, a: float, c: np.ndarray, z: np.ndarray) -
     total = np.zeros(z.size)
     term = upper * z / c  # k = 1
     total += term
+    size = np.abs(term)
     active = np.flatnonzero(term != 0.0)
     k = 1
     block = 16
-    while active.size and k < _SERIES_MAX_TERMS:
-        # Most customers need a few dozen terms: start with small blocks and grow them for the few left.
-        block = int(min(2 * block, 4096, max(8, _SERIES_BLOCK_VALUES // active.size)))
-        steps = k + np.arange(block, dtype=float)  # ratio of term k + 1 to term k, for k = k .. k + block - 1
-        ratios = ((upper + steps) * (a + steps - 1.0) / (steps + 1.0)) * (
-            z[active, None] / (c[active, None] + steps)
-        )
-        terms = term[active, None] * np.cumprod(ratios, axis=1)
-        total[active] += terms.sum(axis=1)
-        term[active] = terms[:, -1]
-        k += block
-        # Far enough out the ratios fall towards z < 1 and the rest of the series is below
-        # |last term| / (1 - ratio bound).
-        ratio_bound = np.maximum(np.abs(ratios[:, -1]), z[active])
-        past_sign_changes = k > abs(upper) + 2
-        remaining = np.abs(term[active]) / (1.0 - np.minimum(ratio_bound, 1.0 - 1e-12))
-        converged = past_sign_changes & (ratio_bound < 1.0) & (
-            remaining <= _SERIES_RELATIVE_TOLERANCE * np.maximum(np.abs(total[active]), 1e-300)
-        )
-        active = active[~converged]
-    return total
+    with np.errstate(over="ignore", invalid="ignore"):
+        while active.size and k < _SERIES_MAX_TERMS:
+            # Most customers need a few dozen terms: start with small blocks, grow them for the few left.
+            block = int(min(2 * block, 4096, max(8, _SERIES_BLOCK_VALUES // active.size)))
+            steps = k + np.arange(block, dtype=float)  # ratio of term k + 1 to term k, k = k .. k + block - 1
+            ratios = ((upper + steps) * (a + steps - 1.0) / (steps + 1.0)) * (
+                z[active, None] / (c[active, None] + steps)
+            )
+            terms = term[active, None] * np.cumprod(ratios, axis=1)
+            total[active] += terms.sum(axis=1)
+            size[active] += np.abs(terms).sum(axis=1)
+            term[active] = terms[:, -1]
+            k += block
+            # Far enough out the ratios fall towards z < 1 and the rest of the series is below
+            # |last term| / (1 - ratio bound).
+            ratio_bound = np.maximum(np.abs(ratios[:, -1]), z[active])
+            past_sign_changes = k > abs(upper) + 2
+            remaining = np.abs(term[active]) / (1.0 - np.minimum(ratio_bound, 1.0 - 1e-12))
+            converged = past_sign_changes & (ratio_bound < 1.0) & (
+                remaining <= _SERIES_RELATIVE_TOLERANCE * np.maximum(np.abs(total[active]), 1e-300)
+            )
+            overflowed = ~np.isfinite(size[active])
+            size[active[overflowed]] = np.nan
+            active = active[~(converged | overflowed)]
+    return total, size
+
+
+def _if_active_by_quadrature(
+    parameters: BgNbdParameters, weeks: float, x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """E[Y | active] as an average over the drop-out chance p ~ Beta(a, b + x) of an active customer, of
+    the purchases (1 - (1 + p t / (alpha + T))^-(r + x)) / p expected in t weeks (the rate integrated out
+    in closed form), by Gauss-Jacobi quadrature: exact for the Beta weight however peaked or singular it
+    is at 0 or 1, and the rest is smooth in p."""
+    r, alpha, a, b = parameters.r, parameters.alpha, parameters.a, parameters.b
+    ratio = weeks / (alpha + T)
+    result = np.empty(x.size)
+    for value in np.unique(x):
+        nodes, weights = _beta_quadrature(a, b + value, _QUADRATURE_NODES)
+        rows = np.flatnonzero(x == value)
+        for chunk in np.array_split(rows, max(1, rows.size * _QUADRATURE_NODES // _SERIES_BLOCK_VALUES)):
+            purchases = -np.expm1(-(r + value) * np.log1p(ratio[chunk, None] * nodes)) / nodes
+            result[chunk] = (purchases * weights).sum(axis=1)
+    return result
+
+
+def _beta_quadrature(a: float, b: float, nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes in (0, 1) and weights summing to 1 such that sum(weights f(nodes)) is the average of f over
+    Beta(a, b): Gauss-Jacobi by the Golub-Welsch method (eigenvalues of the tridiagonal matrix of the
+    Jacobi polynomials' recurrence for the weight (1 - u)^(b - 1) (1 + u)^(a - 1) on [-1, 1]). Weights are
+    normalised here, so nothing overflows for large a or b (scipy's roots_jacobi scales them by
+    2^(a + b + 1) B(a, b))."""
+    alpha, beta = b - 1.0, a - 1.0
+    k = np.arange(nodes, dtype=float)
+    diagonal = np.empty(nodes)
+    diagonal[0] = (beta - alpha) / (alpha + beta + 2.0)
+    twice = 2.0 * k[1:] + alpha + beta
+    diagonal[1:] = (beta - alpha) * (beta + alpha) / (twice * (twice + 2.0))
+    # The squared off-diagonal for k = 1 with the factor (1 + alpha + beta) cancelled (0 when a + b = 1),
+    # then k = 2, 3, ...
+    k = k[2:]
+    twice = 2.0 * k + alpha + beta
+    off_diagonal_squared = np.concatenate((
+        [4.0 * (1.0 + alpha) * (1.0 + beta) / ((2.0 + alpha + beta) ** 2 * (3.0 + alpha + beta))],
+        4.0 * k * (k + alpha) * (k + beta) * (k + alpha + beta) / (twice**2 * (twice + 1.0) * (twice - 1.0)),
+    ))
+    off_diagonal = np.sqrt(off_diagonal_squared)
+    roots = eigvalsh_tridiagonal(diagonal, off_diagonal)
+    # A node's weight is 1 / the sum of squares of the orthonormal polynomials at it (the squared first
+    # components of the eigenvectors, which cost ten times as much to compute). The polynomials grow
+    # without bound at nodes where the Beta density is tiny: they are scaled down on the way, and the
+    # scale kept as a logarithm per node.
+    previous, current = np.zeros(nodes), np.ones(nodes)
+    squares, log_scale = np.ones(nodes), np.zeros(nodes)
+    for degree in range(nodes - 1):
+        following = (roots - diagonal[degree]) * current
+        if degree:
+            following -= off_diagonal[degree - 1] * previous
+        previous, current = current, following / off_diagonal[degree]
+        squares += current**2
+        large = np.abs(current) > _RESCALE_ABOVE
+        previous[large] /= _RESCALE_ABOVE
+        current[large] /= _RESCALE_ABOVE
+        squares[large] /= _RESCALE_ABOVE**2
+        log_scale[large] += math.log(_RESCALE_ABOVE)
+    log_weights = -np.log(squares) - 2.0 * log_scale
+    weights = np.exp(log_weights - log_weights.max())
+    return (1.0 + roots) / 2.0, weights / weights.sum()
 
 
 def _checked_purchase_arrays(x, t_x, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -477,7 +567,8 @@ def _maximise(log_likelihood, start: np.ndarray, customers: int, cancel: CancelC
 
     # scipy's L-BFGS-B calls BLAS on vectors of 4 numbers at every step; OpenBLAS's threads made each
     # step take 5 ms on a busy 2-core machine (a fit of 23,570 customers 0.2 s instead of 0.02 s).
-    with np.errstate(over="ignore", under="ignore"), threadpool_limits(limits=1, user_api="blas"):
+    # Trial steps far out may overflow; L-BFGS-B backs off from them, and the end point is checked below.
+    with np.errstate(all="ignore"), threadpool_limits(limits=1, user_api="blas"):
         result = minimize(
             objective, start, jac=True, method="L-BFGS-B",
             bounds=[(-_LOG_BOUND, _LOG_BOUND)] * start.size,
@@ -485,7 +576,7 @@ def _maximise(log_likelihood, start: np.ndarray, customers: int, cancel: CancelC
         )
         value, gradient = objective(result.x)
     at_bound = np.abs(result.x) >= _LOG_BOUND - 1e-6
-    settled = np.all(np.abs(gradient[~at_bound]) < _GRADIENT_TOLERANCE)
+    settled = np.all(np.abs(gradient[~at_bound]) * customers < _GRADIENT_TOLERANCE)
     if not (np.isfinite(value) and settled):
         return None
     return np.exp(result.x), float(-value * customers)
