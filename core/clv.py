@@ -38,7 +38,8 @@ Time is in weeks throughout. Entry points:
   "predicted_purchases": float, "actual_purchases": int}, ...]}`.
 - The array-level functions behind them: `fit_bgnbd`, `fit_gamma_gamma`, `bgnbd_log_likelihood`,
   `gamma_gamma_log_likelihood`, `expected_purchases`, `chance_alive`, `expected_average_spend`,
-  `calibration_summary`.
+  `calibration_summary`; `simulate_purchases` and `simulate_average_spend` draw customers from the
+  models (tests and `make bench` use them).
 
 Whatever cannot be estimated raises `DataError` (or `SettingsError` for a bad horizon or split) with a
 sentence that says why; the output never holds NaN.
