@@ -834,6 +834,12 @@ def holdout_check(
     calibration = (summary.x, summary.t_x, summary.T)
     bgnbd = fit_bgnbd(*calibration, cancel)
     raise_if_cancelled(cancel)
+    # Customers with the same (x, t_x, T) have the same forecast, and purchase days make them share it
+    # often (23,570 CDNOW customers have 8,685 distinct histories): forecast each history once.
+    histories, customer_history, customers_with = np.unique(
+        np.column_stack(calibration), axis=0, return_inverse=True, return_counts=True
+    )
+    distinct = (histories[:, 0], histories[:, 1], histories[:, 2])
     week_count = summary.weekly_purchases_after.size
     horizons = np.minimum(np.arange(1, week_count + 1, dtype=float), summary.weeks_after)
     weekly_forecast = scaled(progress, 0.5, 1.0)
@@ -841,8 +847,8 @@ def holdout_check(
     for week, horizon in enumerate(horizons):
         report(weekly_forecast, week / week_count, "Forecasting the purchases after the split")
         raise_if_cancelled(cancel)
-        cumulative_predicted[week] = expected_purchases(bgnbd, horizon, *calibration).sum()
-    predicted = expected_purchases(bgnbd, summary.weeks_after, *calibration)
+        cumulative_predicted[week] = customers_with @ expected_purchases(bgnbd, horizon, *distinct)
+    predicted = expected_purchases(bgnbd, summary.weeks_after, *distinct)[customer_history.ravel()]
 
     group = np.minimum(summary.x, HOLDOUT_PURCHASE_GROUPS).astype(int)
     group_names = [str(n) for n in range(HOLDOUT_PURCHASE_GROUPS)] + [f"{HOLDOUT_PURCHASE_GROUPS}+"]
