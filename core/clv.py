@@ -512,7 +512,12 @@ def fit_gamma_gamma(
     mean_spend = np.asarray(mean_spend, dtype=float)
     usable = (counts > 0) & (mean_spend > 0)
     counts, mean_spend = counts[usable], mean_spend[usable]
-    if counts.size < 2 or np.ptp(mean_spend) <= 1e-9 * mean_spend.max():
+    if counts.size < 2:
+        raise DataError(
+            "Fewer than two customers who bought more than once spent anything, so there is nothing to "
+            "learn about spend."
+        )
+    if np.ptp(mean_spend) <= 1e-9 * mean_spend.max():
         raise DataError(
             "The customers who bought more than once all spent the same amount on average, so there is no "
             "variation in spend to learn from."

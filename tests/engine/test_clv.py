@@ -490,6 +490,8 @@ def test_equal_amounts_give_that_amount_with_a_note():
 def test_fit_gamma_gamma_with_equal_amounts_says_why():
     with pytest.raises(DataError, match="all spent the same amount"):
         fit_gamma_gamma(np.array([2.0, 3.0, 4.0]), np.full(3, 10.0))
+    with pytest.raises(DataError, match="Fewer than two customers who bought more than once spent anything"):
+        fit_gamma_gamma(np.array([2.0, 3.0, 4.0]), np.array([0.0, 12.0, 0.0]))
 
 
 def test_small_odd_tables_give_numbers_or_a_reason():
