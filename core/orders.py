@@ -132,10 +132,14 @@ class OrderSummary:
         return (f"Built from {self.orders_used:,} purchases, {self.first_purchase:%Y-%m-%d} to "
                 f"{self.last_purchase:%Y-%m-%d}, as of {self.as_of:%Y-%m-%d}")
 
+    def customers_text(self) -> str:
+        return (f"{len(self.customers):,} customers, {self.repeat_customers:,} of them bought more than "
+                "once")
+
     def notes(self) -> tuple[str, ...]:
-        """What the user must know about how the orders were read, one plain sentence each."""
-        notes = [f"{self.source_text()}: {len(self.customers):,} customers, {self.repeat_customers:,} of "
-                 "them bought more than once."]
+        """What the user must know about how the orders were read (beyond `source_text`), one plain
+        sentence each."""
+        notes = []
         if self.dates_read_as:
             notes.append(f"Dates were read as {self.dates_read_as}.")
         for reason, rows in self.left_out.items():
@@ -168,15 +172,19 @@ class OrderSummary:
 
 
 class AmbiguousDatesError(DataError):
-    """Every date could be day-first or month-first: the user has to say which."""
+    """Every date could be day-first or month-first: the user has to say which (`column` names where)."""
 
-    def __init__(self, column: str, example: str) -> None:
-        super().__init__(
-            f"Every date in column '{column}' could be read day-first or month-first (like '{example}'). "
-            f"Say which (on the command line: --date-format {DAY_FIRST} or --date-format {MONTH_FIRST})."
-        )
+    def __init__(self, message: str, column: str = "") -> None:
+        super().__init__(message)
         self.column = column
-        self.example = example
+
+
+def _ambiguous_dates(column: str, example: str) -> AmbiguousDatesError:
+    return AmbiguousDatesError(
+        f"Every date in column '{column}' could be read day-first or month-first (like '{example}'). "
+        f"Say which (on the command line: --date-format {DAY_FIRST} or --date-format {MONTH_FIRST}).",
+        column,
+    )
 
 
 def _distinct(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -230,7 +238,7 @@ def _separated_day_first(parts: pd.DataFrame, column: str, date_format: str | No
         raise DataError(f"Column '{column}' has dates written day-first ('{example_day}') and month-first "
                         f"('{example_month}'). Correct the file so that all dates are written one way.")
     if not (day_first_seen or month_first_seen):
-        raise AmbiguousDatesError(column, parts["text"].iloc[0])
+        raise _ambiguous_dates(column, parts["text"].iloc[0])
     return day_first_seen
 
 
