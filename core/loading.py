@@ -61,6 +61,9 @@ class LoadReport:
     # Problems found and what was done about them, in plain words ("3 rows had more fields than the header").
     problems: tuple[str, ...] = field(default_factory=tuple)
     sheet_names: tuple[str, ...] = field(default_factory=tuple)  # Excel only
+    # For a table derived from the file rather than read as it is (customers summarised from an order
+    # history, core.orders): where it came from, in one line. Empty for a table read as it is.
+    built_from: str = ""
 
 
 @dataclass(frozen=True)

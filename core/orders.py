@@ -109,8 +109,17 @@ class OrderColumns:
 
 
 @dataclass(frozen=True)
+class OrderRequest:
+    """How a per-customer table is built from an order file: enough to build it again (projects)."""
+
+    columns: OrderColumns
+    as_of: str | None = None  # "YYYY-MM-DD"; None: the day after the last purchase
+
+
+@dataclass(frozen=True)
 class OrderSummary:
     customers: pd.DataFrame  # one row per customer, CUSTOMER_COLUMNS (+ Items) + the RFM columns
+    columns: OrderColumns  # the order file's columns it was built from
     as_of: pd.Timestamp
     first_purchase: pd.Timestamp
     last_purchase: pd.Timestamp
@@ -131,6 +140,10 @@ class OrderSummary:
         """Where the table came from, in one line: "Built from 69,659 purchases, 1997-01-01 to ..."."""
         return (f"Built from {self.orders_used:,} purchases, {self.first_purchase:%Y-%m-%d} to "
                 f"{self.last_purchase:%Y-%m-%d}, as of {self.as_of:%Y-%m-%d}")
+
+    def request(self) -> OrderRequest:
+        """What builds this table again from the same file, with the same as-of date."""
+        return OrderRequest(self.columns, f"{self.as_of:%Y-%m-%d}")
 
     def customers_text(self) -> str:
         return (f"{len(self.customers):,} customers, {self.repeat_customers:,} of them bought more than "
@@ -497,6 +510,7 @@ def summarise_orders(
     report(progress, 1.0, f"Summarised {int(kept.sum()):,} order lines into {len(table):,} customers")
     return OrderSummary(
         customers=table,
+        columns=columns,
         as_of=as_of_day,
         first_purchase=table[FIRST_PURCHASE].min(),
         last_purchase=table[LAST_PURCHASE].max(),
@@ -643,6 +657,7 @@ def customer_table(summary: OrderSummary, source: LoadReport) -> LoadedTable:
         columns=summarize_columns(frame),
         problems=(*source.problems, *summary.notes()),
         sheet_names=source.sheet_names,
+        built_from=f"{summary.source_text()}: {summary.customers_text()}.",
     )
     return LoadedTable(frame=frame, report=load_report)
 

@@ -16,12 +16,15 @@ from core.orders import (
     ONLY_REFUNDS,
     AmbiguousDatesError,
     OrderColumns,
+    OrderRequest,
     parse_amounts,
     parse_dates,
     recognise_order_history,
     summarise_order_file,
     summarise_orders,
 )
+from core.pipeline import AnalysisSettings, run_analysis
+from core.project import load_project, reopen, save_project
 from core.rfm import GRID, RFM_COLUMNS, RFM_GROUPS, group_summary, quintile_scores, rfm_groups
 
 ORDER_COLUMNS = OrderColumns(customer="customer", date="date", amount="amount")
@@ -310,3 +313,25 @@ def test_recent_frequent_customers_are_champions_on_cdnow(datasets_dir):
     assert groups["Share of revenue"].sum() == pytest.approx(1.0)
     assert groups.index[0] == "Champions"
     assert groups.loc["Champions", "Share of revenue"] > 0.4
+
+
+def test_a_project_of_summarised_orders_reopens_to_the_same_customers_and_segments(tmp_path, datasets_dir):
+    """The project says how the customers were summarised, with the as-of date used, and reopening the
+    order file summarises it again the same way."""
+    orders = tmp_path / "orders.txt"
+    orders.write_bytes((datasets_dir / "CDNOW_master.txt").read_bytes())
+    table = load_table(orders)
+    summary, customers = summarise_order_file(table, recognise_order_history(table).columns, "1998-01-01")
+    result = run_analysis(customers, AnalysisSettings(k=3))
+    project_path = tmp_path / "analysis.segproj"
+    save_project(project_path, customers, result, orders=summary.request())
+    project = load_project(project_path)
+    assert project.orders == OrderRequest(summary.columns, "1998-01-01")
+    reopened, reopened_result = reopen(project)
+    pd.testing.assert_frame_equal(reopened.frame, customers.frame)
+    assert reopened.report.built_from == (
+        "Built from 56,965 purchases, 1997-01-01 to 1998-01-01, as of 1998-01-01: 23,570 customers, "
+        "10,495 of them bought more than once."
+    )
+    assert [profile.size for profile in reopened_result.segmentation.profiles] == [
+        profile.size for profile in result.segmentation.profiles]
