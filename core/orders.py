@@ -29,7 +29,7 @@ from core.columns import ColumnKind, ColumnSummary, name_words, summarize_column
 from core.errors import DataError, SettingsError
 from core.loading import LoadedTable, LoadReport
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
-from core.rfm import rfm_columns
+from core.rfm import RFM_GROUP, group_summary, rfm_columns
 
 # The per-customer table's columns, in order; `Items` follows `Average spend` when a quantity column is given,
 # and the RFM columns of `core.rfm` come last.
@@ -49,6 +49,16 @@ CUSTOMER_COLUMNS = (
 # What segments a per-customer table by default: recency, frequency and money, the three things the
 # RFM tradition found to describe buying behaviour (the others follow from them or from time).
 SEGMENT_FEATURES = (DAYS_SINCE_LAST, PURCHASES, AVERAGE_SPEND)
+
+# The definitions, as the app shows them beside the table and the report states them.
+DEFINITIONS = (
+    "Purchases by the same customer on the same day count as one purchase (the convention of the "
+    "customer-base literature: Fader, Hardie and Lee); a day with only refunds is not a purchase. Days "
+    "since last purchase and Days as customer are counted to the as-of date; purchases after it are left "
+    "out. Refunds (negative amounts) are subtracted from Total spend. Average spend is Total spend / "
+    "Purchases. R, F and M scores are 1-5 by fifths of the customers (5: most recent, most purchases, "
+    "highest total spend); equal values get equal scores."
+)
 
 DAY_FIRST = "day-first"
 MONTH_FIRST = "month-first"
@@ -548,9 +558,12 @@ class OrderHistoryGuess:
     orders: int
     customers: int
 
-    def sentence(self) -> str:
-        return (f"This looks like a list of purchases: {self.orders:,} purchases by {self.customers:,} "
-                "customers.")
+    def sentence(self, whole_file: bool = True) -> str:
+        """`whole_file` False: the counts are of a preview's first rows, and say so."""
+        counts = f"{self.orders:,} purchases by {self.customers:,} customers"
+        if whole_file:
+            return f"This looks like a list of purchases: {counts}."
+        return f"This looks like a list of purchases (the first rows hold {counts})."
 
 
 def _named(column: str, words: frozenset[str]) -> bool:
@@ -621,11 +634,15 @@ def recognise_order_history(table: LoadedTable) -> OrderHistoryGuess | None:
 
 def _customer_column(summaries: dict[str, ColumnSummary], rows: int) -> str | None:
     """The column naming who bought: values that repeat, a customer-like name first."""
+    # A column of order numbers beside it says "orders" even when a preview's first rows are each by
+    # another customer (a big shop's export in date order).
+    has_order_numbers = any(_named(name, _ORDER_WORDS) for name in summaries)
     candidates = [
         summary for summary in summaries.values()
         if summary.kind in _CUSTOMER_KINDS
         and summary.distinct >= 2
-        and rows - summary.missing >= MIN_ROWS_PER_CUSTOMER * summary.distinct
+        and (rows - summary.missing >= MIN_ROWS_PER_CUSTOMER * summary.distinct
+             or (has_order_numbers and _named(summary.name, _CUSTOMER_WORDS)))
         and not _named(summary.name, _ORDER_WORDS)
     ]
     named = [summary for summary in candidates if _named(summary.name, _CUSTOMER_WORDS)]
@@ -678,3 +695,12 @@ def summarise_order_file(
     """`summarise_orders` of a loaded order file, and the result as a loaded per-customer table."""
     summary = summarise_orders(table.frame, columns, as_of, progress=progress, cancel=cancel)
     return summary, customer_table(summary, table.report)
+
+
+def rfm_group_table(customers: pd.DataFrame) -> pd.DataFrame | None:
+    """`core.rfm.group_summary` of a per-customer table built from orders; None for any other table."""
+    if not is_customer_summary(customers.columns) or RFM_GROUP not in customers.columns:
+        return None
+    return group_summary(
+        customers[RFM_GROUP], customers[PURCHASES], customers[DAYS_SINCE_LAST], customers[TOTAL_SPEND]
+    )
