@@ -167,7 +167,7 @@ class DataTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.source_label)
-        layout.addWidget(splitter)
+        layout.addWidget(splitter, stretch=1)
         self.clear()
 
     # --- public ----------------------------------------------------------------------------------------
@@ -189,7 +189,8 @@ class DataTab(QWidget):
         self.columns_tree.blockSignals(False)
         self._refresh_dependent_choices()
         self.find_button.setEnabled(True)
-        self.source_label.setText(table.report.built_from)
+        # Where the table came from, and what was left out or corrected on the way (one line each).
+        self.source_label.setText("\n".join([table.report.built_from, *table.report.problems]))
         self.source_label.setVisible(bool(table.report.built_from))
         if is_customer_summary(table.frame.columns):
             self.source_label.setToolTip(DEFINITIONS)

@@ -50,6 +50,7 @@ DELIMITERS = (
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1")
 DECIMALS = (("Point  1.5", "."), ("Comma  1,5", ","))
 NO_COLUMN = "(none)"
+ORDER_DIALOG_HEIGHT = 700
 DATE_ORDER_CHOICES = (
     ("Decide from the dates", None),
     ("Day first  31/12/2024", "day-first"),
@@ -175,6 +176,7 @@ class ImportDialog(QDialog):
         self.order_box.setVisible(False)
         self.order_label = QLabel()
         self.order_label.setWordWrap(True)
+        self.order_label.setStyleSheet("font-weight: bold;")
         self.customer_combo, self.date_combo = QComboBox(), QComboBox()
         self.amount_combo, self.quantity_combo, self.price_combo = QComboBox(), QComboBox(), QComboBox()
         self.date_order_combo = QComboBox()
@@ -182,25 +184,27 @@ class ImportDialog(QDialog):
             self.date_order_combo.addItem(label, value)
         self.as_of_edit = QLineEdit()
         self.as_of_edit.setPlaceholderText("the day after the last purchase (or type YYYY-MM-DD)")
-        form = QFormLayout()
-        form.addRow("Customer number:", self.customer_combo)
-        form.addRow("Date:", self.date_combo)
-        form.addRow("Amount:", self.amount_combo)
-        form.addRow("Quantity (optional):", self.quantity_combo)
-        form.addRow("Unit price (without an amount):", self.price_combo)
-        form.addRow("Dates are written:", self.date_order_combo)
-        form.addRow("Analyse as of:", self.as_of_edit)
-        explanation = QLabel(
+        who_when_what = QFormLayout()
+        who_when_what.addRow("Customer number:", self.customer_combo)
+        who_when_what.addRow("Date:", self.date_combo)
+        who_when_what.addRow("Amount:", self.amount_combo)
+        who_when_what.addRow("Dates are written:", self.date_order_combo)
+        optional = QFormLayout()
+        optional.addRow("Quantity (optional):", self.quantity_combo)
+        optional.addRow("Unit price (no amount):", self.price_combo)
+        optional.addRow("Analyse as of:", self.as_of_edit)
+        forms = QHBoxLayout()
+        forms.addLayout(who_when_what, stretch=1)
+        forms.addLayout(optional, stretch=1)
+        self.order_box.setToolTip(
             "One row per customer: first and last purchase, purchases, days since the last purchase, days "
             "as customer, total and average spend, RFM scores and group. Purchases by a customer on the "
             "same day count as one; refunds (negative amounts) are subtracted; rows without a customer "
             "number, with an unreadable date or amount, or after the as-of date are left out and counted."
         )
-        explanation.setWordWrap(True)
         layout = QVBoxLayout(self.order_box)
         layout.addWidget(self.order_label)
-        layout.addLayout(form)
-        layout.addWidget(explanation)
+        layout.addLayout(forms)
 
     def _offer_orders(self) -> None:
         """Show the order part when the preview looks like purchases (or was asked for), columns chosen."""
@@ -210,6 +214,7 @@ class ImportDialog(QDialog):
         self.order_box.setHidden(guess is None and not self._always_offer_orders)
         if self.order_box.isHidden():
             return
+        self.resize(self.width(), max(self.height(), ORDER_DIALOG_HEIGHT))  # room for the preview too
         names = [str(name) for name in self.preview.frame.columns]
         columns = guess.columns if guess is not None else None
         whole_file = self.preview.report.rows < PREVIEW_ROWS
