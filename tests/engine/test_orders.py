@@ -335,3 +335,26 @@ def test_a_project_of_summarised_orders_reopens_to_the_same_customers_and_segmen
     )
     assert [profile.size for profile in reopened_result.segmentation.profiles] == [
         profile.size for profile in result.segmentation.profiles]
+
+
+def test_the_report_has_a_page_on_rfm_groups_for_summarised_orders_only(datasets_dir):
+    from importlib.resources import files
+
+    from matplotlib.text import Text
+
+    from core.report import CLUSTER_TITLE, RFM_TITLE, build_report_pages
+
+    def titles(pages):
+        return [page.get_suptitle() for page in pages]
+
+    table = load_table(datasets_dir / "CDNOW_master.txt")
+    _, customers = summarise_order_file(table, recognise_order_history(table).columns)
+    pages = build_report_pages(customers, run_analysis(customers, AnalysisSettings(k=3, k_max=3)))
+    assert titles(pages).index(RFM_TITLE) == titles(pages).index(CLUSTER_TITLE) + 1
+    text = " ".join(item.get_text() for item in pages[titles(pages).index(RFM_TITLE)].findobj(Text))
+    assert "Built from 69,659 purchases" in text
+    assert "Champions: 4,118 customers (17%)" in text
+    assert all(group.split()[0] in text for group in RFM_GROUPS)  # the grid names every group
+    sample = load_table(files("resources") / "sample_customers.csv")
+    sample_result = run_analysis(sample, AnalysisSettings(k=2, k_max=2))
+    assert RFM_TITLE not in titles(build_report_pages(sample, sample_result))
