@@ -6,9 +6,10 @@ import platform
 
 from benchmarks.app_rows import app_rows
 from benchmarks.clustering import clustering_rows
+from benchmarks.orders import orders_rows
 from benchmarks.table import format_table
 
-ALL_ROWS = frozenset(range(1, 9))
+ALL_ROWS = frozenset(range(1, 10))
 
 
 def machine_description() -> str:
@@ -32,7 +33,7 @@ def load_average() -> str:
 def row_numbers(text: str) -> set[int]:
     numbers = {int(part) for part in text.split(",") if part.strip()}
     if not numbers <= ALL_ROWS:
-        raise argparse.ArgumentTypeError(f"rows are numbered 1 to 8, not {sorted(numbers - ALL_ROWS)}")
+        raise argparse.ArgumentTypeError(f"rows are numbered 1 to 9, not {sorted(numbers - ALL_ROWS)}")
     return numbers
 
 
@@ -50,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         measured = clustering_rows(arguments.rows, arguments.seed)
         rows += [row for row in measured if int(row.what[0]) in arguments.only]
     rows += app_rows(arguments.rows, arguments.only, arguments.seed)
+    if 9 in arguments.only:
+        rows += orders_rows(arguments.seed)
     print(f"Load average (1, 5, 15 min) after: {load_average()}")
     print(format_table(rows))
     return 0 if all(row.passed for row in rows) else 1
