@@ -387,9 +387,10 @@ def _customer_numbers(series: pd.Series) -> pd.Series:
         return series
     if pd.api.types.is_numeric_dtype(series):
         return series
-    text = series.astype("str").str.strip() if not isinstance(series.dtype, pd.CategoricalDtype) else (
-        series.cat.rename_categories(lambda value: str(value).strip()).astype("str"))
-    return text.where(series.notna() & (text != ""))
+    codes, values = _distinct(series)
+    stripped = pd.Series(values, dtype="str").str.strip()
+    stripped = stripped.where(stripped != "").to_numpy(dtype=object)
+    return pd.Series(_spread(stripped, codes, None), index=series.index, name=series.name)
 
 
 def _check_columns(orders: pd.DataFrame, columns: OrderColumns) -> None:

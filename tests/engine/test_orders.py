@@ -358,3 +358,23 @@ def test_the_report_has_a_page_on_rfm_groups_for_summarised_orders_only(datasets
     sample = load_table(files("resources") / "sample_customers.csv")
     sample_result = run_analysis(sample, AnalysisSettings(k=2, k_max=2))
     assert RFM_TITLE not in titles(build_report_pages(sample, sample_result))
+
+
+def test_an_excel_order_sheet_with_date_cells_and_padded_customer_codes(tmp_path):
+    path = tmp_path / "orders.xlsx"
+    pd.DataFrame({
+        "Customer": ["A1 ", "A1", "B2", "B2", "  "],
+        "Date": [pd.Timestamp("2024-03-01 09:30"), pd.Timestamp("2024-03-05"), pd.Timestamp("2024-03-02"),
+                 pd.Timestamp("2024-03-02 18:00"), pd.Timestamp("2024-03-03")],
+        "Amount": [10.0, 5.5, 7.25, 1.0, 3.0],
+    }).to_excel(path, index=False)
+    table = load_table(path)
+    guess = recognise_order_history(table)
+    assert guess.columns == OrderColumns(customer="Customer", date="Date", amount="Amount")
+    summary, _ = summarise_order_file(table, guess.columns)
+    customers = summary.customers.set_index("Customer")
+    assert list(customers.index) == ["A1", "B2"]  # "A1 " and "A1" are one customer
+    assert customers.loc["A1", "Purchases"] == 2
+    assert customers.loc["A1", "Total spend"] == 15.5
+    assert customers.loc["B2", "Purchases"] == 1  # two lines on one day
+    assert summary.left_out == {GUEST: 1}

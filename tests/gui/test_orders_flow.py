@@ -152,3 +152,16 @@ def open_orders_without_waiting(qtbot, window, path, monkeypatch):
     qtbot.mouseClick(
         window.import_dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
     )
+
+
+def test_the_summary_reports_its_progress_on_the_worker(qtbot, session, datasets_dir):
+    from core.orders import OrderColumns, OrderRequest
+
+    messages = []
+    session.progress.connect(lambda fraction, message: messages.append(message))
+    columns = OrderColumns(customer="customer_id", date="date", amount="dollar_value")
+    with qtbot.waitSignal(session.analysis_ready, timeout=TIMEOUT):
+        session.open_file(datasets_dir / "CDNOW_master.txt", None, OrderRequest(columns))
+    assert "Reading the dates" in messages
+    assert session.order_request == OrderRequest(columns, "1998-07-01")  # what a project saves
+    assert len(session.table.frame) == 23570
