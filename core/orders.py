@@ -165,6 +165,8 @@ class OrderSummary:
         notes = []
         if self.dates_read_as:
             notes.append(f"Dates were read as {self.dates_read_as}.")
+        if self.currency:
+            notes.append(f"Amounts were read in {self.currency}, the currency the file writes them in.")
         for reason, rows in self.left_out.items():
             notes.append(f"{rows:,} order line{'s' if rows != 1 else ''} left out: {reason}.")
         if self.refunds:
@@ -458,7 +460,7 @@ def summarise_orders(
     bad_amount = ~is_guest & ~bad_date & ~np.isfinite(amounts.to_numpy(dtype="float64"))
     readable = ~(is_guest | bad_date | bad_amount)
     if not readable.any():
-        raise DataError(_nothing_readable_message(orders, columns, is_guest, bad_date))
+        raise DataError(_nothing_readable_message(columns, is_guest, bad_date))
     as_of_day = _as_of_date(as_of, days[readable].max())
     after = readable & (days > as_of_day).to_numpy()
     used = readable & ~after
@@ -536,9 +538,7 @@ def summarise_orders(
     )
 
 
-def _nothing_readable_message(
-    orders: pd.DataFrame, columns: OrderColumns, is_guest: np.ndarray, bad_date: np.ndarray
-) -> str:
+def _nothing_readable_message(columns: OrderColumns, is_guest: np.ndarray, bad_date: np.ndarray) -> str:
     if is_guest.all():
         return (f"Column '{columns.customer}' has no customer numbers. Choose the column that says who "
                 "bought.")

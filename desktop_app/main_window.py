@@ -58,7 +58,9 @@ UNSAVED_QUESTION = (
 
 QUICK_GUIDE = """<h3>Quick guide</h3>
 <ol>
-<li><b>Open</b> a table of customers (CSV, text or Excel), one customer per row, or try the sample data.</li>
+<li><b>Open</b> a table of customers (CSV, text or Excel), one customer per row, or try the sample data.
+A list of purchases (one row per order) works too: the preview offers to summarise it per customer
+(recency, frequency, spend and RFM groups), as does File &gt; Summarise Purchases per Customer.</li>
 <li>On <b>Data</b>, tick the columns that describe how customers behave (age, income, spending...).
 Customer numbers, dates and constant columns are left out for you.</li>
 <li>Press <b>Find segments</b>. <b>Choose k</b> shows how well 1 to 10 segments fit; the suggested number
