@@ -237,7 +237,7 @@ def test_a_customer_with_only_refunds_is_left_out_and_counted():
     assert summary.left_out == {ONLY_REFUNDS: 1}
 
 
-def test_online_retail_layout_quantity_times_price_with_cancellations_and_guests():
+def test_online_retail_layout_quantity_times_price_with_cancellations_and_guests(tmp_path):
     orders = pd.DataFrame({
         "InvoiceNo": ["536365", "536365", "C536379", "536380", "536381"],
         "StockCode": ["85123A", "71053", "85123A", "22728", "22727"],
@@ -259,6 +259,10 @@ def test_online_retail_layout_quantity_times_price_with_cancellations_and_guests
     assert table.loc[17850, "Purchases"] == 1
     assert summary.left_out == {GUEST: 1}
     assert summary.as_of == pd.Timestamp("2010-12-14")
+    # Exported as the "Online Retail" CSV, the layout is recognised with these columns.
+    path = tmp_path / "Online Retail.csv"
+    orders.to_csv(path, index=False)
+    assert recognise_order_history(load_table(path)).columns == columns
 
 
 def test_settings_errors_name_the_problem():
