@@ -1,10 +1,13 @@
 """Screenshots of every tab of the real app, for the README: `make screenshots` (runs under Xvfb).
 
 The app is driven the way a user would drive it (open the sample, find segments, look at each tab);
-each PNG is the main window as the X server shows it.
+each PNG is the main window as the X server shows it. Then the same for an order history: CDNOW as its
+author published it (without a header row, made from ../shared/datasets/CDNOW_master.txt in a temporary
+folder) through the import preview's "summarise per customer" step, the Data tab and the RFM groups tab.
 """
 
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from desktop_app.plot_canvas import PlotCanvas
 from desktop_app.session import AnalysisSession
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+CDNOW = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "CDNOW_master.txt"
 TIMEOUT_MS = 120_000
 
 
@@ -31,23 +35,51 @@ def main() -> int:
     failures: list[str] = []
     finished: list[bool] = []
 
-    def grab(name: str) -> None:
+    def grab(name: str, shown=None) -> None:
         application.processEvents()
         # Charts may be rendering on a worker (the Choose k chart): wait for their pictures.
         while any(canvas.isVisible() and canvas.draw_pending for canvas in window.findChildren(PlotCanvas)):
             application.processEvents()
             threading.Event().wait(0.01)
         application.processEvents()
-        screen = window.screen()
-        image = screen.grabWindow(window.winId())
+        widget = shown or window
+        image = widget.screen().grabWindow(widget.winId())
         image.save(str(OUTPUT / f"{name}.png"))
         print(f"wrote {OUTPUT / f'{name}.png'}")
 
     def after_segments(_segmentation) -> None:
         session.segmentation_changed.disconnect(after_segments)
         for index in range(window.tabs.count()):
-            window.tabs.setCurrentIndex(index)
-            grab(f"{index + 1}-{window.tabs.tabText(index).lower().replace(' ', '-')}")
+            if window.tabs.isTabVisible(index):
+                window.tabs.setCurrentIndex(index)
+                grab(f"{index + 1}-{window.tabs.tabText(index).lower().replace(' ', '-')}")
+        start_orders()
+
+    orders_folder = tempfile.TemporaryDirectory()
+
+    def start_orders() -> None:
+        lines = CDNOW.read_bytes().splitlines(keepends=True)
+        published = Path(orders_folder.name) / "CDNOW_master.txt"
+        published.write_bytes(b"".join(lines[1:]))  # without the header line the lifetimes project added
+        session.analysis_ready.connect(after_orders_load)
+        window._preview(published)
+        QTimer.singleShot(1000, import_step_shown)
+
+    def import_step_shown() -> None:
+        grab("orders-import", window.import_dialog)
+        window.import_dialog.accept()
+
+    def after_orders_load(_table) -> None:
+        session.analysis_ready.disconnect(after_orders_load)
+        window.tabs.setCurrentIndex(0)
+        grab("orders-data")
+        session.segmentation_changed.connect(after_orders_segments)
+        window.find_segments(window.data_tab.analysis_settings())
+
+    def after_orders_segments(_segmentation) -> None:
+        session.segmentation_changed.disconnect(after_orders_segments)
+        window.tabs.setCurrentWidget(window.rfm_tab)
+        grab("orders-rfm-groups")
         finished.append(True)
         application.exit(0)
 
@@ -73,6 +105,7 @@ def main() -> int:
     QTimer.singleShot(TIMEOUT_MS, give_up)
     application.exec()
     window.shutdown()
+    orders_folder.cleanup()
     (OUTPUT / ".screenshot-settings.ini").unlink(missing_ok=True)
     if failures:
         print(f"screenshots failed: {failures}", file=sys.stderr)

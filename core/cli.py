@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core import __version__
 from core.errors import DataError, OperationCancelled, SegmentStudioError, SettingsError
+from core.orders import DATE_ORDERS, DAY_FIRST, MONTH_FIRST
 from core.preparation import MissingPolicy, Scaling, default_features
 
 EXIT_OK = 0
@@ -40,9 +41,54 @@ def _positive_int(text: str) -> int:
     return value
 
 
+# `orders` segments only when asked: its --k default tells "not given" from "--k auto" (None).
+_K_NOT_GIVEN = object()  # not a string: argparse would parse it as a value of --k
+
+
 def _k_choice(text: str) -> int | None:
     """'auto' (the suggested number of segments) or a whole number of at least 1."""
     return None if text == "auto" else _positive_int(text)
+
+
+def _add_analysis_options(parser: argparse.ArgumentParser, *, k_default: object) -> None:
+    """The options that choose and write segments, shared by `analyze` and `orders`."""
+    parser.add_argument(
+        "--features",
+        nargs="+",
+        metavar="COL",
+        help="columns to segment on (default: the numeric and category columns that are not IDs)",
+    )
+    parser.add_argument(
+        "--k", type=_k_choice, default=k_default, metavar="auto|N", help="number of segments (default: auto)"
+    )
+    parser.add_argument("--k-min", type=_positive_int, default=1, help="smallest k to try (default 1)")
+    parser.add_argument("--k-max", type=_positive_int, default=10, help="largest k to try (default 10)")
+    parser.add_argument(
+        "--scale",
+        choices=[scaling.value for scaling in Scaling],
+        default=Scaling.STANDARD.value,
+        help="how columns are weighted: standard (default) gives each the same weight",
+    )
+    parser.add_argument(
+        "--missing",
+        choices=[policy.value for policy in MissingPolicy],
+        default=MissingPolicy.DROP.value,
+        help="drop (default) leaves out customers with missing values; fill fills them in",
+    )
+    parser.add_argument("--log", nargs="+", default=[], metavar="COL", help="log-transform these columns")
+    parser.add_argument(
+        "--seed", type=int, default=None, help="random seed (default: fixed, so runs repeat)"
+    )
+    parser.add_argument("--labels", type=Path, help="write customers with their segment (.csv or .xlsx)")
+    parser.add_argument("--profiles", type=Path, help="write the segment profile table (.csv or .xlsx)")
+    parser.add_argument("--summary", type=Path, help="write a JSON summary of the analysis")
+    parser.add_argument("--report", type=Path, help="write a PDF report of the analysis")
+    parser.add_argument(
+        "--workbook", type=Path, help="write an Excel workbook: a summary sheet and a sheet per segment"
+    )
+    parser.add_argument(
+        "--model", type=Path, help="save the segments as a model file (JSON), to place new customers later"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,43 +105,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("input", type=Path, help="the customer file; it is only read, never changed")
     analyze.add_argument("--sheet", help="Excel only: the sheet to read (default: the first)")
-    analyze.add_argument(
-        "--features",
-        nargs="+",
-        metavar="COL",
-        help="columns to segment on (default: the numeric and category columns that are not IDs)",
+    _add_analysis_options(analyze, k_default=None)
+    orders = commands.add_parser(
+        "orders",
+        help="summarise an order history per customer (recency, frequency, money) and segment it",
+        description="Summarise a file of purchases (one row per order line) into one row per customer: "
+        "first and last purchase, purchases, days since the last purchase, days as customer, total and "
+        "average spend, RFM scores and group. Purchases on the same day count as one. Any option of "
+        "'analyze' (--k, --report, ...) also segments the customers in the same run.",
     )
-    analyze.add_argument(
-        "--k", type=_k_choice, default=None, metavar="auto|N", help="number of segments (default: auto)"
+    orders.add_argument("input", type=Path, help="the order file; it is only read, never changed")
+    orders.add_argument("--sheet", help="Excel only: the sheet to read (default: the first)")
+    column = "a column's name, or its number (1 = first) in a file without a header row"
+    orders.add_argument("--customer", required=True, metavar="COL", help=f"who bought: {column}")
+    orders.add_argument("--date", required=True, metavar="COL", help=f"when: {column}")
+    orders.add_argument("--amount", metavar="COL", help=f"the money of each line: {column}")
+    orders.add_argument(
+        "--quantity", metavar="COL", help="how many items (adds an Items column; with --price, amount = "
+        "quantity x price)"
     )
-    analyze.add_argument("--k-min", type=_positive_int, default=1, help="smallest k to try (default 1)")
-    analyze.add_argument("--k-max", type=_positive_int, default=10, help="largest k to try (default 10)")
-    analyze.add_argument(
-        "--scale",
-        choices=[scaling.value for scaling in Scaling],
-        default=Scaling.STANDARD.value,
-        help="how columns are weighted: standard (default) gives each the same weight",
+    orders.add_argument("--price", metavar="COL", help="the unit price, when there is no amount column")
+    orders.add_argument(
+        "--as-of", metavar="YYYY-MM-DD", help="the day of the analysis: later purchases are left out "
+        "(default: the day after the last purchase)"
     )
-    analyze.add_argument(
-        "--missing",
-        choices=[policy.value for policy in MissingPolicy],
-        default=MissingPolicy.DROP.value,
-        help="drop (default) leaves out customers with missing values; fill fills them in",
+    orders.add_argument(
+        "--date-format", metavar="FMT", help=f"{DAY_FIRST} or {MONTH_FIRST} for dates like 03/01/2024 "
+        "when the file does not settle it, or a format such as %%d.%%m.%%Y"
     )
-    analyze.add_argument("--log", nargs="+", default=[], metavar="COL", help="log-transform these columns")
-    analyze.add_argument(
-        "--seed", type=int, default=None, help="random seed (default: fixed, so runs repeat)"
-    )
-    analyze.add_argument("--labels", type=Path, help="write customers with their segment (.csv or .xlsx)")
-    analyze.add_argument("--profiles", type=Path, help="write the segment profile table (.csv or .xlsx)")
-    analyze.add_argument("--summary", type=Path, help="write a JSON summary of the analysis")
-    analyze.add_argument("--report", type=Path, help="write a PDF report of the analysis")
-    analyze.add_argument(
-        "--workbook", type=Path, help="write an Excel workbook: a summary sheet and a sheet per segment"
-    )
-    analyze.add_argument(
-        "--model", type=Path, help="save the segments as a model file (JSON), to place new customers later"
-    )
+    orders.add_argument("--out", type=Path, help="write the per-customer table (.csv or .xlsx)")
+    _add_analysis_options(orders, k_default=_K_NOT_GIVEN)
     assign = commands.add_parser(
         "assign",
         help="place new customers into the segments of a saved model",
@@ -143,8 +182,12 @@ def _print_result(table, result, left_out: dict[str, str]) -> None:
     for problem in (*report.problems, *_repeated_identifiers(report)):
         print(f"warning: {problem}")
     print(f"Segmented on: {', '.join(result.settings.features or ())}")
+    # Columns left out for the same reason are listed together (a summary of orders has nine of them).
+    by_reason: dict[str, list[str]] = {}
     for name, reason in left_out.items():
-        print(f"  not used: {name}: {reason}")
+        by_reason.setdefault(reason, []).append(name)
+    for reason, names in by_reason.items():
+        print(f"  not used: {', '.join(names)}: {reason}")
     for step in result.prepared.steps:
         print(f"  - {step}")
     if used < report.rows:
@@ -190,23 +233,32 @@ def _naming_the_file(path: Path) -> Iterator[None]:
         raise type(error)(f"In '{path.name}': {error}") from error
 
 
+def _segment_outputs(arguments: argparse.Namespace) -> tuple[Path | None, ...]:
+    return arguments.labels, arguments.profiles, arguments.report, arguments.workbook, arguments.model
+
+
+def _analysis_outputs(arguments: argparse.Namespace) -> tuple[Path | None, ...]:
+    return (*_segment_outputs(arguments), arguments.summary)
+
+
 def _analyze(arguments: argparse.Namespace) -> None:
+    from core.loading import ReadOptions, load_table
+
+    _refuse_writing_over_input(arguments.input, *_analysis_outputs(arguments))
+    table = load_table(arguments.input, ReadOptions(sheet=arguments.sheet))
+    _segment(arguments, table, log_columns=tuple(arguments.log))
+
+
+def _segment(
+    arguments: argparse.Namespace, table, *, log_columns: tuple[str, ...], summary_facts: dict | None = None
+) -> None:
+    """Segment a loaded table with the analysis options, print the segments and write what was asked
+    (`summary_facts` lead the JSON summary)."""
     from core.clustering import DEFAULT_SEED
     from core.export import labelled_frame, write_json, write_table
-    from core.loading import ReadOptions, load_table
     from core.pipeline import AnalysisSettings, analysis_summary, run_analysis
     from core.profiling import profile_table
 
-    _refuse_writing_over_input(
-        arguments.input,
-        arguments.labels,
-        arguments.profiles,
-        arguments.summary,
-        arguments.report,
-        arguments.workbook,
-        arguments.model,
-    )
-    table = load_table(arguments.input, ReadOptions(sheet=arguments.sheet))
     settings = AnalysisSettings(
         features=tuple(arguments.features) if arguments.features else None,
         k=arguments.k,
@@ -214,7 +266,7 @@ def _analyze(arguments: argparse.Namespace) -> None:
         k_max=arguments.k_max,
         scaling=Scaling(arguments.scale),
         missing=MissingPolicy(arguments.missing),
-        log_columns=tuple(arguments.log),
+        log_columns=log_columns,
         seed=DEFAULT_SEED if arguments.seed is None else arguments.seed,
     )
     with _naming_the_file(arguments.input):
@@ -234,7 +286,7 @@ def _analyze(arguments: argparse.Namespace) -> None:
         )
         print(f"Wrote the segment profiles to {arguments.profiles}")
     if arguments.summary:
-        write_json(arguments.summary, analysis_summary(table, result))
+        write_json(arguments.summary, {**(summary_facts or {}), **analysis_summary(table, result)})
         print(f"Wrote the summary to {arguments.summary}")
     if arguments.report:
         from core.report import write_report
@@ -251,6 +303,74 @@ def _analyze(arguments: argparse.Namespace) -> None:
 
         save_segment_model(arguments.model, build_segment_model(result))
         print(f"Wrote the segment model to {arguments.model}")
+
+
+def _file_column(columns: Sequence[str], given: str | None, option: str) -> str | None:
+    """A column named by its header, or by its 1-based number (files without a header row)."""
+    if given is None or given in columns:
+        return given
+    if given.isdigit() and 1 <= int(given) <= len(columns):
+        return columns[int(given) - 1]
+    listed = ", ".join(f"'{name}'" for name in columns[:20])
+    raise UsageError(f"{option} '{given}': the file has no such column; its columns are {listed} "
+                     f"(or give a number from 1 to {len(columns)})")
+
+
+def _segmenting_asked(arguments: argparse.Namespace) -> bool:
+    """Whether an option of `analyze` was given, so that the customers are also segmented."""
+    return (
+        arguments.k is not _K_NOT_GIVEN or bool(arguments.features) or bool(arguments.log)
+        or any(output is not None for output in _segment_outputs(arguments))
+    )
+
+
+def _orders(arguments: argparse.Namespace) -> None:
+    from core.export import write_json, write_table
+    from core.loading import ReadOptions, load_table
+    from core.orders import OrderColumns, summarise_order_file
+    from core.pipeline import resolve_features
+    from core.preparation import suggest_log_columns
+
+    _refuse_writing_over_input(arguments.input, arguments.out, *_analysis_outputs(arguments))
+    if arguments.amount is None and (arguments.quantity is None or arguments.price is None):
+        raise UsageError("give --amount COL, or --quantity COL and --price COL (amount = quantity x price)")
+    if arguments.date_format is not None and arguments.date_format not in DATE_ORDERS \
+            and "%" not in arguments.date_format:
+        raise UsageError(f"--date-format expects {DAY_FIRST}, {MONTH_FIRST} or a format such as %d.%m.%Y, "
+                         f"not '{arguments.date_format}'")
+    table = load_table(arguments.input, ReadOptions(sheet=arguments.sheet))
+    names = [str(name) for name in table.frame.columns]
+    columns = OrderColumns(
+        customer=_file_column(names, arguments.customer, "--customer"),
+        date=_file_column(names, arguments.date, "--date"),
+        amount=_file_column(names, arguments.amount, "--amount"),
+        quantity=_file_column(names, arguments.quantity, "--quantity"),
+        price=_file_column(names, arguments.price, "--price"),
+        date_format=arguments.date_format,
+    )
+    with _naming_the_file(arguments.input):
+        summary, customers = summarise_order_file(table, columns, arguments.as_of)
+    print(f"File: {table.report.path} ({summary.orders_read:,} order lines)")
+    print(f"{summary.source_text()}: {summary.customers_text()}.")
+    segmenting = _segmenting_asked(arguments)
+    if not segmenting:  # otherwise they are printed with the segments, as the customer table's problems
+        for problem in customers.report.problems:
+            print(f"warning: {problem}")
+    if arguments.out:
+        write_table(arguments.out, summary.customers, protected=arguments.input)
+        print(f"Wrote the customers to {arguments.out}")
+    if segmenting:
+        if arguments.k is _K_NOT_GIVEN:
+            arguments.k = None
+        # Recency, frequency and money are heavily skewed (a few customers buy hundreds of times): the
+        # columns that need it are compared on a log scale unless the user chose.
+        features = resolve_features(customers, tuple(arguments.features) if arguments.features else None)
+        log_columns = tuple(arguments.log) or suggest_log_columns(customers.report.columns, features)
+        print()
+        _segment(arguments, customers, log_columns=log_columns, summary_facts=summary.to_dict())
+    elif arguments.summary:
+        write_json(arguments.summary, {"input": table.report.path, **summary.to_dict()})
+        print(f"Wrote the summary to {arguments.summary}")
 
 
 def _column_mapping(pairs: Sequence[str]) -> dict[str, str]:
@@ -309,6 +429,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = build_parser().parse_args(argv)
         if arguments.command == "analyze":
             _analyze(arguments)
+        elif arguments.command == "orders":
+            _orders(arguments)
         elif arguments.command == "assign":
             _assign(arguments)
     except UsageError as error:

@@ -8,7 +8,9 @@ numbers with a few stray words ("n/a", "-") become numbers with those cells miss
 fields than the header are cut to the header's length. Columns of zero-padded codes ("00001") are read
 as text so that they keep their zeros; other integer identifiers stay integers. Only empty cells are
 missing in text columns: words such as "NA" stay as they are (they may be a region code). Columns of
-words from text files are pandas categories (text values, each distinct word stored once).
+words from text files are pandas categories (text values, each distinct word stored once). A file whose
+first row holds values like the rest (a number over every column of numbers) has no header row: its
+columns are called "Column 1", "Column 2", ... and its first row is a customer like the others.
 """
 
 import codecs
@@ -19,10 +21,13 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+import numpy as np
 import pandas as pd
 
 from core.columns import ColumnSummary, summarize_columns
@@ -41,7 +46,8 @@ class ReadOptions:
     encoding: str | None = None  # "utf-8", "utf-8-sig", "utf-16", "cp1252", ...
     decimal: str | None = None  # "." or ","
     thousands: str | None = None  # None, ",", ".", " ", "'" or a no-break space
-    header: bool = True  # the first row holds the column names
+    # The first row holds the column names; None = decide from the file (see `first_row_is_header`).
+    header: bool | None = None
     sheet: str | int | None = None  # Excel only: a sheet name or 0-based position; None = first sheet
 
 
@@ -55,6 +61,9 @@ class LoadReport:
     # Problems found and what was done about them, in plain words ("3 rows had more fields than the header").
     problems: tuple[str, ...] = field(default_factory=tuple)
     sheet_names: tuple[str, ...] = field(default_factory=tuple)  # Excel only
+    # For a table derived from the file rather than read as it is (customers summarised from an order
+    # history, core.orders): where it came from, in one line. Empty for a table read as it is.
+    built_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,8 @@ _GROUPED = {
     for mark in _THOUSANDS_MARKS
 }
 _ZERO_PADDED = re.compile(r"^0\d+$")
+# A number as it may be written in any dialect ("1,234.50", "-3", "0,5"): enough to tell values from names.
+_LOOSE_NUMBER = re.compile(r"^[-+]?\d[\d.,' \u00a0\u202f]*$")
 _REWRITE_DELIMITER = "\x1f"  # ASCII unit separator: never part of a customer table
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
@@ -299,18 +310,56 @@ def _detect_number_marks(values: list[str], delimiter: str) -> tuple[str, str | 
     return decimal, None
 
 
+def first_row_is_header(rows: Sequence[Sequence[object]], is_number: Callable[[object], bool]) -> bool:
+    """Whether the first of `rows` names the columns rather than holding a customer's values.
+
+    Column names are words: a file whose first row has a number over every column of numbers (CDNOW as
+    its author published it: ` 00001 19970101  1   11.77`) has no header row. A file of text columns
+    only cannot tell, and keeps the usual header."""
+    if len(rows) < 2:
+        return True
+    first, rest = rows[0], rows[1:]
+    numeric_positions = []
+    for position in range(len(first)):
+        values = [row[position] for row in rest if len(row) > position and not _is_blank(row[position])]
+        if values and sum(map(is_number, values)) >= MIN_NUMERIC_SHARE * len(values):
+            numeric_positions.append(position)
+    if not numeric_positions:
+        return True
+    return not all(is_number(first[position]) for position in numeric_positions)
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+
+
+def _is_number_text(value: object) -> bool:
+    return _LOOSE_NUMBER.match(str(value).strip()) is not None
+
+
+def _is_number_cell(value: object) -> bool:
+    """An Excel cell holding a number (a date cell is a value too, never a column name)."""
+    return isinstance(value, (int, float, np.number, datetime)) and not isinstance(value, bool)
+
+
 def _sniff_text(path: Path, head: bytes, complete: bool, given: ReadOptions) -> tuple[ReadOptions, str]:
     """The resolved options and the decoded sample."""
     encoding = given.encoding or _detect_encoding(head)
     text = _decode_sample(path, head, complete, encoding)
     delimiter = given.delimiter or _detect_delimiter(text)
+    header = given.header
+    if header is None:
+        header = first_row_is_header(_records(text, delimiter), _is_number_text)
     decimal, thousands = given.decimal, given.thousands
     if decimal is None:
         records = _records(text, delimiter)
-        values = [value.strip() for row in records[1 if given.header else 0 :] for value in row]
+        values = [value.strip() for row in records[1 if header else 0 :] for value in row]
         decimal, detected_thousands = _detect_number_marks(values, delimiter)
         thousands = thousands if given.thousands is not None else detected_thousands
-    return replace(given, encoding=encoding, delimiter=delimiter, decimal=decimal, thousands=thousands), text
+    resolved = replace(
+        given, encoding=encoding, delimiter=delimiter, header=header, decimal=decimal, thousands=thousands
+    )
+    return resolved, text
 
 
 def detect_options(path: str | Path) -> ReadOptions:
@@ -319,7 +368,7 @@ def detect_options(path: str | Path) -> ReadOptions:
     _check_path(path)
     head, complete = _read_head(path)
     if _is_excel_content(path, head):
-        return ReadOptions(sheet=0)
+        return ReadOptions(header=True, sheet=0)
     return _sniff_text(path, head, complete, ReadOptions())[0]
 
 
@@ -517,7 +566,7 @@ def _read_excel(path: Path, given: ReadOptions, max_rows: int | None) -> _RawTab
                 raise _fail(path, f"it has no sheet number {sheet + 1}; {sheets}.")
             if isinstance(sheet, str) and sheet not in sheet_names:
                 raise _fail(path, f"it has no sheet called '{sheet}'; {sheets}.")
-            nrows = None if max_rows is None else max_rows + int(given.header)
+            nrows = None if max_rows is None else max_rows + 1  # the first row may be the header
             cells = pd.read_excel(workbook, sheet_name=sheet, header=None, nrows=nrows)
     except InputFileError:
         raise
@@ -528,12 +577,17 @@ def _read_excel(path: Path, given: ReadOptions, max_rows: int | None) -> _RawTab
     cells = cells.dropna(how="all").dropna(axis=1, how="all")
     if cells.empty:
         raise _fail(path, f"the sheet '{sheet_name}' is empty. Choose the sheet with the customer table.")
-    if given.header:
+    header = given.header
+    if header is None:
+        header = first_row_is_header(cells.to_numpy().tolist(), _is_number_cell)
+    if header:
         raw_names = ["" if pd.isna(value) else str(value) for value in cells.iloc[0]]
         names, renames = _unique_names(raw_names)
         cells = cells.iloc[1:]
     else:
         names, renames = [f"Column {position}" for position in range(1, cells.shape[1] + 1)], []
+        if max_rows is not None:
+            cells = cells.iloc[:max_rows]
     frame = cells.reset_index(drop=True).infer_objects()
     frame.columns = names
     # Codes typed as text in Excel ("00001") stay text, as in CSV files.
@@ -541,7 +595,7 @@ def _read_excel(path: Path, given: ReadOptions, max_rows: int | None) -> _RawTab
         name for name in names
         if _holds_text(frame[name]) and frame[name].map(_is_zero_padded_text).any()
     ]
-    options = replace(given, sheet=sheet_name)
+    options = replace(given, header=header, sheet=sheet_name)
     return _RawTable(frame, options, [], renames, code_columns=code_columns, sheet_names=sheet_names)
 
 

@@ -29,6 +29,7 @@ import pandas as pd
 
 from core.columns import ColumnKind, ColumnSummary
 from core.errors import DataError, InputFileError, SettingsError
+from core.orders import SEGMENT_FEATURES, is_customer_summary
 
 
 class MissingPolicy(StrEnum):
@@ -51,6 +52,11 @@ PREPROCESSOR_VERSION = 1
 # Larger magnitudes are refused: squares and sums of squares (variance, distances) of values up to this
 # stay far from float64's overflow at 1.8e308 even over millions of customers.
 LARGEST_USABLE_VALUE = 1e100
+
+_ORDER_SUMMARY_REASON = (
+    "customers summarised from purchases are segmented on days since the last purchase, purchases and "
+    "average spend by default; tick it to use it too"
+)
 
 # Rows of the prepared matrix written at a time (see Preprocessor._encode).
 _ROW_BLOCK = 65_536
@@ -86,6 +92,14 @@ def default_features(columns: Sequence[ColumnSummary]) -> FeatureChoice:
     already shows their shares, and grouping by them splits customers along lines the user usually
     already knows (men and women) instead of by how they buy.
     """
+    names = [column.name for column in columns]
+    if is_customer_summary(names):
+        # A table built from an order history: recency, frequency and money describe how customers buy;
+        # the rest follows from them (total spend, scores) or from time (dates, days as customer).
+        return FeatureChoice(
+            selected=SEGMENT_FEATURES,
+            excluded={name: _ORDER_SUMMARY_REASON for name in names if name not in SEGMENT_FEATURES},
+        )
     selected: list[str] = []
     excluded: dict[str, str] = {}
     for column in columns:

@@ -303,6 +303,10 @@ def _traits(
 _LEVEL_WORDS = {
     "age": {1: "older", -1: "younger"},
     "tenure": {1: "long-standing customers", -1: "new customers"},
+    # The columns of a table built from an order history (core.orders).
+    "days since last purchase": {1: "lapsed", -1: "recent"},
+    "purchases": {1: "frequent buyers", -1: "few purchases"},
+    "average spend": {1: "big spenders", -1: "small spenders", 0: "usual spend"},
 }
 
 

@@ -25,6 +25,7 @@ from core.clustering import KScore, KSweep
 from core.errors import DataError, InputFileError
 from core.export import check_file_header, write_json
 from core.loading import LoadedTable, ReadOptions, load_table
+from core.orders import OrderColumns, OrderRequest, summarise_order_file
 from core.pipeline import (
     AnalysisResult,
     AnalysisSettings,
@@ -71,6 +72,8 @@ class ProjectFile:
     saved_at: str = ""  # ISO 8601, UTC
     written_by: str = ""
     path: Path | None = None  # where the project was loaded from or saved to
+    # Set when the customers were summarised from an order file (core.orders): how to do it again.
+    orders: OrderRequest | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -140,6 +143,7 @@ def project_to_dict(project: ProjectFile) -> dict:
         "saved_at": project.saved_at,
         "data_file": dataclasses.asdict(project.data_file),
         "read_options": dataclasses.asdict(project.read_options),
+        "orders": None if project.orders is None else dataclasses.asdict(project.orders),
         "settings": {
             "features": list(settings.features or ()),
             "k": settings.k,
@@ -208,7 +212,12 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
         k = int(data["chosen_k"])
         if len(segments) != k:
             raise ValueError(f"{len(segments)} segments saved for k = {k}")
+        saved_orders = data.get("orders")  # absent in projects of customer files saved before orders
+        orders = None if saved_orders is None else OrderRequest(
+            columns=OrderColumns(**saved_orders["columns"]), as_of=saved_orders["as_of"]
+        )
         project = ProjectFile(
+            orders=orders,
             data_file=DataFileRecord(**data["data_file"]),
             read_options=ReadOptions(**data["read_options"]),
             settings=settings,
@@ -232,10 +241,12 @@ def save_project(
     table: LoadedTable,
     result: AnalysisResult,
     *,
+    orders: OrderRequest | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> ProjectFile:
     """Save the analysis (with the segment names as they are now) as a project file, atomically.
+    `orders`: how the customers were summarised from the order file `table` was built from.
 
     Returns the saved project, whose `path` is the project file."""
     path = Path(path)
@@ -260,6 +271,7 @@ def save_project(
         saved_at=datetime.now(UTC).isoformat(timespec="seconds"),
         written_by=f"Segment Studio {__version__}",
         path=path,
+        orders=orders,
     )
     write_json(path, project_to_dict(project))
     report(progress, 1.0, f"Saved the project {path.name}")
@@ -347,6 +359,8 @@ def reopen(
     if not status.ok:
         raise InputFileError(status.message)
     table = load_table(status.path, project.read_options, progress=scaled(progress, 0.2, 0.4), cancel=cancel)
+    if project.orders is not None:
+        _, table = summarise_order_file(table, project.orders.columns, project.orders.as_of, cancel=cancel)
     raise_if_cancelled(cancel)
     report(progress, 0.4, "Preparing the data")
     prepared = prepare_table(table, project.settings)

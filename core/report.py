@@ -3,8 +3,9 @@
 Pages: a title page (file, date, row counts, settings, the segments at a glance); the data check
 (missing values and what was done, preparation steps, problems found while reading); the elbow chart
 with the suggested k and its reason; the cluster chart; one page per segment (size, profile against the
-average, description and a suggested marketing action). Pages are numbered, text is at least 9 pt, and
-segments have the same colours as in the app (core/colours.py).
+average, description and a suggested marketing action); for customers summarised from an order history,
+a page on the RFM groups (the grid and the groups' sizes and revenue) after the cluster chart. Pages are
+numbered, text is at least 9 pt, and segments have the same colours as in the app (core/colours.py).
 
 The pages are plain matplotlib Figures (never pyplot) so that tests can inspect them; `write_report`
 writes them into one PDF.
@@ -466,6 +467,54 @@ def _segment_page(pages: list[Figure], number: int, profile: SegmentProfile, ove
     )
 
 
+RFM_TITLE = "RFM groups"
+# Shades of the grid's cells, best groups darkest: the grid reads at a glance without a legend.
+_RFM_SHADES = ("#1b5e20", "#2e7d32", "#43a047", "#66bb6a", "#81c784", "#a5d6a7", "#ffe082", "#ffb74d",
+               "#ff8a65", "#e0e0e0", "#bdbdbd")
+
+
+def _rfm_page(pages: list[Figure], table: LoadedTable) -> None:
+    """Customers summarised from an order history (core.orders): the classic RFM groups beside the
+    segments, with the grid that names them. Nothing for other tables."""
+    from core.orders import DEFINITIONS, rfm_group_table
+    from core.rfm import GRID, GROUP_MEANINGS, RFM_GROUPS
+
+    groups = rfm_group_table(table.frame)
+    if groups is None:
+        return
+    page = _PageWriter(pages, RFM_TITLE)
+    if table.report.built_from:
+        page.paragraph(table.report.built_from)
+        page.space(0.4)
+    page.paragraph(DEFINITIONS, size=SMALL_PT)
+    page.heading("The recency-frequency grid")
+    axes = page.axes(0.25, left_margin=0.1)
+    for r_score, row in enumerate(GRID, start=1):
+        for f_score, group in enumerate(row, start=1):
+            shade = _RFM_SHADES[RFM_GROUPS.index(group)]
+            axes.add_patch(Rectangle((f_score - 0.5, r_score - 0.5), 1, 1, facecolor=shade, edgecolor=_PAPER))
+            ink = _PAPER if RFM_GROUPS.index(group) < 3 else _INK
+            axes.text(f_score, r_score, textwrap.fill(group, 12), ha="center", va="center", fontsize=SMALL_PT,
+                      color=ink)
+    axes.set_xlim(0.5, 5.5)
+    axes.set_ylim(0.5, 5.5)
+    axes.set_xticks(range(1, 6))
+    axes.set_yticks(range(1, 6))
+    axes.set_xlabel("F score (purchases): 5 = the fifth who bought most often", fontsize=SMALL_PT)
+    axes.set_ylabel("R score: 5 = bought most recently", fontsize=SMALL_PT)
+    page.heading("The groups in this file")
+    page.bullets(
+        [
+            f"{group}: {row['Customers']:,.0f} customers ({row['Share of customers']:.0%}), "
+            f"{row['Average purchases']:.1f} purchases and "
+            f"{row['Average days since last purchase']:,.0f} days since the last on average, "
+            f"{row['Share of revenue']:.0%} of the revenue. {GROUP_MEANINGS[group]}"
+            for group, row in groups.iterrows()
+        ],
+        size=SMALL_PT,
+    )
+
+
 def _number_pages(pages: list[Figure], file_name: str) -> None:
     for position, figure in enumerate(pages, start=1):
         footer = f"Segment Studio report on {file_name}"
@@ -497,6 +546,7 @@ def build_report_pages(
         lambda: _data_check_page(pages, table, result),
         lambda: _elbow_page(pages, result),
         lambda: _cluster_page(pages, result),
+        lambda: _rfm_page(pages, table),
     ] + [
         lambda number=number, profile=profile: _segment_page(
             pages, number, profile, segmentation.overall, len(result.prepared.row_positions)

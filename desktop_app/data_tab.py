@@ -154,6 +154,10 @@ class DataTab(QWidget):
         button_row.addWidget(self.find_button)
         panel_layout.addLayout(button_row)
 
+        # Where a derived table came from ("Built from 69,659 purchases, ..."); hidden for a file read as is.
+        self.source_label = QLabel()
+        self.source_label.setWordWrap(True)
+        self.source_label.setContentsMargins(6, 4, 6, 4)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table_view)
         splitter.addWidget(panel)
@@ -162,12 +166,14 @@ class DataTab(QWidget):
         splitter.setSizes([3000, 2000])  # proportions: the table gets the larger share from the start
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addWidget(self.source_label)
+        layout.addWidget(splitter, stretch=1)
         self.clear()
 
     # --- public ----------------------------------------------------------------------------------------
 
     def set_table(self, table: LoadedTable) -> None:
+        from core.orders import DEFINITIONS, is_customer_summary
         from core.preparation import default_features
 
         self._table = table
@@ -183,6 +189,15 @@ class DataTab(QWidget):
         self.columns_tree.blockSignals(False)
         self._refresh_dependent_choices()
         self.find_button.setEnabled(True)
+        # Where the table came from, and what was left out or corrected on the way (one line each).
+        self.source_label.setText("\n".join([table.report.built_from, *table.report.problems]))
+        self.source_label.setVisible(bool(table.report.built_from))
+        if is_customer_summary(table.frame.columns):
+            self.source_label.setToolTip(DEFINITIONS)
+            # Purchases and spend are heavily skewed (a few customers buy hundreds of times): the
+            # suggested columns start on a log scale.
+            for box in self.log_boxes.values():
+                box.setChecked(True)
 
     def set_segments(self, labels: np.ndarray | None, names: tuple[str, ...]) -> None:
         """Show each customer's segment (number · name) in a last table column; None removes it.
@@ -205,6 +220,8 @@ class DataTab(QWidget):
         self.columns_tree.clear()
         self._rebuild_log_boxes(())
         self.missing_label.clear()
+        self.source_label.clear()
+        self.source_label.setVisible(False)
         self.find_button.setEnabled(False)
 
     def selected_features(self) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ Sorting keeps the frame as it is and computes a row order (a NumPy permutation) 
 from __future__ import annotations
 
 import math
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -85,6 +86,8 @@ def format_cell(value: Any) -> str:
         if math.isnan(value):
             return ""
         return f"{value:.6g}" if abs(value) < 1e15 else f"{value:.4e}"
+    if isinstance(value, datetime) and value.time() == time.min:  # pandas' Timestamp is a datetime
+        return f"{value:%Y-%m-%d}"  # a day (a purchase date), not a moment: no "00:00:00"
     text = str(value)
     return "" if text in ("<NA>", "NaT", "nan") else text
 

@@ -58,7 +58,9 @@ UNSAVED_QUESTION = (
 
 QUICK_GUIDE = """<h3>Quick guide</h3>
 <ol>
-<li><b>Open</b> a table of customers (CSV, text or Excel), one customer per row, or try the sample data.</li>
+<li><b>Open</b> a table of customers (CSV, text or Excel), one customer per row, or try the sample data.
+A list of purchases (one row per order) works too: the preview offers to summarise it per customer
+(recency, frequency, spend and RFM groups), as does File &gt; Summarise Purchases per Customer.</li>
 <li>On <b>Data</b>, tick the columns that describe how customers behave (age, income, spending...).
 Customer numbers, dates and constant columns are left out for you.</li>
 <li>Press <b>Find segments</b>. <b>Choose k</b> shows how well 1 to 10 segments fit; the suggested number
@@ -78,6 +80,7 @@ def import_tab_modules() -> None:
     import desktop_app.data_tab
     import desktop_app.elbow_tab
     import desktop_app.explore_tab
+    import desktop_app.rfm_tab
     import desktop_app.segments_tab  # noqa: F401
 
 
@@ -139,12 +142,14 @@ class MainWindow(QMainWindow):
         self.import_dialog: ImportDialog | None = None
         self.error_box: QMessageBox | None = None
         self.data_file_box: QMessageBox | None = None  # "the project's customer file moved": Locate…
+        self.date_order_box: QMessageBox | None = None  # an order file's dates: day-first or month-first?
         self.locate_button: QPushButton | None = None
         self.assign_dialog: AssignDialog | None = None
         self._after_save: Callable[[], None] | None = None  # what the user was doing when asked to save
         self._close_confirmed = False
         self._painted = False
         self.data_tab = self.explore_tab = self.elbow_tab = self.clusters_tab = self.segments_tab = None
+        self.rfm_tab = None
 
         self.setWindowTitle(APPLICATION_NAME)
         self.setAcceptDrops(True)
@@ -200,6 +205,11 @@ class MainWindow(QMainWindow):
         self.sample_action = self._action(
             "Open &Sample Data", self.open_sample_data, tip="Open a small example set of customers"
         )
+        self.open_orders_action = self._action(
+            "Summarise &Purchases per Customer…",
+            self.open_orders_dialog,
+            tip="Open a list of purchases (orders) and summarise it into one row per customer",
+        )
         self.export_labels_action = self._action(
             "&Export Labelled Data…",
             self.export_labelled_data,
@@ -254,6 +264,7 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_action)
+        file_menu.addAction(self.open_orders_action)
         file_menu.addAction(self.sample_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -310,6 +321,7 @@ class MainWindow(QMainWindow):
         session.busy_changed.connect(self._show_busy)
         session.progress.connect(self._show_progress)
         session.summary_ready.connect(lambda statistics: self.explore_tab.set_summary(statistics))
+        session.rfm_groups_ready.connect(self._show_rfm_groups)
         session.error.connect(self.show_error)
         session.error.connect(self._forget_after_save)
         session.cancelled.connect(
@@ -320,6 +332,7 @@ class MainWindow(QMainWindow):
         session.project_saved.connect(self._project_saved)
         session.project_opened.connect(self._project_opened)
         session.data_file_problem.connect(self._data_file_problem)
+        session.dates_ambiguous.connect(self._ask_date_order)
         session.unsaved_changed.connect(self._update_title)
 
     def _build_tabs_while_idle(self) -> None:
@@ -347,16 +360,20 @@ class MainWindow(QMainWindow):
         from desktop_app.clusters_tab import ClustersTab
         from desktop_app.elbow_tab import ElbowTab
         from desktop_app.explore_tab import ExploreTab
+        from desktop_app.rfm_tab import RfmTab
         from desktop_app.segments_tab import SegmentsTab
 
         self.explore_tab = ExploreTab()
         self.elbow_tab = ElbowTab()
         self.clusters_tab = ClustersTab()
         self.segments_tab = SegmentsTab()
+        self.rfm_tab = RfmTab()
         self.tabs.addTab(self.explore_tab, "Explore")
         self.tabs.addTab(self.elbow_tab, "Choose k")
         self.tabs.addTab(self.clusters_tab, "Clusters")
         self.tabs.addTab(self.segments_tab, "Segments")
+        self.tabs.addTab(self.rfm_tab, "RFM groups")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.rfm_tab), False)  # orders only
         self.elbow_tab.sweep_requested.connect(self._sweep_range_requested)
         self.elbow_tab.k_chosen.connect(self.session.choose_k)
         self.segments_tab.segment_renamed.connect(self.session.rename_segment)
@@ -400,10 +417,40 @@ class MainWindow(QMainWindow):
     def open_file_dialog(self) -> None:
         self._when_saved_or_discarded(self._choose_file_to_open)
 
-    def _choose_file_to_open(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open customer file", self._last_folder(), OPEN_FILTER)
+    def _choose_file_to_open(self, *, summarise: bool = False) -> None:
+        title = "Open a list of purchases" if summarise else "Open customer file"
+        path, _ = QFileDialog.getOpenFileName(self, title, self._last_folder(), OPEN_FILTER)
         if path:
-            self._preview(path)
+            self._preview(path, summarise=summarise)
+
+    def open_orders_dialog(self) -> None:
+        """Choose any file and summarise its purchases per customer (the import preview shows how)."""
+        self._when_saved_or_discarded(lambda: self._choose_file_to_open(summarise=True))
+
+    def _ask_date_order(self, path: Path, options, orders) -> None:
+        """Every date of the order file could be day-first or month-first: ask, then open it again."""
+        import dataclasses
+
+        from core.orders import DAY_FIRST, MONTH_FIRST
+
+        box = QMessageBox(QMessageBox.Icon.Question, APPLICATION_NAME, "", QMessageBox.StandardButton.Cancel,
+                          self)
+        box.setText(f"How are the dates in column '{orders.columns.date}' of {path.name} written? Every one "
+                    "of them could be read either way (like 03/01/2024).")
+        day_first = box.addButton("Day first (31/12/2024)", QMessageBox.ButtonRole.AcceptRole)
+        month_first = box.addButton("Month first (12/31/2024)", QMessageBox.ButtonRole.AcceptRole)
+
+        def answered() -> None:
+            clicked = box.clickedButton()
+            if clicked in (day_first, month_first):
+                date_format = DAY_FIRST if clicked is day_first else MONTH_FIRST
+                columns = dataclasses.replace(orders.columns, date_format=date_format)
+                self.session.open_file(path, options, dataclasses.replace(orders, columns=columns))
+
+        box.finished.connect(answered)
+        box.finished.connect(box.deleteLater)
+        self.date_order_box = box
+        box.open()
 
     def open_with_preview(self, path: str | Path) -> None:
         """Show the import preview; its Open button loads the whole file with the chosen options.
@@ -414,13 +461,15 @@ class MainWindow(QMainWindow):
         else:
             self._when_saved_or_discarded(lambda: self._preview(path))
 
-    def _preview(self, path: str | Path) -> None:
+    def _preview(self, path: str | Path, *, summarise: bool = False) -> None:
         from desktop_app.import_dialog import ImportDialog
 
         path = Path(path)
         self.settings.setValue("files/last_folder", str(path.parent))
-        dialog = ImportDialog(path, self)
-        dialog.accepted.connect(lambda: self.session.open_file(path, dialog.options()))
+        dialog = ImportDialog(path, self, summarise=summarise)
+        dialog.accepted.connect(
+            lambda: self.session.open_file(path, dialog.options(), dialog.order_request())
+        )
         dialog.finished.connect(dialog.deleteLater)
         self.import_dialog = dialog
         dialog.open()
@@ -501,6 +550,12 @@ class MainWindow(QMainWindow):
             f"Opened {report.rows:,} customers with {len(report.columns)} columns{problems}.", 8000
         )
         self._update_actions()
+
+    def _show_rfm_groups(self, groups) -> None:
+        """The RFM groups tab is there only for customers summarised from orders."""
+        self._ensure_analysis_tabs()
+        self.rfm_tab.set_groups(groups)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.rfm_tab), groups is not None)
 
     def _clear_results(self) -> None:
         if self.data_tab is not None:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from core.clustering import KSweep
     from core.loading import LoadedTable, ReadOptions
+    from core.orders import OrderRequest
     from core.pipeline import AnalysisResult, AnalysisSettings, Segmentation
     from core.preparation import PreparedData
     from core.progress import ProgressCallback
@@ -53,13 +54,16 @@ class AnalysisSession(QObject):
 
     table_loaded(LoadedTable) (show it); analysis_ready(LoadedTable) (the analysis modules are imported:
     build and fill the chart tabs; follows table_loaded); summary_ready(DataFrame) (the table's summary
-    statistics, computed on the worker after analysis_ready); results_cleared() (a new table: the old
-    analysis no longer applies);
+    statistics, computed on the worker after analysis_ready); rfm_groups_ready(DataFrame or None) (with
+    it: the RFM groups of customers summarised from orders, None for other tables); results_cleared() (a
+    new table: the old analysis no longer applies);
     sweep_started(k_min, k_max); score_added(KScore) as each k finishes; sweep_finished(KSweep);
     segmentation_changed(Segmentation) (a new fit or renamed segments); exported(path);
     project_saved(path); project_opened(ProjectFile) (after the reopened table and segments were shown:
     the settings to put back on the tabs); data_file_problem(ProjectFile, DataFileStatus) (the project's
-    customer file moved or changed: nothing was loaded); unsaved_changed(bool);
+    customer file moved or changed: nothing was loaded); dates_ambiguous(path, ReadOptions, OrderRequest)
+    (an order file's dates could be day-first or month-first: ask, then open it again saying which);
+    unsaved_changed(bool);
     busy_changed(bool), progress(fraction, message), error(message), cancelled(); preloaded() (`preload`
     imported the analysis modules before any file was opened).
     """
@@ -68,6 +72,7 @@ class AnalysisSession(QObject):
     analysis_ready = Signal(object)
     preloaded = Signal()
     summary_ready = Signal(object)
+    rfm_groups_ready = Signal(object)
     results_cleared = Signal()
     sweep_started = Signal(int, int)
     score_added = Signal(object)
@@ -77,6 +82,7 @@ class AnalysisSession(QObject):
     project_saved = Signal(str)
     project_opened = Signal(object)
     data_file_problem = Signal(object, object)
+    dates_ambiguous = Signal(object, object, object)
     unsaved_changed = Signal(bool)
     busy_changed = Signal(bool)
     progress = Signal(float, str)
@@ -98,6 +104,8 @@ class AnalysisSession(QObject):
         self.sweep: KSweep | None = None
         self.segmentation: Segmentation | None = None
         self.project_path: Path | None = None  # where the current analysis was last saved or opened from
+        # How the table was summarised from an order file (None: a customer file read as it is).
+        self.order_request: OrderRequest | None = None
         self.has_unsaved_changes = False
         # Called on a worker with the analysis modules (see `import_modules`): the window imports its
         # chart modules here (matplotlib takes about a second) so the GUI thread never does.
@@ -164,20 +172,38 @@ class AnalysisSession(QObject):
         """Call first in any task that imports core modules: see `import_modules` (module level)."""
         import_modules(analysis=analysis, warm_up=self.warm_up, progress=progress)
 
-    def open_file(self, path: str | Path, options: ReadOptions | None = None) -> None:
+    def open_file(
+        self, path: str | Path, options: ReadOptions | None = None, orders: OrderRequest | None = None
+    ) -> None:
         """Load the whole file on the worker: `table_loaded` as soon as it is read, then `analysis_ready`
-        (options None: detect everything)."""
+        (options None: detect everything). With `orders`, the file is an order history and the table is
+        its customers, summarised on the same worker; when its dates could be read day-first or
+        month-first, `dates_ambiguous` asks instead."""
         path = Path(path)
         delivered: list[LoadedTable] = []
         painted = threading.Event()
 
-        def load(hooks: TaskHooks) -> LoadedTable:
+        def load(hooks: TaskHooks) -> LoadedTable | None:
             self.import_modules(analysis=False)
             from core.loading import load_table
+            from core.orders import AmbiguousDatesError, summarise_order_file
             from core.progress import scaled
 
-            table = load_table(path, options, progress=scaled(hooks.progress, 0.0, 0.9), cancel=hooks.cancel)
-            hooks.partial(table)
+            read_share = 0.9 if orders is None else 0.5
+            table = load_table(
+                path, options, progress=scaled(hooks.progress, 0.0, read_share), cancel=hooks.cancel
+            )
+            built_with = None
+            if orders is not None:
+                try:
+                    summary, table = summarise_order_file(
+                        table, orders.columns, orders.as_of, progress=scaled(hooks.progress, 0.5, 0.9),
+                        cancel=hooks.cancel,
+                    )
+                except AmbiguousDatesError:
+                    return None
+                built_with = summary.request()
+            hooks.partial((table, built_with))
             # Nothing else runs until the window has painted the table: importing scikit-learn and
             # matplotlib holds Python's lock for most of a second, and the table's statistics (computed
             # once this task ends) competed with the first paint for the two cores of a laptop.
@@ -185,10 +211,17 @@ class AnalysisSession(QObject):
             self.import_modules(analysis=True, progress=hooks.progress)
             return table
 
-        def show(table: LoadedTable) -> None:
+        def show(outcome: tuple[LoadedTable, OrderRequest | None]) -> None:
+            table, built_with = outcome
             delivered.append(table)
-            self._table_ready(table)
+            self._table_ready(table, built_with)
             after_next_paint(painted.set)
+
+        def opened(table: LoadedTable | None) -> None:
+            if table is None:
+                self.dates_ambiguous.emit(path, options, orders)
+            else:
+                self._analysis_ready(table)
 
         def cancelled() -> None:
             # A Cancel pressed while the charts' modules loaded (imports cannot stop half-way): the task
@@ -198,14 +231,15 @@ class AnalysisSession(QObject):
 
         self.runner.run(
             load,
-            self._analysis_ready,
+            opened,
             description=f"opening {path.name}",
             on_partial=show,
             on_cancelled=cancelled,
         )
 
-    def _table_ready(self, table: LoadedTable) -> None:
+    def _table_ready(self, table: LoadedTable, orders: OrderRequest | None = None) -> None:
         self.table = table
+        self.order_request = orders
         self.settings = self.prepared = self.sweep = self.segmentation = None
         self.project_path = None
         self._set_unsaved(False)
@@ -217,12 +251,24 @@ class AnalysisSession(QObject):
         self._summarise(table)
 
     def _summarise(self, table: LoadedTable) -> None:
-        """Compute the summary statistics on the quiet runner; `summary_ready` follows."""
-        self._background.run(
-            lambda hooks: _summary_statistics(table.frame),
-            self.summary_ready.emit,
-            description="summarising the columns",
-        )
+        """Compute the summary statistics (and the RFM groups of customers summarised from orders) on the
+        quiet runner; `summary_ready` and `rfm_groups_ready` follow."""
+
+        def summarise(hooks: TaskHooks):
+            from core.orders import rfm_group_table
+
+            return _summary_statistics(table.frame), rfm_group_table(table.frame)
+
+        # The signals, not `self`: with a callback that held the session, a finished session was only
+        # collected later by Python's cycle collector, while the next one's worker ran, and Qt crashed.
+        summary_ready, rfm_groups_ready = self.summary_ready, self.rfm_groups_ready
+
+        def done(outcome) -> None:
+            statistics, groups = outcome
+            summary_ready.emit(statistics)
+            rfm_groups_ready.emit(groups)
+
+        self._background.run(summarise, done, description="summarising the columns")
 
     # --- analysis ------------------------------------------------------------------------------------
 
@@ -410,7 +456,7 @@ class AnalysisSession(QObject):
 
     def save_project(self, path: str | Path) -> None:
         """Save the analysis as a project file; `project_saved` follows and the changes count as saved."""
-        table, result = self.table, self.analysis_result()
+        table, result, orders = self.table, self.analysis_result(), self.order_request
         if table is None or result is None:
             return
 
@@ -420,7 +466,9 @@ class AnalysisSession(QObject):
             return str(
                 _saving(
                     path,
-                    lambda: save_project(path, table, result, progress=hooks.progress, cancel=hooks.cancel),
+                    lambda: save_project(
+                        path, table, result, orders=orders, progress=hooks.progress, cancel=hooks.cancel
+                    ),
                 ).path
             )
 
@@ -461,6 +509,7 @@ class AnalysisSession(QObject):
             return
         table, result = reopened
         self.table = table
+        self.order_request = project.orders
         self.settings, self.prepared, self.sweep = result.settings, result.prepared, result.sweep
         self.segmentation = result.segmentation
         self.project_path = project.path

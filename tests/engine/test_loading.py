@@ -128,7 +128,7 @@ def test_preview_reads_only_the_first_rows(datasets_dir):
 
 def test_detect_options_sniffs_without_loading(datasets_dir):
     options = detect_options(datasets_dir / "marketing_campaign.csv")
-    assert options == ReadOptions(delimiter="\t", encoding="utf-8", decimal=".", thousands=None)
+    assert options == ReadOptions(delimiter="\t", encoding="utf-8", decimal=".", thousands=None, header=True)
 
 
 # --- Dialects -----------------------------------------------------------------------------------------------
@@ -332,6 +332,37 @@ def test_without_a_header_row_columns_are_numbered(tmp_path):
     loaded = load_table(path, ReadOptions(header=False))
     assert list(loaded.frame.columns) == ["Column 1", "Column 2", "Column 3"]
     assert loaded.frame.shape == (2, 3)
+
+
+def test_a_file_without_a_header_row_is_recognised_and_keeps_its_first_row(tmp_path, datasets_dir):
+    """CDNOW as its author published it, without the header line the lifetimes project added: its first
+    purchase used to become the column names."""
+    lines = (datasets_dir / "CDNOW_master.txt").read_bytes().splitlines(keepends=True)
+    path = tmp_path / "CDNOW_without_header.txt"
+    path.write_bytes(b"".join(lines[1:]))
+    loaded = load_table(path)
+    assert loaded.report.options.header is False
+    assert list(loaded.frame.columns) == ["Column 1", "Column 2", "Column 3", "Column 4"]
+    assert loaded.frame.shape == (69659, 4)
+    assert loaded.frame.iloc[0].tolist() == ["00001", 19970101, 1, 11.77]
+
+
+def test_a_header_of_names_over_numbers_is_kept(tmp_path):
+    path = write_text(tmp_path / "named.csv", "Customer,Spend,2024\nAnna,1,2\nBen,3,4\n")
+    loaded = load_table(path)
+    assert loaded.report.options.header is True
+    assert list(loaded.frame.columns) == ["Customer", "Spend", "2024"]
+    words_only = write_text(tmp_path / "words.csv", "Name,Region\nAnna,North\nBen,South\n")
+    assert list(load_table(words_only).frame.columns) == ["Name", "Region"]
+
+
+def test_an_excel_sheet_without_a_header_row_is_recognised(tmp_path):
+    path = tmp_path / "noheader.xlsx"
+    rows = [["A1", 3, 10.5], ["B2", 4, 12.0], ["A1", 5, 8.25]]
+    pd.DataFrame(rows).to_excel(path, header=False, index=False)
+    loaded = load_table(path)
+    assert list(loaded.frame.columns) == ["Column 1", "Column 2", "Column 3"]
+    assert loaded.frame["Column 2"].tolist() == [3, 4, 5]
 
 
 def test_given_options_override_detection(tmp_path):
