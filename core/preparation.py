@@ -27,7 +27,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from core.columns import ColumnKind, ColumnSummary
+from core.columns import ColumnKind, ColumnSummary, name_looks_like_outcome
 from core.errors import DataError, InputFileError, SettingsError
 
 
@@ -80,17 +80,31 @@ class MissingImpact:
 
 
 def default_features(columns: Sequence[ColumnSummary]) -> FeatureChoice:
-    """Numeric columns are used; categories, identifiers, dates, constants and free text are not.
+    """Numeric columns are used; categories, flags, outcomes of past campaigns, identifiers, dates,
+    constants and free text are not.
 
     Categories (Gender, Region) are left out by default but can be ticked: every segment's profile
     already shows their shares, and grouping by them splits customers along lines the user usually
-    already knows (men and women) instead of by how they buy.
+    already knows (men and women) instead of by how they buy. Flags (0/1) are left out because k-means
+    makes a segment of the few customers with a rare flag (the 21 who complained) rather than of
+    customers who behave alike. Columns that record how customers answered past campaigns (AcceptedCmp3,
+    Response) are the result of marketing, worth comparing between segments but not defining them.
     """
     selected: list[str] = []
     excluded: dict[str, str] = {}
     for column in columns:
-        if column.kind == ColumnKind.NUMERIC:
+        if column.kind in (ColumnKind.NUMERIC, ColumnKind.FLAG) and name_looks_like_outcome(column.name):
+            excluded[column.name] = (
+                "its name says it records how customers answered past campaigns: an outcome to compare "
+                "between segments, not a trait to group them by; you can tick it"
+            )
+        elif column.kind == ColumnKind.NUMERIC:
             selected.append(column.name)
+        elif column.kind == ColumnKind.FLAG:
+            excluded[column.name] = (
+                "it is a yes/no flag (two values); a flag few customers have would make a segment of "
+                "its own, so each segment's profile shows its share instead, and you can tick it"
+            )
         elif column.kind == ColumnKind.CATEGORICAL:
             if column.distinct > MAX_CATEGORY_LEVELS:
                 excluded[column.name] = (

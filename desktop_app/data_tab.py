@@ -257,7 +257,7 @@ class DataTab(QWidget):
         item.setCheckState(USE_COLUMN, Qt.CheckState.Checked if used else Qt.CheckState.Unchecked)
         item.setTextAlignment(MISSING_COLUMN, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         reason = self._excluded_reasons.get(summary.name)
-        tooltip = f"Not used by default: {reason}." if reason else summary.reason
+        tooltip = f"Not used by default: {reason}." if reason else f"Used by default. {summary.reason}"
         for column in range(5):
             item.setToolTip(column, tooltip)
         return item

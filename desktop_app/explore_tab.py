@@ -106,9 +106,11 @@ class ExploreTab(QWidget):
     # --- driven by the session -------------------------------------------------------------------
     def set_table(self, frame: pd.DataFrame, columns: tuple[ColumnSummary, ...]) -> None:
         self._frame = frame
-        self._numeric = [c.name for c in columns if c.kind == ColumnKind.NUMERIC]
+        # A 0/1 flag is a number too: its histogram shows how many customers have it.
+        numbers = (ColumnKind.NUMERIC, ColumnKind.FLAG)
+        self._numeric = [c.name for c in columns if c.kind in numbers]
         self._categorical = [c.name for c in columns if c.kind == ColumnKind.CATEGORICAL]
-        self._not_numeric = [c.name for c in columns if c.kind != ColumnKind.NUMERIC]
+        self._not_numeric = [c.name for c in columns if c.kind not in numbers]
         self._correlations = None
         self.statistics_model.set_frame(None)  # the new table's summary follows through set_summary
         self._set_labels(None, ())

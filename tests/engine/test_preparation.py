@@ -82,6 +82,23 @@ def test_default_features_use_numbers_and_explain_every_exclusion():
     assert f"at most {MAX_CATEGORY_LEVELS}" in choice.excluded["City"]
 
 
+def test_flags_and_campaign_outcomes_are_offered_but_not_chosen():
+    columns = [
+        ColumnSummary("Income", ColumnKind.NUMERIC, missing=0, distinct=900),
+        ColumnSummary("Newsletter", ColumnKind.FLAG, missing=0, distinct=2),
+        ColumnSummary("AcceptedCmp2", ColumnKind.FLAG, missing=0, distinct=2),
+        ColumnSummary("Campaign responses", ColumnKind.NUMERIC, missing=0, distinct=6),
+    ]
+
+    choice = default_features(columns)
+
+    assert choice.selected == ("Income",)
+    assert "yes/no flag" in choice.excluded["Newsletter"]
+    assert "past campaigns" in choice.excluded["AcceptedCmp2"]
+    assert "past campaigns" in choice.excluded["Campaign responses"]
+    assert all("tick it" in reason for reason in choice.excluded.values())
+
+
 def test_default_features_on_the_mall_file_leave_out_the_customer_number(mall):
     choice = default_features(summarize_columns(mall))
 

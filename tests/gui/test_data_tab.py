@@ -144,3 +144,21 @@ def test_a_new_table_drops_the_segment_column(tab, table):
     tab.set_segments(np.zeros(len(table.frame), dtype=int), ("Everyone",))
     tab.set_table(table)
     assert tab.model.columnCount() == table.frame.shape[1]
+
+
+def test_flags_and_campaign_outcomes_are_unticked_with_a_reason_that_stays(qtbot, datasets_dir):
+    from core.loading import load_table
+
+    widget = DataTab()
+    qtbot.addWidget(widget)
+    widget.set_table(load_table(datasets_dir / "marketing_campaign.csv"))
+
+    chosen = widget.selected_features()
+    assert "Complain" not in chosen
+    assert "AcceptedCmp2" not in chosen
+    assert "Income" in chosen
+    assert "past campaigns" in item_for(widget, "AcceptedCmp2").toolTip(USE_COLUMN)
+    assert item_for(widget, "Income").toolTip(USE_COLUMN).startswith("Used by default")
+    widget.set_feature_used("Complain", True)
+    assert "Complain" in widget.selected_features()
+    assert "past campaigns" in item_for(widget, "Complain").toolTip(USE_COLUMN)
