@@ -6,7 +6,7 @@ prepared data and the sweep).
 """
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.clustering import DEFAULT_SEED, KMeansSegmenter, KScore, KSweep, sweep_k
+from core.columns import ColumnSummary
 from core.errors import DataError, SettingsError
 from core.loading import LoadedTable
 from core.preparation import (
@@ -124,9 +125,13 @@ def fit_segmentation(
     k: int,
     *,
     seed: int = DEFAULT_SEED,
+    columns: Sequence[ColumnSummary] = (),
+    column_labels: Mapping[str, str] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> Segmentation:
+    """`columns` (the table's column summaries) and `column_labels` (the user's names for columns) go to
+    `profile_segments`, which describes the segments."""
     segmenter = KMeansSegmenter(k, seed=seed).fit(
         prepared.matrix, progress=scaled(progress, 0.0, 0.9), cancel=cancel
     )
@@ -136,7 +141,9 @@ def fit_segmentation(
     centroids = prepared.preprocessor.inverse_transform(segmenter.cluster_centers_)
     centroids.index = pd.RangeIndex(1, k + 1, name="Segment")
     report(progress, 0.9, "Describing the segments")
-    profiles, overall = profile_segments(frame, labels, prepared.preprocessor.settings.features, centroids)
+    profiles, overall = profile_segments(
+        frame, labels, prepared.preprocessor.settings.features, centroids, column_labels, columns
+    )
     report(progress, 1.0, f"Found {k} segments")
     return Segmentation(k, segmenter, labels, centroids, profiles, overall)
 
@@ -190,7 +197,8 @@ def run_analysis(
     )
     k = settings.k if settings.k is not None else sweep.suggested_k
     segmentation = fit_segmentation(
-        table.frame, prepared, k, seed=settings.seed, progress=scaled(progress, 0.8, 1.0), cancel=cancel
+        table.frame, prepared, k, seed=settings.seed, columns=table.report.columns,
+        progress=scaled(progress, 0.8, 1.0), cancel=cancel,
     )
     return AnalysisResult(settings, prepared, sweep, segmentation)
 

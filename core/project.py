@@ -355,6 +355,7 @@ def reopen(
         prepared,
         project.k,
         seed=project.settings.seed,
+        columns=table.report.columns,
         progress=scaled(progress, 0.45, 1.0),
         cancel=cancel,
     )

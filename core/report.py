@@ -26,8 +26,9 @@ from core.export import atomic_write
 from core.loading import LoadedTable
 from core.pipeline import AnalysisResult, rename_segments
 from core.preparation import MissingPolicy, default_features, missing_impact
-from core.profiling import SegmentProfile
+from core.profiling import OverallProfile, SegmentProfile, column_label
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
+from core.segment_chart import standout_bars
 
 A4_PORTRAIT = (8.27, 11.69)  # inches
 TITLE_PT = 16
@@ -36,8 +37,6 @@ BODY_PT = 10
 SMALL_PT = 9  # the smallest text in the report
 MAX_SCATTER_POINTS = 4000
 MAX_PROFILE_BARS = 12
-# |difference| (in overall standard deviations) from which a segment counts as high or low on a column.
-NOTABLE_DIFFERENCE = 0.5
 
 DATA_CHECK_TITLE = "Data check"
 ELBOW_TITLE = "How many segments?"
@@ -86,26 +85,27 @@ def _words(column: object) -> str:
 
 
 def _level(profile: SegmentProfile, words: Sequence[str]) -> int | None:
-    """+1 (high), -1 (low), 0 (about average) for the columns whose names contain `words`; None if the
-    profile has no such column."""
+    """+1 (high), -1 (low), 0 (about average) for the columns whose names contain `words`, by the
+    profile's own levels (the measure its name and description use); None if it has no such column."""
     values = [
-        value
-        for column, value in profile.difference.items()
-        if any(f" {word}" in _words(column) for word in words) and np.isfinite(value)
+        level
+        for column, level in profile.level.items()
+        if any(f" {word}" in _words(column) for word in words)
     ]
     if not values:
         return None
     mean = float(np.mean(values))
-    if mean >= NOTABLE_DIFFERENCE:
+    if mean >= 0.5:
         return 1
-    if mean <= -NOTABLE_DIFFERENCE:
+    if mean <= -0.5:
         return -1
     return 0
 
 
-def suggested_action(profile: SegmentProfile) -> str:
+def suggested_action(profile: SegmentProfile, overall: OverallProfile | None = None) -> str:
     """One sentence of marketing advice from what sets the segment apart (rule-based, from the column
-    names and the profile's differences from the average customer)."""
+    names and the profile's levels against the typical customer); `overall` gives the user's column
+    labels."""
     spending = _level(profile, _SPENDING_WORDS)
     income = _level(profile, _INCOME_WORDS)
     frequency = _level(profile, _FREQUENCY_WORDS)
@@ -130,7 +130,7 @@ def suggested_action(profile: SegmentProfile) -> str:
     elif spending == 0 or income == 0:
         action = "Keep them engaged with the regular newsletter and mainstream offers."
     else:
-        action = _generic_action(profile)
+        action = _generic_action(profile, overall)
     if age == 1:
         action += " Reach them through e-mail and print, which older customers read more."
     elif age == -1:
@@ -138,19 +138,16 @@ def suggested_action(profile: SegmentProfile) -> str:
     return action
 
 
-def _generic_action(profile: SegmentProfile) -> str:
-    notable = sorted(
-        (
-            (column, value)
-            for column, value in profile.difference.items()
-            if np.isfinite(value) and abs(value) >= NOTABLE_DIFFERENCE
-        ),
-        key=lambda item: -abs(item[1]),
-    )[:2]
+def _generic_action(profile: SegmentProfile, overall: OverallProfile | None) -> str:
+    notable = [column for column in profile.standouts if profile.level.get(column, 0)][:2]
     if not notable:
         return "Keep them engaged with the regular newsletter and mainstream offers."
-    traits = " and ".join(f"{'higher' if value > 0 else 'lower'} {column}" for column, value in notable)
-    return f"Test a campaign built around what sets them apart: {traits} than the average customer."
+    labels = overall.column_labels if overall is not None else {}
+    traits = " and ".join(
+        f"{'higher' if profile.level[column] > 0 else 'lower'} {column_label(column, labels)}"
+        for column in notable
+    )
+    return f"Test a campaign built around what sets them apart: {traits} than the typical customer."
 
 
 def _number(value: float) -> str:
@@ -439,19 +436,11 @@ def _segment_page(pages: list[Figure], number: int, profile: SegmentProfile, ove
         page.space(0.4)
         page.paragraph(profile.description)
     page.heading("Suggested action")
-    page.paragraph(suggested_action(profile))
-    differences = sorted(
-        ((column, value) for column, value in profile.difference.items() if np.isfinite(value)),
-        key=lambda item: -abs(item[1]),
-    )[:MAX_PROFILE_BARS]
-    if differences:
-        page.heading("Compared with the average customer")
-        axes = page.axes(0.03 * len(differences) + 0.05, left_margin=0.25)
-        columns = [str(column) for column, _ in reversed(differences)]
-        values = [value for _, value in reversed(differences)]
-        axes.barh(columns, values, color=colour)
-        axes.axvline(0, color=_NEUTRAL, linewidth=1)
-        axes.set_xlabel("Difference from the average, in standard deviations", fontsize=BODY_PT)
+    page.paragraph(suggested_action(profile, overall))
+    if profile.standouts:
+        page.heading("What sets this segment apart")
+        axes = page.axes(0.03 * len(profile.standouts) + 0.05, left_margin=0.25)
+        standout_bars(axes, profile, overall, colour=colour, ink=_INK, font_size=SMALL_PT)
     page.heading("Averages: this segment (all customers)")
     page.bullets(
         [

@@ -274,7 +274,8 @@ class AnalysisSession(QObject):
             from core.pipeline import fit_segmentation
 
             return fit_segmentation(
-                table.frame, prepared, k, seed=settings.seed, progress=hooks.progress, cancel=hooks.cancel
+                table.frame, prepared, k, seed=settings.seed, columns=table.report.columns,
+                progress=hooks.progress, cancel=hooks.cancel,
             )
 
         self.runner.run(fit, self._segmentation_ready, description=f"finding {k} segments")

@@ -93,7 +93,7 @@ def test_segment_pages_use_the_app_colours_and_say_what_to_do(analysed, pages):
         assert bars
         assert all(bar.get_facecolor() == to_rgba(segment_colour(number)) for bar in bars)
         text = " ".join(t.get_text() for t in page.findobj(Text))
-        assert suggested_action(profile) in text
+        assert suggested_action(profile, result.segmentation.overall) in text
         assert f"{profile.size:,} customers" in text
 
 
@@ -134,8 +134,12 @@ def test_report_never_overwrites_the_customer_file(analysed, tmp_path):
 
 
 def profile_with(difference: dict[str, float]) -> SegmentProfile:
+    """A profile high (+), low (-) or about average (near 0) on each column."""
     return SegmentProfile(
-        number=1, name="A", size=10, share=0.1, centroid={}, means={}, medians={}, difference=difference
+        number=1, name="A", size=10, share=0.1, centroid={}, means={}, medians={}, difference=difference,
+        level={column: int(np.sign(value)) if abs(value) >= 0.5 else 0
+               for column, value in difference.items()},
+        standouts=tuple(sorted(difference, key=lambda column: -abs(difference[column]))),
     )
 
 
@@ -148,7 +152,7 @@ def profile_with(difference: dict[str, float]) -> SegmentProfile:
         ({"Spending Score (1-100)": -1.2, "Annual Income (k$)": -1.1}, "discounts"),
         ({"Spending Score (1-100)": 0.1, "Annual Income (k$)": -0.2}, "newsletter"),
         ({"MntWines": 1.5, "Recency": 1.2}, "miss you"),
-        ({"Fresh": 1.4, "Milk": -0.1}, "higher Fresh"),
+        ({"Fresh": 1.4, "Milk": -0.1}, "higher fresh than the typical customer"),
         ({"MntWines": 1.3, "Income": 1.2}, "premium"),
         ({"NumWebPurchases": -1.3, "Income": -1.2}, "discounts"),
         ({"PURCHASES": -1.3, "BALANCE": 0.2}, "next-purchase discount"),

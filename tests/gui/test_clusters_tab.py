@@ -46,14 +46,18 @@ def make_analysis(sizes=(40, 30, 20), left_out=0, seed=1):
             size=int(counts[i]),
             share=counts[i] / len(used),
             centroid=dict(zip(FEATURES, centres[i], strict=True)),
-            means={},
-            medians={},
+            means=dict(zip(FEATURES, centres[i], strict=True)),
+            medians=dict(zip(FEATURES, centres[i], strict=True)),
             difference={"Income": (centres[i, 0] - 55) / 25, "Spending": (centres[i, 1] - 50) / 25},
             description=f"Customers of segment {i + 1}.",
+            standing={"Income": centres[i, 0] - 5, "Spending": centres[i, 1]},
+            level={"Income": int(np.sign(centres[i, 0] - 55)), "Spending": int(np.sign(centres[i, 1] - 50))},
+            standouts=("Income", "Spending"),
         )
         for i in range(len(sizes))
     )
-    overall = OverallProfile(size=len(used), means={}, medians={}, std={})
+    typical = {"Income": 55.0, "Spending": 50.0}
+    overall = OverallProfile(size=len(used), means=typical, medians=typical, std={})
     centroids = pd.DataFrame(centres, columns=list(FEATURES))
     segmentation = Segmentation(len(sizes), segmenter, labels, centroids, profiles, overall)
     return frame, prepared, segmentation
