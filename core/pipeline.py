@@ -164,6 +164,32 @@ def rename_segments(segmentation: Segmentation, names: Sequence[str]) -> Segment
     return dataclasses.replace(segmentation, profiles=profiles)
 
 
+def relabel_columns(
+    frame: pd.DataFrame,
+    segmentation: Segmentation,
+    features: Sequence[str],
+    column_labels: Mapping[str, str],
+    columns: Sequence[ColumnSummary] = (),
+) -> Segmentation:
+    """The same segments described with the user's new column labels ("MntWines" -> "Wine spending").
+    A name that was the suggested one follows the new labels; a name the user typed stays."""
+    def described(labels: Mapping[str, str]):
+        return profile_segments(frame, segmentation.labels, features, segmentation.centroids, labels, columns)
+
+    suggested_before, _ = described(segmentation.overall.column_labels)
+    profiles, overall = described(column_labels)
+    names = [
+        fresh.name if current.name == before.name else current.name
+        for current, before, fresh in zip(segmentation.profiles, suggested_before, profiles, strict=True)
+    ]
+    if len(set(names)) < len(names):  # a typed name is now another segment's suggestion: keep the typed
+        names = [
+            current.name if current.name != before.name else f"{fresh.name} ({fresh.number})"
+            for current, before, fresh in zip(segmentation.profiles, suggested_before, profiles, strict=True)
+        ]
+    return rename_segments(dataclasses.replace(segmentation, profiles=profiles, overall=overall), names)
+
+
 def _check_enough_rows_left(prepared: PreparedData, settings: AnalysisSettings, rows: int) -> None:
     """After leaving out customers with gaps, the clustering's own "too few customers" message would not
     say why so few are left; this one does, and names the way out."""

@@ -301,16 +301,19 @@ def profile_table(profiles: Sequence[SegmentProfile], overall: OverallProfile) -
     column (categorical columns as the share of their most common level), for display and export.
 
     Columns: Segment (number; empty for "All customers"), Name, Customers, Share (0..1), the numeric
-    columns by their own names, then "<column>: <most common level> %" in percent (0..100)."""
+    columns by their own names (or the labels the user gave them), then "<column>: <most common level> %"
+    in percent (0..100)."""
     common_levels = {
         column: next(iter(shares)) for column, shares in overall.category_shares.items() if shares
     }
+    given = overall.column_labels
 
     def row(number, name, size, share, means, category_shares) -> dict:
         values = {"Segment": number, "Name": name, "Customers": size, "Share": share}
-        values.update({column: means.get(column, np.nan) for column in overall.means})
+        values.update({given.get(column, column): means.get(column, np.nan) for column in overall.means})
         for column, level in common_levels.items():
-            values[f"{column}: {level} %"] = 100.0 * category_shares.get(column, {}).get(level, 0.0)
+            header = f"{given.get(column, column)}: {level} %"
+            values[header] = 100.0 * category_shares.get(column, {}).get(level, 0.0)
         return values
 
     rows = [row(p.number, p.name, p.size, p.share, p.means, p.category_shares) for p in profiles]

@@ -37,7 +37,9 @@ from core.preparation import MissingPolicy, Scaling
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 
 PROJECT_FORMAT = "segment-studio-project"
-PROJECT_VERSION = 1
+# Version 2 adds the user's column labels; a project without any is still written as version 1, so an
+# older Segment Studio opens it (it would lose the labels of a version 2 project, so it refuses those).
+PROJECT_VERSION = 2
 PROJECT_SUFFIX = ".segproj"  # what the app's Save Project dialog offers
 # Centres are compared after a JSON round trip and a re-fit: allow for the last digits of floating point.
 _CENTRE_TOLERANCE = 1e-6
@@ -71,6 +73,8 @@ class ProjectFile:
     saved_at: str = ""  # ISO 8601, UTC
     written_by: str = ""
     path: Path | None = None  # where the project was loaded from or saved to
+    # the user's labels for columns ("MntWines" -> "Wine spending"), used in names, charts and exports
+    column_labels: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -133,9 +137,10 @@ def data_file_record(
 def project_to_dict(project: ProjectFile) -> dict:
     settings = project.settings
     sweep = project.sweep
+    labels = {"column_labels": dict(project.column_labels)} if project.column_labels else {}
     return {
         "format": PROJECT_FORMAT,
-        "version": PROJECT_VERSION,
+        "version": PROJECT_VERSION if project.column_labels else 1,
         "written_by": project.written_by,
         "saved_at": project.saved_at,
         "data_file": dataclasses.asdict(project.data_file),
@@ -161,6 +166,7 @@ def project_to_dict(project: ProjectFile) -> dict:
             },
             "segments": [dataclasses.asdict(segment) for segment in project.segments],
         },
+        **labels,
     }
 
 
@@ -218,6 +224,9 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
             saved_at=str(data.get("saved_at", "")),
             written_by=str(data.get("written_by", "")),
             path=path,
+            column_labels={
+                str(column): str(label) for column, label in data.get("column_labels", {}).items()
+            },
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InputFileError(
@@ -260,6 +269,7 @@ def save_project(
         saved_at=datetime.now(UTC).isoformat(timespec="seconds"),
         written_by=f"Segment Studio {__version__}",
         path=path,
+        column_labels=dict(segmentation.overall.column_labels),
     )
     write_json(path, project_to_dict(project))
     report(progress, 1.0, f"Saved the project {path.name}")
@@ -356,6 +366,7 @@ def reopen(
         project.k,
         seed=project.settings.seed,
         columns=table.report.columns,
+        column_labels=project.column_labels,
         progress=scaled(progress, 0.45, 1.0),
         cancel=cancel,
     )

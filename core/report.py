@@ -442,13 +442,15 @@ def _segment_page(pages: list[Figure], number: int, profile: SegmentProfile, ove
         axes = page.axes(0.03 * len(profile.standouts) + 0.05, left_margin=0.25)
         standout_bars(axes, profile, overall, colour=colour, ink=_INK, font_size=SMALL_PT)
     page.heading("Averages: this segment (all customers)")
+    given = overall.column_labels
     page.bullets(
         [
-            f"{column}: {_number(mean)} ({_number(overall.means.get(column, np.nan))})"
+            f"{given.get(column, column)}: {_number(mean)} ({_number(overall.means.get(column, np.nan))})"
             for column, mean in profile.means.items()
         ]
         + [
-            f"{column}: " + ", ".join(f"{level} {share:.0%}" for level, share in list(shares.items())[:4])
+            f"{given.get(column, column)}: "
+            + ", ".join(f"{level} {share:.0%}" for level, share in list(shares.items())[:4])
             for column, shares in profile.category_shares.items()
         ],
         size=SMALL_PT,

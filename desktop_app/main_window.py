@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QRect, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
         self.session.warm_up = import_tab_modules
         self.settings = settings if settings is not None else QSettings()
         self.import_dialog: ImportDialog | None = None
+        self.column_labels_dialog: QDialog | None = None
         self.error_box: QMessageBox | None = None
         self.data_file_box: QMessageBox | None = None  # "the project's customer file moved": Locate…
         self.locate_button: QPushButton | None = None
@@ -362,6 +364,7 @@ class MainWindow(QMainWindow):
         self.segments_tab.segment_renamed.connect(self.session.rename_segment)
         self.segments_tab.export_labels_requested.connect(self.export_labelled_data)
         self.segments_tab.export_profiles_requested.connect(self.export_profiles)
+        self.segments_tab.column_labels_requested.connect(self.edit_column_labels)
         self._chart_layout_timer.start()
 
     @property
@@ -820,6 +823,21 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 8000)
 
     # --- help and closing ------------------------------------------------------------------------------
+
+    def edit_column_labels(self) -> None:
+        """Let the user name the profiled columns; the session describes the segments again with them."""
+        from desktop_app.column_labels_dialog import ColumnLabelsDialog
+
+        segmentation = self.session.segmentation
+        if segmentation is None:
+            return
+        overall = segmentation.overall
+        columns = [*overall.means, *overall.category_shares]
+        dialog = ColumnLabelsDialog(columns, self.session.column_labels, self)
+        dialog.accepted.connect(lambda: self.session.set_column_labels(dialog.labels()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.column_labels_dialog = dialog
+        dialog.open()
 
     def show_quick_guide(self) -> None:
         QMessageBox.information(self, f"{APPLICATION_NAME} — Quick guide", QUICK_GUIDE)

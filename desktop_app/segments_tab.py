@@ -117,6 +117,7 @@ class SegmentsTab(QWidget):
     segment_renamed = Signal(int, str)
     export_labels_requested = Signal()
     export_profiles_requested = Signal()
+    column_labels_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -140,7 +141,14 @@ class SegmentsTab(QWidget):
         self.export_profiles_button = QPushButton("Export segment profiles…")
         self.export_labels_button.clicked.connect(self.export_labels_requested)
         self.export_profiles_button.clicked.connect(self.export_profiles_requested)
+        self.column_labels_button = QPushButton("Column labels…")
+        self.column_labels_button.setToolTip(
+            "Give columns names of your own (\"MntWines\" → \"Wine spending\") for the segment names, charts "
+            "and exports."
+        )
+        self.column_labels_button.clicked.connect(self.column_labels_requested)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.column_labels_button)
         buttons.addStretch()
         buttons.addWidget(self.export_labels_button)
         buttons.addWidget(self.export_profiles_button)
@@ -219,5 +227,6 @@ class SegmentsTab(QWidget):
         self.cards = []
 
     def _set_exports_enabled(self, enabled: bool) -> None:
+        self.column_labels_button.setEnabled(enabled)
         self.export_labels_button.setEnabled(enabled)
         self.export_profiles_button.setEnabled(enabled)

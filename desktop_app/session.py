@@ -97,6 +97,9 @@ class AnalysisSession(QObject):
         self.prepared: PreparedData | None = None
         self.sweep: KSweep | None = None
         self.segmentation: Segmentation | None = None
+        # The user's labels for the table's columns ("MntWines" -> "Wine spending"), kept for every run
+        # on the same table; names, charts and exports use them.
+        self.column_labels: dict[str, str] = {}
         self.project_path: Path | None = None  # where the current analysis was last saved or opened from
         self.has_unsaved_changes = False
         # Called on a worker with the analysis modules (see `import_modules`): the window imports its
@@ -207,6 +210,7 @@ class AnalysisSession(QObject):
     def _table_ready(self, table: LoadedTable) -> None:
         self.table = table
         self.settings = self.prepared = self.sweep = self.segmentation = None
+        self.column_labels = {}
         self.project_path = None
         self._set_unsaved(False)
         self.results_cleared.emit()
@@ -269,13 +273,14 @@ class AnalysisSession(QObject):
             return
         if self.segmentation is not None and self.segmentation.k == k:
             return
+        labels = dict(self.column_labels)
 
         def fit(hooks: TaskHooks) -> Segmentation:
             from core.pipeline import fit_segmentation
 
             return fit_segmentation(
                 table.frame, prepared, k, seed=settings.seed, columns=table.report.columns,
-                progress=hooks.progress, cancel=hooks.cancel,
+                column_labels=labels, progress=hooks.progress, cancel=hooks.cancel,
             )
 
         self.runner.run(fit, self._segmentation_ready, description=f"finding {k} segments")
@@ -302,6 +307,25 @@ class AnalysisSession(QObject):
             return
         self._set_unsaved(True)
         self.segmentation_changed.emit(self.segmentation)
+
+    def set_column_labels(self, labels: dict[str, str]) -> None:
+        """Use the user's labels for columns (empty labels are dropped): the segments are described again
+        on the worker, names the user typed stay, and `segmentation_changed` follows."""
+        labels = {column: label.strip() for column, label in labels.items() if label.strip()}
+        if labels == self.column_labels:
+            return
+        self.column_labels = labels
+        table, prepared, segmentation = self.table, self.prepared, self.segmentation
+        if table is None or prepared is None or segmentation is None:
+            return
+
+        def describe(_hooks: TaskHooks) -> Segmentation:
+            from core.pipeline import relabel_columns
+
+            features = prepared.preprocessor.settings.features
+            return relabel_columns(table.frame, segmentation, features, labels, table.report.columns)
+
+        self.runner.run(describe, self._segmentation_ready, description="describing the segments")
 
     def _restore_after_cancel(self) -> None:
         # A cancelled sweep cleared the elbow chart as it started; show the kept results again.
@@ -464,6 +488,7 @@ class AnalysisSession(QObject):
         self.table = table
         self.settings, self.prepared, self.sweep = result.settings, result.prepared, result.sweep
         self.segmentation = result.segmentation
+        self.column_labels = dict(project.column_labels)
         self.project_path = project.path
         self._set_unsaved(False)
         self.results_cleared.emit()

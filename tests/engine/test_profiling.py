@@ -297,3 +297,22 @@ def test_a_level_only_left_out_customers_have_is_in_no_share():
 
     assert overall.category_shares["Region"] == {"North": 10 / 19, "South": 9 / 19}
     assert set(profiles[1].category_shares["Region"]) == {"North", "South"}
+
+
+def test_new_column_labels_rename_suggested_names_but_keep_typed_ones():
+    from types import SimpleNamespace
+
+    from core.pipeline import Segmentation, relabel_columns, rename_segments
+
+    frame = pd.DataFrame({"MntWines": [5.0, 6.0, 7.0, 500.0, 600.0, 700.0]})
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    centroids = frame.groupby(labels).mean().reset_index(drop=True)
+    profiles, overall = profile_segments(frame, labels, ("MntWines",), centroids)
+    segmentation = Segmentation(2, SimpleNamespace(), labels, centroids, profiles, overall)
+    segmentation = rename_segments(segmentation, ["Wine lovers", profiles[1].name])
+    assert profiles[1].name == "High spending on wines"
+
+    relabelled = relabel_columns(frame, segmentation, ("MntWines",), {"MntWines": "Wine spending"})
+
+    assert relabelled.names == ("Wine lovers", "High wine spending")
+    assert relabelled.overall.column_labels == {"MntWines": "Wine spending"}

@@ -144,7 +144,7 @@ def test_a_changed_data_file_is_detected(saved):
     [
         ("{ not json", "not valid JSON"),
         ('{"format": "something-else"}', "not a Segment Studio project"),
-        ('{"format": "segment-studio-project", "version": 2}', "newer Segment Studio"),
+        ('{"format": "segment-studio-project", "version": 3}', "newer Segment Studio"),
         ('{"format": "segment-studio-project", "version": 1, "settings": {}}', "damaged"),
     ],
 )
@@ -171,3 +171,33 @@ def test_locating_a_file_that_does_not_exist_says_so(saved, tmp_path):
     status = check_data_file(load_project(project_path), tmp_path / "typo.csv")
     assert status.state == DataFileState.MOVED
     assert "typo.csv' does not exist" in status.message
+
+
+def test_column_labels_are_saved_and_reopen_with_the_names_charts_and_exports_using_them(analysed, tmp_path):
+    from core.pipeline import relabel_columns
+    from core.profiling import profile_table
+
+    table, result = analysed
+    data = tmp_path / "customers.csv"
+    shutil.copyfile(SAMPLE, data)
+    copied = LoadedTable(table.frame, dataclasses.replace(table.report, path=str(data)))
+    features = result.prepared.preprocessor.settings.features
+    labels = {"Annual Income (k$)": "Household income", "Spending Score (1-100)": "Loyalty points"}
+    relabelled = relabel_columns(table.frame, result.segmentation, features, labels, table.report.columns)
+    assert relabelled.names == result.segmentation.names, "names the user typed stay"
+    result = AnalysisResult(result.settings, result.prepared, result.sweep, relabelled)
+    project_path = tmp_path / "labelled.segproj"
+
+    save_project(project_path, copied, result)
+    content = json.loads(project_path.read_text(encoding="utf-8"))
+    _table, reopened = reopen(load_project(project_path))
+
+    assert content["version"] == 2
+    assert content["column_labels"] == labels
+    overall = reopened.segmentation.overall
+    assert overall.column_labels == labels
+    assert reopened.segmentation.names == result.segmentation.names
+    assert "Household income" in profile_table(reopened.segmentation.profiles, overall).columns
+    described = " ".join(profile.description for profile in reopened.segmentation.profiles)
+    assert "Annual Income" not in described
+    assert "Household income" in described or "Loyalty points" in described

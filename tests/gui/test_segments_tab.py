@@ -169,3 +169,31 @@ def test_each_card_charts_the_columns_that_set_its_segment_apart_on_a_scale_that
             assert low <= bar.get_x() + bar.get_width() <= high
             assert abs(bar.get_width()) >= 5, "every bar shown is big enough to see"
     assert len(set(charted)) == len(charted), "each segment has its own columns"
+
+
+def test_the_column_labels_dialog_offers_every_column_with_its_suggested_label(qtbot):
+    from desktop_app.column_labels_dialog import ColumnLabelsDialog
+
+    dialog = ColumnLabelsDialog(["MntWines", "Income"], {"Income": "Household income"})
+    qtbot.addWidget(dialog)
+    assert dialog.edits["MntWines"].placeholderText() == "Spending on wines"
+    assert dialog.edits["Income"].text() == "Household income"
+    dialog.edits["MntWines"].setText("  Wine spending ")
+    dialog.edits["Income"].clear()
+    assert dialog.labels() == {"MntWines": "Wine spending"}
+
+
+def test_charts_use_the_labels_the_user_gave(tab, marketing_segments, qtbot, datasets_dir):
+    from core.loading import load_table
+    from core.pipeline import relabel_columns
+
+    table = load_table(datasets_dir / "marketing_campaign.csv")
+    features = tuple(marketing_segments.centroids.columns)
+    labels = {column: f"My {column}" for column in marketing_segments.overall.means}
+    relabelled = relabel_columns(table.frame, marketing_segments, features, labels, table.report.columns)
+    tab.show_segmentation(relabelled)
+    wait_for_charts(qtbot, tab)
+    ticks = [tick.get_text() for tick in tab.cards[0].plot.figure.axes[0].get_yticklabels()]
+    assert ticks
+    assert all(tick.startswith("My ") for tick in ticks)
+    assert "my " in tab.cards[0].name_edit.text().lower()
