@@ -243,9 +243,10 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
         return ColumnSummary(name, ColumnKind.CONSTANT, missing, 0, "The column is empty.")
     distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
     middle = len(ordered) // 2
-    # Values near float64's limit (1e308) overflow a sum: the summary then shows inf, and the preparation
-    # refuses the column with a message, so numpy's overflow warning would only be noise on stderr.
-    with np.errstate(over="ignore"):
+    # Values near float64's limit (1e308) overflow a sum, and inf beside -inf makes it NaN: the summary
+    # then shows inf or NaN, and the preparation refuses the column with a message, so numpy's warning
+    # would only be noise before it on stderr.
+    with np.errstate(over="ignore", invalid="ignore"):
         median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
         stats = {
             "minimum": float(ordered[0]),

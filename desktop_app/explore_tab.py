@@ -83,6 +83,7 @@ class ExploreTab(QWidget):
 
         self.statistics_model = DataFrameModel(parent=self)
         self.statistics_view = QTableView()
+        self.statistics_view.setTabKeyNavigation(False)  # Tab moves on, not from cell to cell
         self.statistics_view.setModel(self.statistics_model)
         self.statistics_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.statistics_view.verticalHeader().hide()
@@ -353,8 +354,14 @@ class ExploreTab(QWidget):
             return
         names = [str(name) for name in correlations.columns]
         image = axes.imshow(correlations.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
-        axes.set_xticks(range(len(names)), names, rotation=35, ha="right", rotation_mode="anchor")
-        axes.set_yticks(range(len(names)), names)
+        # Many columns (CC GENERAL's 17): smaller, upright labels that do not run into each other.
+        many = len(names) > MAX_ANNOTATED_COLUMNS
+        size = "x-small" if many else "medium"
+        axes.set_xticks(
+            range(len(names)), names, rotation=90 if many else 35, ha="right", rotation_mode="anchor",
+            fontsize=size,
+        )
+        axes.set_yticks(range(len(names)), names, fontsize=size)
         figure.colorbar(image, ax=axes, label="Correlation (−1 opposite, +1 together)", shrink=0.85)
         if len(names) <= MAX_ANNOTATED_COLUMNS:
             for (row, col), value in np.ndenumerate(correlations.to_numpy()):

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QRect, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QDialog,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -62,15 +64,30 @@ QUICK_GUIDE = """<h3>Quick guide</h3>
 <li><b>Open</b> a table of customers (CSV, text or Excel), one customer per row, or try the sample data.</li>
 <li>On <b>Data</b>, tick the columns that describe how customers behave (age, income, spending...).
 Customer numbers, dates and constant columns are left out for you.</li>
-<li>Press <b>Find segments</b>. <b>Choose k</b> shows how well 1 to 10 segments fit; the suggested number
-is marked, and you can pick another.</li>
+<li>Press <b>Find segments</b> (F5 or Ctrl+Enter). <b>Choose k</b> shows how well 1 to 10 segments fit;
+the suggested number is marked, and you can pick another. <i>Distance within segments</i> (WCSS) is how far
+customers are, all together, from the centre of their segment: lower means tighter segments, and it
+always falls as segments are added, so look for where it stops falling steeply. <i>Separation</i>
+(silhouette, from -1 to 1) says how clearly each customer sits in its own segment rather than the next
+one: higher is clearer; above 0.5 the segments are well apart.</li>
 <li><b>Clusters</b> shows the segments on charts; <b>Segments</b> describes each one in plain words.
 Give them your own names there.</li>
 <li><b>Export labelled data</b> (Ctrl+E) saves every customer with its segment, for your mailing or CRM.
 <b>Export Report</b> makes a PDF to share; <b>Save Project</b> (Ctrl+S) keeps your work to reopen later.</li>
 <li><b>Assign New Customers</b> places the customers of another file into the same segments.</li>
 </ol>
-<p>Esc stops a long calculation; the previous results stay.</p>"""
+<p>Esc stops a long calculation; the previous results stay. Every toolbar button has a menu entry and
+a shortcut: Ctrl+O open, Ctrl+Shift+D sample data, Ctrl+S save, Ctrl+E export labelled data, Ctrl+R
+report, Ctrl+Shift+C chart. Tab and Shift+Tab move between the table, the column list and the buttons;
+Ctrl+Tab moves between tabs.</p>"""
+
+
+# Usable from a 1024x640 screen up; smaller, the column list and charts would no longer fit.
+MINIMUM_WINDOW_SIZE = (1024, 640)
+STALE_TEXT = (
+    "The segments shown were found with other settings than the ones on the Data tab now. "
+    "Find segments again to see segments for the new settings; exports wait until then."
+)
 
 
 def import_tab_modules() -> None:
@@ -151,12 +168,33 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APPLICATION_NAME)
         self.setAcceptDrops(True)
         self.resize(1200, 800)
+        self.setMinimumSize(*MINIMUM_WINDOW_SIZE)
         self.welcome = WelcomeView()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self.stale_banner = QFrame()
+        self.stale_banner.setObjectName("stale_banner")
+        self.stale_banner.setStyleSheet(
+            "#stale_banner { background: #fff4d6; border: 1px solid #e0b040; } "
+            "#stale_banner QLabel { color: #4a3800; }"
+        )
+        self.stale_label = QLabel(STALE_TEXT)
+        self.stale_label.setWordWrap(True)
+        self.find_again_button = QPushButton("Find segments again")
+        self.find_again_button.clicked.connect(self.find_segments_with_current_settings)
+        banner_layout = QHBoxLayout(self.stale_banner)
+        banner_layout.addWidget(self.stale_label, stretch=1)
+        banner_layout.addWidget(self.find_again_button)
+        self.stale_banner.hide()
+        self.results_page = QWidget()
+        results_layout = QVBoxLayout(self.results_page)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.setSpacing(0)
+        results_layout.addWidget(self.stale_banner)
+        results_layout.addWidget(self.tabs, stretch=1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
-        self.stack.addWidget(self.tabs)
+        self.stack.addWidget(self.results_page)
         self.setCentralWidget(self.stack)
         self._build_actions()
         self._build_menus_and_toolbar()
@@ -173,6 +211,7 @@ class MainWindow(QMainWindow):
         self._chart_layout_timer.setInterval(CHART_LAYOUT_DELAY_MS)
         self._chart_layout_timer.timeout.connect(self._lay_out_choose_k_tab)
         self.tabs.installEventFilter(self)
+        self.tabs.currentChanged.connect(self._update_actions)
         self._update_actions()
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
@@ -181,16 +220,24 @@ class MainWindow(QMainWindow):
     # --- building --------------------------------------------------------------------------------------
 
     def _action(
-        self, text: str, slot, shortcut: QKeySequence.StandardKey | str | None = None, tip: str = ""
+        self,
+        text: str,
+        slot,
+        shortcut: QKeySequence.StandardKey | str | list[str] | None = None,
+        tip: str = "",
     ) -> QAction:
         action = QAction(text, self)
         # setShortcuts, not setShortcut: the latter's overload check builds every Qt enum on first use
         # (a quarter of the start-up time); a standard key also brings each platform's own bindings.
         if isinstance(shortcut, QKeySequence.StandardKey):
             action.setShortcuts(shortcut)
+        elif isinstance(shortcut, list):
+            action.setShortcuts([QKeySequence(key) for key in shortcut])
         elif shortcut is not None:
             action.setShortcuts([QKeySequence(shortcut)])
         action.setStatusTip(tip)
+        keys = ", ".join(key.toString() for key in action.shortcuts())
+        action.setToolTip(f"{tip} ({keys})" if tip and keys else tip or text.replace("&", ""))
         action.triggered.connect(slot)
         self.addAction(action)  # shortcuts work while any part of the window has focus
         return action
@@ -200,7 +247,16 @@ class MainWindow(QMainWindow):
             "&Open…", self.open_file_dialog, QKeySequence.StandardKey.Open, "Open a table of customers"
         )
         self.sample_action = self._action(
-            "Open &Sample Data", self.open_sample_data, tip="Open a small example set of customers"
+            "Open &Sample Data",
+            self.open_sample_data,
+            "Ctrl+Shift+D",
+            "Open a small example set of customers",
+        )
+        self.find_segments_action = self._action(
+            "&Find Segments",
+            self.find_segments_with_current_settings,
+            ["F5", "Ctrl+Return", "Ctrl+Enter"],
+            "Group the customers by the columns chosen on the Data tab",
         )
         self.export_labels_action = self._action(
             "&Export Labelled Data…",
@@ -212,7 +268,10 @@ class MainWindow(QMainWindow):
             "Export Segment &Profiles…", self.export_profiles, tip="Save one row per segment"
         )
         self.export_chart_action = self._action(
-            "Export &Chart…", self.export_chart, tip="Save the chart on the current tab as an image"
+            "Export &Chart…",
+            self.export_chart,
+            "Ctrl+Shift+C",
+            "Save the chart on the current tab as an image",
         )
         self.open_project_action = self._action(
             "Open Pro&ject…", self.open_project_dialog, "Ctrl+Shift+O", "Reopen a saved project"
@@ -227,7 +286,7 @@ class MainWindow(QMainWindow):
             "Save Project &As…", self.save_project_as, QKeySequence.StandardKey.SaveAs
         )
         self.export_report_action = self._action(
-            "Export &Report (PDF)…", self.export_report, tip="A PDF report of the segments to share"
+            "Export &Report (PDF)…", self.export_report, "Ctrl+R", "A PDF report of the segments to share"
         )
         self.export_workbook_action = self._action(
             "Export &Workbook (Excel)…",
@@ -274,6 +333,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.assign_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        analysis_menu = self.menuBar().addMenu("&Analysis")
+        analysis_menu.addAction(self.find_segments_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
@@ -283,6 +344,7 @@ class MainWindow(QMainWindow):
         for action in (
             self.open_action,
             self.sample_action,
+            self.find_segments_action,
             self.save_project_action,
             self.export_labels_action,
             self.export_report_action,
@@ -330,7 +392,7 @@ class MainWindow(QMainWindow):
         if self.session.table is None:
             self._ensure_data_tab()
             self._ensure_analysis_tabs()
-            _lay_out_hidden(self.tabs, self.stack.currentWidget().geometry())
+            _lay_out_hidden(self.results_page, self.stack.currentWidget().geometry())
 
     def _ensure_data_tab(self) -> None:
         """Build the Data tab on the first table (its modules were imported on the loading worker)."""
@@ -341,6 +403,7 @@ class MainWindow(QMainWindow):
         self.data_tab = DataTab()
         self.tabs.addTab(self.data_tab, "Data")
         self.data_tab.find_segments_requested.connect(self.find_segments)
+        self.data_tab.settings_changed.connect(self._update_actions)
 
     def _ensure_analysis_tabs(self) -> None:
         """Build the chart tabs once the session's analysis modules are imported (never on this thread)."""
@@ -365,6 +428,9 @@ class MainWindow(QMainWindow):
         self.segments_tab.export_labels_requested.connect(self.export_labelled_data)
         self.segments_tab.export_profiles_requested.connect(self.export_profiles)
         self.segments_tab.column_labels_requested.connect(self.edit_column_labels)
+        for tab in (self.explore_tab, self.elbow_tab, self.clusters_tab, self.segments_tab):
+            for number_box in tab.findChildren(QAbstractSpinBox):
+                number_box.installEventFilter(self)  # the window's shortcuts work there: see eventFilter
         self._chart_layout_timer.start()
 
     @property
@@ -378,7 +444,20 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         if watched is self.tabs and event.type() == QEvent.Type.Resize:
             self._chart_layout_timer.start()  # once the size settles
+        elif event.type() == QEvent.Type.ShortcutOverride and self._is_window_shortcut(watched, event):
+            # A number box's text field claims Ctrl+E (end of line) and friends for itself; in a box
+            # that holds a number those keys mean the window's actions.
+            event.ignore()
+            return True
         return super().eventFilter(watched, event)
+
+    def _is_window_shortcut(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(watched, QAbstractSpinBox):
+            return False
+        pressed = QKeySequence(event.keyCombination())
+        return any(
+            action.isEnabled() and pressed in action.shortcuts() for action in self.actions()
+        )
 
     def _lay_out_choose_k_tab(self) -> None:
         """Give the hidden Choose k tab the size it will be shown at, while the window is idle.
@@ -487,7 +566,7 @@ class MainWindow(QMainWindow):
         self.data_tab.set_busy(self.session.is_busy)  # Find segments waits for the chart modules
         self._update_title()
         self._remember_recent(report.path)
-        self.stack.setCurrentWidget(self.tabs)
+        self.stack.setCurrentWidget(self.results_page)
         self.tabs.setCurrentWidget(self.data_tab)
         self._update_actions()
 
@@ -524,6 +603,8 @@ class MainWindow(QMainWindow):
         are set while the tab is hidden, so the chart renders them once, after the tab has painted."""
         self.elbow_tab.sweep_started(settings.k_min, settings.k_max)
         self.tabs.setCurrentWidget(self.elbow_tab)
+        # Not the tab's first number box, which would keep the window's shortcuts (Ctrl+E) for itself.
+        self.tabs.tabBar().setFocus()
         table = self.session.table
 
         def start() -> None:
@@ -531,6 +612,19 @@ class MainWindow(QMainWindow):
                 self.session.find_segments(settings)
 
         self.elbow_tab.plot.after_render(start)
+
+    def find_segments_with_current_settings(self) -> None:
+        """Find segments with the Data tab's choices (the menu entry, its shortcut and the banner's
+        button); says why when it cannot."""
+        if self.data_tab is None or self.session.table is None or self.elbow_tab is None:
+            return
+        if self.session.is_busy:
+            return
+        if not self.data_tab.find_button.isEnabled():
+            self.tabs.setCurrentWidget(self.data_tab)
+            self.statusBar().showMessage(self.data_tab.find_hint.text() or "Tick a column first.", 8000)
+            return
+        self.find_segments(self.data_tab.analysis_settings())
 
     def _sweep_range_requested(self, k_min: int, k_max: int) -> None:
         self.find_segments(dataclasses.replace(self.data_tab.analysis_settings(), k_min=k_min, k_max=k_max))
@@ -567,19 +661,43 @@ class MainWindow(QMainWindow):
         self.error_box = box
         box.open()
 
+    def results_out_of_date(self) -> bool:
+        """Whether the segments shown were found with other choices than those now on the Data tab."""
+        used, segmentation = self.session.settings, self.session.segmentation
+        if used is None or segmentation is None or self.data_tab is None or self.session.table is None:
+            return False
+        chosen = self.data_tab.analysis_settings()
+        return (
+            set(chosen.features or ()) != set(used.features or ())
+            or chosen.scaling != used.scaling
+            or chosen.missing != used.missing
+            or set(chosen.log_columns) != set(used.log_columns)
+        )
+
     def _update_actions(self) -> None:
+        stale = self.results_out_of_date()
+        self.stale_banner.setVisible(stale)
         has_segments = self.session.segmentation is not None
+        # A project keeps the segments with the settings they were found with, so it may be saved.
+        for action in (self.save_project_action, self.save_project_as_action):
+            action.setEnabled(has_segments)
         for action in (
             self.export_labels_action,
             self.export_profiles_action,
             self.export_workbook_action,
             self.export_report_action,
             self.export_model_action,
-            self.save_project_action,
-            self.save_project_as_action,
         ):
-            action.setEnabled(has_segments)
-        self.export_chart_action.setEnabled(self.elbow_tab is not None and self.session.table is not None)
+            action.setEnabled(has_segments and not stale)
+        if self.segments_tab is not None:
+            self.segments_tab.set_exports_enabled(has_segments and not stale)
+        self.find_segments_action.setEnabled(self.session.table is not None and self.elbow_tab is not None)
+        self.export_chart_action.setEnabled(self._current_tab_has_chart())
+
+    def _current_tab_has_chart(self) -> bool:
+        return self.session.table is not None and self.tabs.currentWidget() in (
+            self.explore_tab, self.elbow_tab, self.clusters_tab
+        ) and self.tabs.currentWidget() is not None
 
     def _update_title(self, *_args) -> None:
         """ "file — Segment Studio", with a "*" after the file while the segments are not saved."""

@@ -137,6 +137,7 @@ class SegmentsTab(QWidget):
         self.profile_view.setModel(self.profile_model)
         self.profile_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.profile_view.verticalHeader().hide()  # the Segment column numbers the rows
+        self.profile_view.setTabKeyNavigation(False)  # Tab moves on to the buttons
         self.export_labels_button = QPushButton("Export customers with segments…")
         self.export_profiles_button = QPushButton("Export segment profiles…")
         self.export_labels_button.clicked.connect(self.export_labels_requested)
@@ -168,13 +169,13 @@ class SegmentsTab(QWidget):
         splitter.setSizes([3 * SPLIT_UNIT, SPLIT_UNIT])  # the cards first; the table needs a few rows
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self._set_exports_enabled(False)
+        self.set_exports_enabled(False)
 
     def show_segmentation(self, segmentation: Segmentation) -> None:
         """Show the segments now if the tab is on screen, else when it is next shown: building the cards
         and the table costs the window 20-35 ms, which a hidden tab should not take at the end of every
         fit (the Choose k tab is on screen then)."""
-        self._set_exports_enabled(True)
+        self.set_exports_enabled(True)
         self._waiting = segmentation
         if self.isVisible():
             self._show_waiting()
@@ -207,7 +208,7 @@ class SegmentsTab(QWidget):
         self._remove_cards()
         self._placeholder.show()
         self.profile_model.set_frame(None)
-        self._set_exports_enabled(False)
+        self.set_exports_enabled(False)
 
     @staticmethod
     def _display_table(segmentation: Segmentation):
@@ -226,7 +227,7 @@ class SegmentsTab(QWidget):
             card.deleteLater()
         self.cards = []
 
-    def _set_exports_enabled(self, enabled: bool) -> None:
+    def set_exports_enabled(self, enabled: bool) -> None:
         self.column_labels_button.setEnabled(enabled)
         self.export_labels_button.setEnabled(enabled)
         self.export_profiles_button.setEnabled(enabled)

@@ -267,3 +267,10 @@ def test_a_column_with_a_value_near_float64s_limit_is_summarised():
     summary = summarize_column(pd.Series([1.0, 1.0, 1.2e103], name="Spend"))
     assert summary.kind is ColumnKind.NUMERIC
     assert summary.log_scale_helps, "three values, one of them huge: as skewed as three values can be"
+
+
+def test_a_column_with_both_infinities_is_summarised_without_a_warning():
+    # pytest turns warnings into errors: numpy's "invalid value" reached the command line's users.
+    summary = summary_of([1.0, np.inf, -np.inf, 4.0], name="B")
+    assert summary.kind is ColumnKind.NUMERIC
+    assert summary.maximum == np.inf

@@ -249,3 +249,23 @@ def test_renamed_segments_keep_the_sample_and_the_chosen_view(tab, qtbot):
     assert tab.showing_overview
     assert tab._projection is projection
     assert tab.axes.get_legend().get_texts()[0].get_text() == "1 · VIP (40)"
+
+
+def test_overview_axis_titles_of_many_columns_stay_inside_the_chart(tab, qtbot, datasets_dir):
+    from core.loading import load_table
+    from core.pipeline import AnalysisSettings, fit_segmentation, prepare_table
+
+    table = load_table(datasets_dir / "CC GENERAL.csv")
+    prepared = prepare_table(table, AnalysisSettings())
+    tab.show_segmentation(table.frame, prepared, fit_segmentation(table.frame, prepared, 3))
+    tab.view_combo.setCurrentText(OVERVIEW)
+    settle(qtbot, tab)
+    figure = tab.plot.figure
+    renderer = figure.canvas.get_renderer()
+    page = figure.bbox
+    for title in (tab.axes.xaxis.label, tab.axes.yaxis.label):
+        box = title.get_window_extent(renderer)
+        assert page.x0 - 1 <= box.x0, title.get_text()
+        assert box.x1 <= page.x1 + 1, title.get_text()
+        assert page.y0 - 1 <= box.y0, title.get_text()
+        assert box.y1 <= page.y1 + 1, title.get_text()
