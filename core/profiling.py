@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from core.columns import ColumnKind, ColumnSummary, name_looks_like_id
+from core.columns import ColumnKind, ColumnSummary, name_looks_like_id, name_words
 from core.preparation import LARGEST_USABLE_VALUE, MAX_CATEGORY_LEVELS, level_text
 
 # Standing (average percentile rank, 50 = like everyone) from which a segment is high on a column; low at
@@ -267,11 +267,12 @@ def comparison_text(profile: SegmentProfile, overall: OverallProfile, column: st
         return f"{label}: {mine:.0f} % vs {everyone:.0f} % of all customers."
     unit = unit_of(column)
     unit = f" {unit}" if unit else ""
+    rounded = (lambda value: f"{value:.0f}") if _is_year(column) else _rounded
     mine, everyone = medians[column], overall.medians[column]
     if mine == everyone and level:  # the same median, but more or fewer customers above it
-        numbers = f"{_rounded(means[column])}{unit} vs {_rounded(overall.means[column])} on average"
+        numbers = f"{rounded(means[column])}{unit} vs {rounded(overall.means[column])} on average"
     else:
-        numbers = f"{_rounded(mine)}{unit} vs {_rounded(everyone)}"
+        numbers = f"{rounded(mine)}{unit} vs {rounded(everyone)}"
     if level == 0:
         return f"{label}: about average ({numbers})."
     ratio = _ratio(column, means, medians, overall)
@@ -291,9 +292,10 @@ def comparison_figure(profile: SegmentProfile, overall: OverallProfile, column: 
     ratio = _ratio(column, means, medians, overall)
     if np.isfinite(ratio) and ratio > 0 and medians[column] != overall.medians[column]:
         return _times(ratio)
+    rounded = (lambda value: f"{value:.0f}") if _is_year(column) else _rounded
     if medians[column] == overall.medians[column]:
-        return f"{_rounded(means[column])} vs {_rounded(overall.means[column])} on average"
-    return f"{_rounded(medians[column])} vs {_rounded(overall.medians[column])}"
+        return f"{rounded(means[column])} vs {rounded(overall.means[column])} on average"
+    return f"{rounded(medians[column])} vs {rounded(overall.medians[column])}"
 
 
 def profile_table(profiles: Sequence[SegmentProfile], overall: OverallProfile) -> pd.DataFrame:
@@ -384,9 +386,16 @@ def _category_shares(
     return per_segment, overall
 
 
+def _is_year(column: str) -> bool:
+    """A column of years (Year_Birth): 1978 is not "1.0x" 1970, and is written without a separator."""
+    return "year" in name_words(column)
+
+
 def _ratio(column: str, means: dict[str, float], medians: dict[str, float], overall: OverallProfile) -> float:
     """The segment's typical value as a multiple of everyone's: medians, or for a yes/no column shares.
-    NaN when that means nothing (everyone's is 0 or negative values occur)."""
+    NaN when that means nothing (everyone's is 0, negative values occur, or the values are years)."""
+    if _is_year(column):
+        return float("nan")
     if column in overall.yes_no_columns:
         mine, everyone = means[column], overall.means[column]
     else:
