@@ -375,6 +375,96 @@ def reopen(
     return table, AnalysisResult(project.settings, prepared, project.sweep, segmentation)
 
 
+def reopen_with_new_data(
+    project: ProjectFile,
+    data_path: str | Path | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> tuple[LoadedTable, AnalysisResult, str]:
+    """The changed customer file analysed with the project's saved settings (columns, scaling, missing
+    values, log scale, seed, number of segments), for a user who refreshed the spreadsheet: the saved
+    segments cannot be reproduced, but the work that went into the settings and names is kept. A new
+    segment whose centre lies near a saved one (see NAME_MATCH_DISTANCE) keeps that segment's name.
+
+    Returns the table, the result (no sweep: the saved one described the old data) and what changed in
+    plain words. Raises InputFileError when the file is not found, SettingsError when it lacks a column."""
+    status = check_data_file(project, data_path, progress=scaled(progress, 0.0, 0.2), cancel=cancel)
+    if status.path is None:
+        raise InputFileError(status.message)
+    table = load_table(status.path, project.read_options, progress=scaled(progress, 0.2, 0.4), cancel=cancel)
+    raise_if_cancelled(cancel)
+    report(progress, 0.4, "Preparing the data")
+    prepared = prepare_table(table, project.settings)
+    segmentation = fit_segmentation(
+        table.frame,
+        prepared,
+        project.k,
+        seed=project.settings.seed,
+        columns=table.report.columns,
+        column_labels=project.column_labels,
+        progress=scaled(progress, 0.45, 1.0),
+        cancel=cancel,
+    )
+    names, kept = _names_of_matching_segments(project, segmentation, prepared.preprocessor)
+    segmentation = rename_segments(segmentation, names)
+    before = sum(segment.size for segment in project.segments)
+    after = len(prepared.row_positions)
+    if after == before:
+        counted = f"{after:,} customers are segmented, as before, but some of their values changed"
+    else:
+        counted = (
+            f"{after:,} customers are segmented now, {before:,} before "
+            f"({abs(after - before):,} {'added' if after > before else 'removed'})"
+        )
+    message = (
+        f"The customer file '{status.path.name}' has changed: {counted}. The segments were found again "
+        f"with the saved settings; {kept} of the {project.k} still match a saved segment and keep its name."
+    )
+    return table, AnalysisResult(project.settings, prepared, None, segmentation), message
+
+
+# A new segment keeps a saved segment's name when their centres are this close in the prepared space:
+# the root mean square difference per column, in standard deviations under standard scaling. Half a
+# standard deviation: the same group of customers, moved a little by the customers added or removed.
+NAME_MATCH_DISTANCE = 0.5
+
+
+def _names_of_matching_segments(project: ProjectFile, segmentation: Segmentation, preprocessor) -> tuple[
+    list[str], int
+]:
+    """The names for the new segments: a saved name where a saved segment matches (each used once, the
+    closest pairs first), else the suggested name; and how many kept a saved name."""
+    from scipy.optimize import linear_sum_assignment  # imported here: the core loads without scipy
+
+    columns = list(preprocessor.feature_names_out_)
+    logged = set(preprocessor.log_columns_)
+
+    def prepared(centre: dict[str, float]) -> np.ndarray:
+        values = np.array([centre.get(column, np.nan) for column in columns], dtype=np.float64)
+        for position, column in enumerate(columns):
+            if column in logged:
+                values[position] = np.log1p(values[position])
+        return (values - preprocessor.center_) / preprocessor.scale_
+
+    saved = np.array([prepared(segment.centre) for segment in project.segments])
+    found = np.asarray(segmentation.segmenter.cluster_centers_, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        distance = np.sqrt(np.mean((saved[:, None, :] - found[None, :, :]) ** 2, axis=2))
+    distance = np.where(np.isfinite(distance), distance, np.inf)  # a column the project did not have
+    names = list(segmentation.names)
+    finite = np.where(np.isfinite(distance), distance, 1e12)
+    kept = 0
+    for old, new in zip(*linear_sum_assignment(finite), strict=True):
+        if distance[old, new] <= NAME_MATCH_DISTANCE:
+            names[new] = project.segments[old].name
+            kept += 1
+    unique: list[str] = []  # a suggested name may equal a kept one: the later one gets its number
+    for number, name in enumerate(names, start=1):
+        unique.append(f"{name} ({number})" if name in unique else name)
+    return unique, kept
+
+
 def _check_same_segments(project: ProjectFile, segmentation: Segmentation) -> None:
     sizes = [int(profile.size) for profile in segmentation.profiles]
     saved_sizes = [segment.size for segment in project.segments]

@@ -159,6 +159,8 @@ class MainWindow(QMainWindow):
         self.error_box: QMessageBox | None = None
         self.data_file_box: QMessageBox | None = None  # "the project's customer file moved": Locate…
         self.locate_button: QPushButton | None = None
+        self.new_data_button: QPushButton | None = None  # on the box of a changed customer file
+        self.new_data_box: QMessageBox | None = None  # what changed, after using the new data
         self.assign_dialog: AssignDialog | None = None
         self._after_save: Callable[[], None] | None = None  # what the user was doing when asked to save
         self._close_confirmed = False
@@ -384,6 +386,7 @@ class MainWindow(QMainWindow):
         session.project_saved.connect(self._project_saved)
         session.project_opened.connect(self._project_opened)
         session.data_file_problem.connect(self._data_file_problem)
+        session.new_data_used.connect(self._new_data_used)
         session.unsaved_changed.connect(self._update_title)
 
     def _build_tabs_while_idle(self) -> None:
@@ -776,13 +779,32 @@ class MainWindow(QMainWindow):
         self.session.open_project(Path(path), data_path)
 
     def _data_file_problem(self, project: ProjectFile, status: DataFileStatus) -> None:
-        """The project's customer file moved or changed: say so and offer to locate it."""
+        """The project's customer file moved or changed: say so and offer to locate it, or, when it
+        changed (a refreshed spreadsheet), to use the new data with the saved settings."""
+        from core.project import DataFileState
+
         box = QMessageBox(QMessageBox.Icon.Warning, APPLICATION_NAME, status.message, parent=self)
+        if status.state == DataFileState.CHANGED and status.path is not None:
+            self.new_data_button = box.addButton(
+                "Use the new data with the saved settings", QMessageBox.ButtonRole.AcceptRole
+            )
+            self.new_data_button.clicked.connect(
+                lambda: self.session.open_project_with_new_data(project, status.path)
+            )
         self.locate_button = box.addButton("Locate the file…", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         self.locate_button.clicked.connect(lambda: self._locate_data_file(project))
         box.finished.connect(box.deleteLater)
         self.data_file_box = box
+        box.open()
+
+    def _new_data_used(self, message: str) -> None:
+        """Say what changed in the customer file (a message that does not block the window)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information, APPLICATION_NAME, message, QMessageBox.StandardButton.Ok, self
+        )
+        box.finished.connect(box.deleteLater)
+        self.new_data_box = box
         box.open()
 
     def _locate_data_file(self, project: ProjectFile) -> None:

@@ -59,7 +59,8 @@ class AnalysisSession(QObject):
     segmentation_changed(Segmentation) (a new fit or renamed segments); exported(path);
     project_saved(path); project_opened(ProjectFile) (after the reopened table and segments were shown:
     the settings to put back on the tabs); data_file_problem(ProjectFile, DataFileStatus) (the project's
-    customer file moved or changed: nothing was loaded); unsaved_changed(bool);
+    customer file moved or changed: nothing was loaded); new_data_used(message) (after a project was
+    opened on its changed customer file with the saved settings: what changed); unsaved_changed(bool);
     busy_changed(bool), progress(fraction, message), error(message), cancelled(); preloaded() (`preload`
     imported the analysis modules before any file was opened).
     """
@@ -77,6 +78,7 @@ class AnalysisSession(QObject):
     project_saved = Signal(str)
     project_opened = Signal(object)
     data_file_problem = Signal(object, object)
+    new_data_used = Signal(str)
     unsaved_changed = Signal(bool)
     busy_changed = Signal(bool)
     progress = Signal(float, str)
@@ -479,11 +481,34 @@ class AnalysisSession(QObject):
 
         self.runner.run(reopen_project, self._project_ready, description=f"opening {Path(path).name}")
 
+    def open_project_with_new_data(self, project: ProjectFile, data_path: str | Path) -> None:
+        """Open the project on its changed customer file, finding the segments again with the saved
+        settings on the worker; `new_data_used` then says what changed. The result counts as unsaved."""
+
+        def reopen_on_new_data(hooks: TaskHooks):
+            from core.project import reopen_with_new_data
+
+            table, result, message = reopen_with_new_data(
+                project, data_path, progress=hooks.progress, cancel=hooks.cancel
+            )
+            return project, message, (table, result)
+
+        def show(outcome) -> None:
+            project, message, reopened = outcome
+            self._show_reopened(project, reopened)
+            self._set_unsaved(True)
+            self.new_data_used.emit(message)
+
+        self.runner.run(reopen_on_new_data, show, description=f"opening {Path(data_path).name}")
+
     def _project_ready(self, outcome: tuple[ProjectFile, DataFileStatus, tuple | None]) -> None:
         project, status, reopened = outcome
         if reopened is None:
             self.data_file_problem.emit(project, status)
             return
+        self._show_reopened(project, reopened)
+
+    def _show_reopened(self, project: ProjectFile, reopened: tuple) -> None:
         table, result = reopened
         self.table = table
         self.settings, self.prepared, self.sweep = result.settings, result.prepared, result.sweep

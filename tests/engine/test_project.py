@@ -201,3 +201,35 @@ def test_column_labels_are_saved_and_reopen_with_the_names_charts_and_exports_us
     described = " ".join(profile.description for profile in reopened.segmentation.profiles)
     assert "Annual Income" not in described
     assert "Household income" in described or "Loyalty points" in described
+
+
+def test_a_changed_file_can_be_used_with_the_saved_settings_keeping_names_that_still_match(saved):
+    from core.project import reopen_with_new_data
+
+    project_path, data, result = saved
+    original = data.read_text(encoding="utf-8").splitlines()
+    data.write_text("\n".join(original[:-12]) + "\n", encoding="utf-8")  # 12 customers removed
+    project = load_project(project_path)
+    assert check_data_file(project).state == DataFileState.CHANGED
+
+    table, refreshed, message = reopen_with_new_data(project)
+
+    assert len(table.frame) == 288
+    assert refreshed.settings == result.settings
+    assert refreshed.segmentation.k == result.segmentation.k
+    assert "288 customers are segmented now, 300 before (12 removed)" in message
+    kept = [name for name in refreshed.segmentation.names if name in result.segmentation.names]
+    assert len(kept) >= 3, "segments that barely moved keep the user's names"
+    assert f"{len(kept)} of the 4 still match" in message
+    assert len(set(refreshed.segmentation.names)) == 4
+
+
+def test_new_data_lacking_a_saved_column_is_refused_plainly(saved):
+    from core.errors import SettingsError
+    from core.project import reopen_with_new_data
+
+    project_path, data, _result = saved
+    frame = load_table(data).frame.drop(columns=["Age"])
+    frame.to_csv(data, index=False)
+    with pytest.raises(SettingsError, match="no column 'Age'"):
+        reopen_with_new_data(load_project(project_path))
