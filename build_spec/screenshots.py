@@ -18,7 +18,7 @@ from desktop_app.session import AnalysisSession
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 EXTRA_FILES = ("marketing_campaign.csv", "CC GENERAL.csv")
-TIMEOUT_MS = 120_000
+TIMEOUT_MS = 300_000  # the sample and two bigger real files
 
 
 def main() -> int:

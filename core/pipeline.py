@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.clustering import DEFAULT_SEED, KMeansSegmenter, KScore, KSweep, sweep_k
-from core.columns import ColumnSummary
+from core.columns import ColumnKind, ColumnSummary
 from core.errors import DataError, SettingsError
 from core.loading import LoadedTable
 from core.preparation import (
@@ -39,6 +39,9 @@ class AnalysisSettings:
     missing: MissingPolicy = MissingPolicy.DROP
     log_columns: tuple[str, ...] = ()
     seed: int = DEFAULT_SEED
+    # Chosen columns of numbers treated as categories; None: those the table's column summaries call
+    # categories (codes such as Region 1-3; see core.columns), resolved by `prepare_table`.
+    category_columns: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,16 +91,37 @@ def _no_default_features_message(table: LoadedTable, excluded: dict[str, str]) -
             "with numbers about your customers such as spending or visits.")
 
 
+def resolve_category_columns(table: LoadedTable, features: Sequence[str]) -> tuple[str, ...]:
+    """The chosen columns of numbers that the table's summaries call categories (codes: Region 1-3)."""
+    codes = {
+        column.name
+        for column in table.report.columns
+        if column.kind is ColumnKind.CATEGORICAL and column.minimum is not None
+    }
+    return tuple(name for name in features if name in codes)
+
+
 def prepare_table(table: LoadedTable, settings: AnalysisSettings) -> PreparedData:
+    features = resolve_features(table, settings.features)
+    categories = settings.category_columns
     preparation = PreparationSettings(
-        features=resolve_features(table, settings.features),
+        features=features,
         missing=settings.missing,
         scaling=settings.scaling,
         log_columns=tuple(settings.log_columns),
+        category_columns=tuple(
+            resolve_category_columns(table, features) if categories is None else categories
+        ),
     )
     prepared = prepare(table.frame, preparation)
     _check_enough_rows_left(prepared, settings, table.report.rows)
     return prepared
+
+
+def resolved_settings(settings: AnalysisSettings, prepared: PreparedData) -> AnalysisSettings:
+    """`settings` with the columns and categories the preparation used (never None: saved as they are)."""
+    used = prepared.preprocessor.settings
+    return dataclasses.replace(settings, features=used.features, category_columns=used.category_columns)
 
 
 def run_sweep(
@@ -216,7 +240,7 @@ def run_analysis(
         raise SettingsError(f"The number of segments must be at least 1 (got {settings.k}).")
     report(progress, 0.0, "Preparing the data")
     prepared = prepare_table(table, settings)
-    settings = dataclasses.replace(settings, features=prepared.preprocessor.settings.features)
+    settings = resolved_settings(settings, prepared)
     raise_if_cancelled(cancel)
     sweep = run_sweep(
         prepared, settings, progress=scaled(progress, 0.05, 0.8), cancel=cancel, on_score=on_score

@@ -64,6 +64,9 @@ class PreparationSettings:
     missing: MissingPolicy = MissingPolicy.DROP
     scaling: Scaling = Scaling.STANDARD
     log_columns: tuple[str, ...] = ()  # features to log-transform before scaling
+    # Features written as numbers that are codes (Region 1, 2, 3): one-hot encoded like text categories,
+    # never averaged ("region 2.5" means nothing).
+    category_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -263,6 +266,7 @@ class Preprocessor:
                 "missing": str(self.settings.missing),
                 "scaling": str(self.settings.scaling),
                 "log_columns": list(self.settings.log_columns),
+                "category_columns": list(self.settings.category_columns),
             },
             "features": features,
         }
@@ -282,6 +286,7 @@ class Preprocessor:
                 missing=MissingPolicy(saved["missing"]),
                 scaling=Scaling(saved["scaling"]),
                 log_columns=tuple(saved["log_columns"]),
+                category_columns=tuple(saved.get("category_columns", ())),  # absent in older models
             )
             preprocessor = cls(settings)
             fill_values: dict[str, float | str] = {}
@@ -337,7 +342,7 @@ class Preprocessor:
         categories: dict[str, tuple[str, ...]] = {}
         for name in self.settings.features:
             series = frame[name]
-            if _is_numeric(series):
+            if _is_numeric(series) and name not in self.settings.category_columns:
                 values = self._checked_numeric_values(name, series, rows)
                 present = values[~np.isnan(values)]
                 if present.size == 0:
@@ -588,6 +593,11 @@ def _check_settings(frame: pd.DataFrame, settings: PreparationSettings) -> None:
                 "numbers made from it (such as days since the last purchase)."
             )
     for name in settings.log_columns:
+        if name in settings.category_columns:
+            raise SettingsError(
+                f"'{name}' holds codes for groups, not amounts, so its logarithm means nothing. Remove it "
+                "from the columns to log-transform."
+            )
         if name not in features:
             raise SettingsError(
                 f"'{name}' is set to be log-transformed but is not one of the chosen columns. Choose it, "

@@ -112,7 +112,7 @@ class _Trait:
     score: float  # |difference| in overall standard deviations
     phrase: str  # "high income", "mostly Female"
     direction: int  # +1 high, -1 low, 0 average (numbers only)
-    average: bool = False  # a number within LEVEL_THRESHOLD of everyone's average
+    average: bool = False  # a number at the level of everyone (see `_level_of`)
 
 
 def column_label(column: str, labels: Mapping[str, str] | None = None) -> str:
@@ -342,7 +342,7 @@ def _profiled_columns(
         ):
             continue
         numbers = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-        if numbers and not (kind is ColumnKind.CATEGORICAL and not chosen):
+        if numbers and kind is not ColumnKind.CATEGORICAL:
             numeric.append(column)
         elif not pd.api.types.is_datetime64_any_dtype(series):
             levels = series.iloc[segmented].nunique()

@@ -32,6 +32,7 @@ from core.pipeline import (
     fit_segmentation,
     prepare_table,
     rename_segments,
+    resolved_settings,
 )
 from core.preparation import MissingPolicy, Scaling
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
@@ -154,6 +155,7 @@ def project_to_dict(project: ProjectFile) -> dict:
             "missing": str(settings.missing),
             "log_columns": list(settings.log_columns),
             "seed": settings.seed,
+            "category_columns": list(settings.category_columns or ()),
         },
         "chosen_k": project.k,
         "results": {
@@ -190,6 +192,8 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
             missing=MissingPolicy(saved["missing"]),
             log_columns=tuple(saved["log_columns"]),
             seed=int(saved["seed"]),
+            # Projects saved before codes became categories used every chosen column as numbers.
+            category_columns=tuple(saved.get("category_columns", ())),
         )
         results = data["results"]
         saved_sweep = results["sweep"]
@@ -250,7 +254,7 @@ def save_project(
     path = Path(path)
     record = data_file_record(table.report.path, path, progress=scaled(progress, 0.0, 0.9), cancel=cancel)
     segmentation = result.segmentation
-    settings = dataclasses.replace(result.settings, features=result.prepared.preprocessor.settings.features)
+    settings = resolved_settings(result.settings, result.prepared)
     project = ProjectFile(
         data_file=record,
         read_options=table.report.options,

@@ -261,7 +261,7 @@ class _PageWriter:
         self._pages.append(self.figure)
         self.y = _TOP - 0.01
 
-    def _line_height(self, size: float) -> float:
+    def line_height(self, size: float) -> float:
         return size * _LINE_SPACING / (A4_PORTRAIT[1] * 72)
 
     @property
@@ -278,16 +278,16 @@ class _PageWriter:
         self._ensure(height)
 
     def space(self, lines: float = 0.6) -> None:
-        self.y -= lines * self._line_height(BODY_PT)
+        self.y -= lines * self.line_height(BODY_PT)
 
     def heading(self, text: str, *, colour: str | None = None) -> None:
         """A bold heading, wrapped; after a square in `colour` when given (a segment's)."""
         indent = 0.03 if colour else 0.0
         lines = wrap_text(text, HEADING_PT, _TEXT_WIDTH_POINTS - indent * A4_PORTRAIT[0] * 72, bold=True)
         self.space(0.5)
-        self._ensure((len(lines) + 2) * self._line_height(HEADING_PT))
+        self._ensure((len(lines) + 2) * self.line_height(HEADING_PT))
         if colour:
-            height = self._line_height(HEADING_PT)
+            height = self.line_height(HEADING_PT)
             self.figure.add_artist(
                 Rectangle(
                     (_LEFT, self.y - 0.8 * height), 0.018, 0.7 * height,
@@ -298,25 +298,25 @@ class _PageWriter:
             self.figure.text(
                 _LEFT + indent, self.y, line, fontsize=HEADING_PT, fontweight="bold", va="top", color=_INK
             )
-            self.y -= self._line_height(HEADING_PT) * 1.1
-        self.y -= self._line_height(HEADING_PT) * 0.1
+            self.y -= self.line_height(HEADING_PT) * 1.1
+        self.y -= self.line_height(HEADING_PT) * 0.1
 
     def heading_height(self, text: str) -> float:
         lines = wrap_text(text, HEADING_PT, _TEXT_WIDTH_POINTS - 0.03 * A4_PORTRAIT[0] * 72, bold=True)
-        return (len(lines) * 1.1 + 0.6) * self._line_height(HEADING_PT)
+        return (len(lines) * 1.1 + 0.6) * self.line_height(HEADING_PT)
 
     def paragraph_height(self, text: str, *, size: float = BODY_PT) -> float:
-        return len(wrap_text(text, size, _TEXT_WIDTH_POINTS)) * self._line_height(size)
+        return len(wrap_text(text, size, _TEXT_WIDTH_POINTS)) * self.line_height(size)
 
     def paragraph(
         self, text: str, *, size: float = BODY_PT, indent: float = 0.0, bullet: bool = False
     ) -> None:
         width = _TEXT_WIDTH_POINTS - indent * A4_PORTRAIT[0] * 72 - (text_width("• ", size) if bullet else 0)
         for number, line in enumerate(wrap_text(text, size, width)):
-            self._ensure(self._line_height(size))
+            self._ensure(self.line_height(size))
             shown = ("• " if number == 0 else "  ") + line if bullet else line
             self.figure.text(_LEFT + indent, self.y, shown, fontsize=size, va="top", color=_INK)
-            self.y -= self._line_height(size)
+            self.y -= self.line_height(size)
 
     def bullets(self, items: Sequence[str], *, size: float = BODY_PT) -> None:
         for item in items:
@@ -324,7 +324,7 @@ class _PageWriter:
 
     def swatch_line(self, colour: str, text: str) -> None:
         """Text after a small square in a segment's colour, wrapped beside the square."""
-        height = self._line_height(BODY_PT)
+        height = self.line_height(BODY_PT)
         lines = wrap_text(text, BODY_PT, _TEXT_WIDTH_POINTS - 0.04 * A4_PORTRAIT[0] * 72)
         self._ensure(height * len(lines))
         self.figure.add_artist(
@@ -356,7 +356,7 @@ class _PageWriter:
         others right-aligned), header in bold with an optional colour bar under each header cell. Cells
         are shortened to fit their column; rows continue on a new page when this one is full."""
         size = SMALL_PT
-        height = self._line_height(size)
+        height = self.line_height(size)
         self._ensure(3 * height)
         lefts = np.cumsum([0.0, *widths[:-1]])
         page_width = A4_PORTRAIT[0] * 72
@@ -438,7 +438,7 @@ def _summary_page(pages: list[Figure], table: LoadedTable, result: AnalysisResul
     )
     page.space(0.4)
     blocks = math.ceil(len(segmentation.profiles) / TABLE_SEGMENTS_PER_BLOCK)
-    line = page._line_height(SMALL_PT)
+    line = page.line_height(SMALL_PT)
     fitting = int((page.room - 2 * line) / line) // blocks - 3  # header and gaps of each block
     rows, left_out = _comparison_rows(segmentation, max(fitting, 5))
     for start in range(0, len(segmentation.profiles), TABLE_SEGMENTS_PER_BLOCK):

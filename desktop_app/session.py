@@ -239,12 +239,12 @@ class AnalysisSession(QObject):
             return
 
         def prepare_and_sweep(hooks: TaskHooks):
-            from core.pipeline import prepare_table, run_sweep
+            from core.pipeline import prepare_table, resolved_settings, run_sweep
             from core.progress import report, scaled
 
             report(hooks.progress, 0.0, "Preparing the data")
             prepared = prepare_table(table, settings)
-            resolved = dataclasses.replace(settings, features=prepared.preprocessor.settings.features)
+            resolved = resolved_settings(settings, prepared)
             sweep = run_sweep(
                 prepared,
                 resolved,

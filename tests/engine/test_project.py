@@ -90,6 +90,7 @@ def test_project_file_is_readable_json_with_every_setting(saved):
         "missing": "fill",
         "log_columns": ["Annual Income (k$)"],
         "seed": 7,
+        "category_columns": [],  # Region is text here: a category anyway
     }
     assert content["chosen_k"] == 4
     assert [segment["name"] for segment in content["results"]["segments"]] == list(result.segmentation.names)
@@ -233,3 +234,14 @@ def test_new_data_lacking_a_saved_column_is_refused_plainly(saved):
     frame.to_csv(data, index=False)
     with pytest.raises(SettingsError, match="no column 'Age'"):
         reopen_with_new_data(load_project(project_path))
+
+
+def test_projects_keep_which_columns_were_categories_and_older_ones_used_numbers(analysed, tmp_path):
+    table, result = analysed
+    project_path = tmp_path / "p.segproj"
+    save_project(project_path, LoadedTable(table.frame, table.report), result)
+    content = json.loads(project_path.read_text(encoding="utf-8"))
+    assert content["settings"]["category_columns"] == list(result.settings.category_columns)
+    del content["settings"]["category_columns"]  # as a project saved before this setting existed
+    project_path.write_text(json.dumps(content), encoding="utf-8")
+    assert load_project(project_path).settings.category_columns == ()
