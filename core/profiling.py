@@ -46,6 +46,9 @@ NOTABLE_RATIO = 1.25
 NAME_TRAITS = 2
 # Columns a segment's card and report page show: the ones that set it apart most.
 STANDOUTS = 6
+# Up to this many customers every one is ranked; above, standings come from samples (see `_standing`).
+STANDING_SAMPLE = 100_000
+MEMBERS_SAMPLE = 20_000  # customers of one segment whose ranks are averaged, above STANDING_SAMPLE
 # A category's level is "mostly" the segment's when at least this share of its customers have it.
 MOSTLY_SHARE = 0.5
 # ... and only worth a sentence when it is this much commoner than among all customers: "Mostly Female
@@ -177,9 +180,7 @@ def profile_segments(
     grouped = numbers.groupby(segment_of)
     segment_means = grouped.mean().reindex(range(n_segments))
     segment_medians = grouped.median().reindex(range(n_segments))
-    # Percentile rank of every customer in every column (ties share their middle rank), 50 on average.
-    ranks = (numbers.rank(method="average") - 0.5) / numbers.count() * 100
-    segment_standing = ranks.groupby(segment_of).mean().reindex(range(n_segments))
+    segment_standing = _standing(numbers, segment_of, n_segments)
     segment_shares, overall_shares = _category_shares(
         frame, segmented, segment_of, n_segments, categorical_columns
     )
@@ -190,9 +191,7 @@ def profile_segments(
         std=_floats(numbers.std(ddof=0)),
         category_shares=overall_shares,
         column_labels={str(k): str(v) for k, v in (column_labels or {}).items() if str(v).strip()},
-        yes_no_columns=tuple(
-            column for column in numeric_columns if numbers[column].dropna().isin((0.0, 1.0)).all()
-        ),
+        yes_no_columns=tuple(column for column in numeric_columns if _only_zeros_and_ones(numbers[column])),
     )
 
     drafts = []
@@ -252,6 +251,52 @@ def profile_segments(
             )
         )
     return tuple(profiles), overall
+
+
+def _only_zeros_and_ones(series: pd.Series) -> bool:
+    values = series.to_numpy(dtype=np.float64)
+    return bool(np.all((values == 0) | (values == 1) | np.isnan(values)))
+
+
+def _standing(numbers: pd.DataFrame, segment_of: np.ndarray, n_segments: int) -> pd.DataFrame:
+    """Per segment (rows) and column: the segment's customers' average percentile rank among everyone,
+    ties sharing their middle rank (50 for a segment like everyone).
+
+    Exact up to STANDING_SAMPLE customers. Ranking every customer costs a sort per column: 1.1 s for four
+    columns of a million customers, five times the rest of the profile, at every fit. Above that, everyone's
+    distribution comes from a fixed random sample of STANDING_SAMPLE customers and each segment's average
+    from at most MEMBERS_SAMPLE of its own: within about half a percentile point, and the same every time.
+    """
+    if len(numbers) <= STANDING_SAMPLE:
+        ranks = (numbers.rank(method="average") - 0.5) / numbers.count() * 100
+        return ranks.groupby(segment_of).mean().reindex(range(n_segments))
+    rng = np.random.default_rng(0)
+    everyone = rng.choice(len(numbers), STANDING_SAMPLE, replace=False)
+    chosen = []
+    for segment in range(n_segments):
+        rows = np.flatnonzero(segment_of == segment)
+        if len(rows) > MEMBERS_SAMPLE:
+            rows = np.sort(rows[rng.choice(len(rows), MEMBERS_SAMPLE, replace=False)])
+        chosen.append(rows)
+    members = np.concatenate(chosen)
+    member_segment = segment_of[members]
+    standing = np.full((n_segments, numbers.shape[1]), np.nan)
+    for position, column in enumerate(numbers.columns):
+        values = numbers[column].to_numpy(dtype=np.float64)
+        reference = np.sort(values[everyone])
+        reference = reference[: np.searchsorted(reference, np.nan)]  # NaN sorts last
+        if reference.size == 0:
+            continue
+        mine = values[members]
+        present = ~np.isnan(mine)
+        below = np.searchsorted(reference, mine[present], side="left")
+        below_or_equal = np.searchsorted(reference, mine[present], side="right")
+        percentile = (below + below_or_equal) / (2 * reference.size) * 100
+        totals = np.bincount(member_segment[present], weights=percentile, minlength=n_segments)
+        counts = np.bincount(member_segment[present], minlength=n_segments)
+        with np.errstate(invalid="ignore"):
+            standing[:, position] = totals / counts  # NaN for a segment without values: shown as 50
+    return pd.DataFrame(standing, columns=numbers.columns)
 
 
 def comparison_text(profile: SegmentProfile, overall: OverallProfile, column: str) -> str:

@@ -316,3 +316,26 @@ def test_new_column_labels_rename_suggested_names_but_keep_typed_ones():
 
     assert relabelled.names == ("Wine lovers", "High wine spending")
     assert relabelled.overall.column_labels == {"MntWines": "Wine spending"}
+
+
+def test_standings_of_many_customers_from_samples_stay_within_a_point_of_the_exact_ranks():
+    from core.profiling import STANDING_SAMPLE
+
+    rng = np.random.default_rng(11)
+    rows = STANDING_SAMPLE + 50_000
+    frame = pd.DataFrame(
+        {"Spending": rng.lognormal(3, 1.5, rows), "Visits": rng.poisson(3, rows).astype(float)}
+    )
+    labels = np.minimum((frame["Spending"].rank(pct=True).to_numpy() * 4).astype(int), 3)
+    labels[rng.random(rows) < 0.3] = 0  # segments that overlap, one of them small
+    labels[:40] = 4
+    centroids = frame.groupby(labels).mean().reset_index(drop=True)
+
+    profiles, _ = profile_segments(frame, labels, ("Spending", "Visits"), centroids)
+
+    exact = ((frame.rank(method="average") - 0.5) / rows * 100).groupby(labels).mean()
+    for profile in profiles:
+        for column in ("Spending", "Visits"):
+            assert profile.standing[column] == pytest.approx(exact[column].iloc[profile.number - 1], abs=1.0)
+    again, _ = profile_segments(frame, labels, ("Spending", "Visits"), centroids)
+    assert [p.standing for p in again] == [p.standing for p in profiles], "the same every time"
