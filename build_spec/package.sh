@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make package`: build the Linux one-folder bundle, a .tar.gz of it and a .deb, all in dist/.
+# `make package`: build the Linux one-folder bundle, a .tar.xz of it and a .deb, all in dist/.
 # Builds from a dedicated minimal venv (build/package-venv) pinned by constraints.txt, so nothing installed
 # for development (pytest, ruff, ...) ends up in the bundle. Prints the sizes at the end.
 set -euo pipefail
@@ -53,11 +53,8 @@ rm -rf "$BUNDLE"
 
 echo "Built the bundle in $(($(date +%s) - started)) s"
 
-# .tar.gz: one folder, segment-studio-VERSION-linux-x86_64/, with the executables at its top.
-ARCH=$(uname -m)
-TARBALL=dist/segment-studio-$VERSION-linux-$ARCH.tar.gz
-# (S: rename the paths only, not the targets of the symbolic links inside.)
-tar -C dist --transform "s,^segment-studio,segment-studio-$VERSION-linux-$ARCH,S" -czf "$TARBALL" segment-studio
+# .tar.xz: one folder, segment-studio-VERSION-linux-x86_64/, with the executables at its top.
+TARBALL=$(bash build_spec/make_archive.sh "$BUNDLE" "$VERSION" dist)
 
 bash build_spec/make_deb.sh "$BUNDLE" "$VERSION"
 

@@ -19,8 +19,10 @@ from desktop_app.plot_canvas import PlotCanvas
 from desktop_app.session import AnalysisSession
 
 OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-CDNOW = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "CDNOW_master.txt"
-TIMEOUT_MS = 120_000
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+EXTRA_FILES = ("marketing_campaign.csv", "CC GENERAL.csv")
+CDNOW = DATASETS / "CDNOW_master.txt"
+TIMEOUT_MS = 300_000  # the sample, two bigger real files and an order history
 
 
 def main() -> int:
@@ -47,13 +49,36 @@ def main() -> int:
         image.save(str(OUTPUT / f"{name}.png"))
         print(f"wrote {OUTPUT / f'{name}.png'}")
 
+    # After the sample: the Segments tab on real files, whose cards must explain messier data.
+    more_files = [DATASETS / name for name in EXTRA_FILES if (DATASETS / name).is_file()]
+
+    def segments_of_next_file() -> None:
+        if not more_files:
+            start_orders()
+            return
+        path = more_files.pop(0)
+
+        def loaded(_table) -> None:
+            session.analysis_ready.disconnect(loaded)
+            session.segmentation_changed.connect(found)
+            window.find_segments(window.data_tab.analysis_settings())
+
+        def found(_segmentation) -> None:
+            session.segmentation_changed.disconnect(found)
+            window.tabs.setCurrentWidget(window.segments_tab)
+            grab(f"5-segments-{path.stem.lower().replace(' ', '-').replace('_', '-')}")
+            segments_of_next_file()
+
+        session.analysis_ready.connect(loaded)
+        session.open_file(path)  # not the window's open_path: it would ask to save the sample's segments
+
     def after_segments(_segmentation) -> None:
         session.segmentation_changed.disconnect(after_segments)
         for index in range(window.tabs.count()):
             if window.tabs.isTabVisible(index):
                 window.tabs.setCurrentIndex(index)
                 grab(f"{index + 1}-{window.tabs.tabText(index).lower().replace(' ', '-')}")
-        start_orders()
+        segments_of_next_file()
 
     orders_folder = tempfile.TemporaryDirectory()
 

@@ -10,7 +10,11 @@ Rules, in the order they are applied:
   column whose name says it is a date (CDNOW's `date`): those are DATE, the frame keeps the integers;
 - identifier: the name says ID/code/number and every value is different, or integers counting up one
   per row, or text where every value is different, or ID-named text with too many values for a category;
-- numeric: any other number column, small integer codes (1/2/3) included;
+- categorical codes: whole numbers that run 1, 2, ... up to at most MAX_CODE_LEVELS, every one of them
+  present, in a column whose name does not say it counts or rates something (Wholesale's Channel and
+  Region): numbers like these name groups, and averaging them ("region 2.5") means nothing;
+- flag: any other number column with exactly two values (0/1, like AcceptedCmp2 or Complain);
+- numeric: any other number column;
 - categorical: text or yes/no with few levels (see `categorical_level_limit`);
 - text: text with more levels than that.
 """
@@ -32,6 +36,7 @@ class ColumnKind(StrEnum):
     IDENTIFIER = "identifier"  # a customer number or code: unique per row, says nothing about behaviour
     DATE = "date"
     CONSTANT = "constant"  # one value (or none at all): cannot separate customers
+    FLAG = "flag"  # two numbers, such as 0/1: yes or no, not an amount
     TEXT = "text"  # free text with too many distinct values to be a category
 
 
@@ -62,14 +67,30 @@ LOG_SKEWNESS = 1.0
 # and shares, whose largest values are only a few times the typical one.
 LOG_SPREAD = 10.0
 PARALLEL_FROM_ROWS = 100_000
-# Below this many values, "every value is different" or "counts up one per row" is chance, not an ID.
-MIN_ROWS_FOR_SEQUENCE_ID = 20
+# Below this many values, "every value is different" or "counts up one per row" is chance, not an ID,
+# and two values or the numbers 1..3 are chance, not a flag or codes.
+MIN_ROWS_FOR_PATTERN = 20
 # An ID-named column of whole numbers is still a customer number when a few values repeat (a customer
 # exported twice); used as a feature, its arbitrary numbers would shape the segments.
 MIN_ID_DISTINCT_SHARE = 0.9
 
 _ID_WORDS_ANYWHERE = frozenset({"id", "ids", "uuid", "guid", "identifier"})
 _ID_WORDS_LAST = frozenset({"code", "number", "no", "nr", "num", "key", "ref", "reference"})
+# Whole numbers 1..n with at most this many values are codes for groups (regions, channels, store types).
+MAX_CODE_LEVELS = 9
+# Words that say a column of small whole numbers counts or rates something, so 1..n are amounts, not codes.
+_MEASURE_WORDS = frozenset({
+    "score", "rating", "rate", "rank", "level", "count", "num", "number", "visits", "children", "kids",
+    "kid", "size", "tenure", "years", "months", "days", "times", "quantity", "qty", "items",
+    "stars", "satisfaction", "purchases", "orders", "members", "persons", "people",
+})
+# Words that say a column records how customers answered past campaigns (AcceptedCmp3, Response,
+# Complain): the result of marketing, not a description of the customer, so it is offered, not chosen.
+_OUTCOME_WORDS = frozenset({
+    "accepted", "accept", "response", "responded", "respond", "complain", "complaint", "complained",
+    "complaints", "cmp", "campaign", "campaigns", "churn", "churned", "converted", "conversion",
+    "redeemed", "clicked", "opened", "unsubscribed", "outcome",
+})
 _DATE_WORDS = frozenset({"date", "dt", "day", "datum", "fecha", "time", "timestamp"})
 # Three numbers separated by - / or . with an optional time: the shapes tried as dates.
 _DATE_SHAPE = re.compile(r"^\s*(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$")
@@ -92,6 +113,12 @@ def name_words(name: str) -> list[str]:
 def name_looks_like_id(name: str) -> bool:
     words = name_words(name)
     return bool(words) and (any(word in _ID_WORDS_ANYWHERE for word in words) or words[-1] in _ID_WORDS_LAST)
+
+
+def name_looks_like_outcome(name: str) -> bool:
+    """Whether a column's name says it records the outcome of past campaigns: "AcceptedCmp3" ->
+    accepted cmp 3, "Response", "Complain", "churned"."""
+    return any(word in _OUTCOME_WORDS for word in name_words(name))
 
 
 def _name_looks_like_date(name: str) -> bool:
@@ -216,9 +243,10 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
         return ColumnSummary(name, ColumnKind.CONSTANT, missing, 0, "The column is empty.")
     distinct = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
     middle = len(ordered) // 2
-    # Values near float64's limit (1e308) overflow a sum: the summary then shows inf, and the preparation
-    # refuses the column with a message, so numpy's overflow warning would only be noise on stderr.
-    with np.errstate(over="ignore"):
+    # Values near float64's limit (1e308) overflow a sum, and inf beside -inf makes it NaN: the summary
+    # then shows inf or NaN, and the preparation refuses the column with a message, so numpy's warning
+    # would only be noise before it on stderr.
+    with np.errstate(over="ignore", invalid="ignore"):
         median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
         stats = {
             "minimum": float(ordered[0]),
@@ -244,12 +272,25 @@ def _summarize_numeric(name: str, series: pd.Series) -> ColumnSummary:
             return ColumnSummary(name, ColumnKind.DATE, missing, distinct, reason, **stats)
     kind, reason = ColumnKind.NUMERIC, f"Numbers from {lowest} to {highest}"
     repeats = len(ordered) - distinct
-    if name_looks_like_id(name) and distinct >= MIN_ID_DISTINCT_SHARE * len(values) and whole_numbers():
+    enough_to_tell = len(ordered) >= MIN_ROWS_FOR_PATTERN  # a handful of values repeat by chance
+    if (
+        enough_to_tell and stats["minimum"] == 1 and stats["maximum"] == distinct <= MAX_CODE_LEVELS
+        and whole_numbers() and not any(word in _MEASURE_WORDS for word in name_words(name))
+    ):
+        kind = ColumnKind.CATEGORICAL
+        reason = (f"Only the whole numbers 1 to {distinct}, like codes for regions or sales channels: "
+                  "a category, not an amount")
+    elif enough_to_tell and distinct == 2:
+        kind = ColumnKind.FLAG
+        reason = f"Only two values ({lowest} and {highest}): a yes/no flag, not an amount"
+        if name_looks_like_outcome(name):
+            reason += "; the name says it records an outcome of past campaigns"
+    elif name_looks_like_id(name) and distinct >= MIN_ID_DISTINCT_SHARE * len(values) and whole_numbers():
         kind, reason = ColumnKind.IDENTIFIER, "Every value is different and the name says it is an ID"
         if repeats:
             reason = f"The name says it is an ID and almost every value is different ({repeats:,} repeat)"
     elif (
-        distinct == len(values) and whole_numbers() and len(values) >= MIN_ROWS_FOR_SEQUENCE_ID
+        distinct == len(values) and whole_numbers() and len(values) >= MIN_ROWS_FOR_PATTERN
         and in_order and ordered[-1] - ordered[0] < 2 * len(values)
     ):
         kind = ColumnKind.IDENTIFIER

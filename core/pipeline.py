@@ -6,7 +6,7 @@ prepared data and the sweep).
 """
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.clustering import DEFAULT_SEED, KMeansSegmenter, KScore, KSweep, sweep_k
+from core.columns import ColumnKind, ColumnSummary
 from core.errors import DataError, SettingsError
 from core.loading import LoadedTable
 from core.preparation import (
@@ -38,6 +39,9 @@ class AnalysisSettings:
     missing: MissingPolicy = MissingPolicy.DROP
     log_columns: tuple[str, ...] = ()
     seed: int = DEFAULT_SEED
+    # Chosen columns of numbers treated as categories; None: those the table's column summaries call
+    # categories (codes such as Region 1-3; see core.columns), resolved by `prepare_table`.
+    category_columns: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,16 +91,37 @@ def _no_default_features_message(table: LoadedTable, excluded: dict[str, str]) -
             "with numbers about your customers such as spending or visits.")
 
 
+def resolve_category_columns(table: LoadedTable, features: Sequence[str]) -> tuple[str, ...]:
+    """The chosen columns of numbers that the table's summaries call categories (codes: Region 1-3)."""
+    codes = {
+        column.name
+        for column in table.report.columns
+        if column.kind is ColumnKind.CATEGORICAL and column.minimum is not None
+    }
+    return tuple(name for name in features if name in codes)
+
+
 def prepare_table(table: LoadedTable, settings: AnalysisSettings) -> PreparedData:
+    features = resolve_features(table, settings.features)
+    categories = settings.category_columns
     preparation = PreparationSettings(
-        features=resolve_features(table, settings.features),
+        features=features,
         missing=settings.missing,
         scaling=settings.scaling,
         log_columns=tuple(settings.log_columns),
+        category_columns=tuple(
+            resolve_category_columns(table, features) if categories is None else categories
+        ),
     )
     prepared = prepare(table.frame, preparation)
     _check_enough_rows_left(prepared, settings, table.report.rows)
     return prepared
+
+
+def resolved_settings(settings: AnalysisSettings, prepared: PreparedData) -> AnalysisSettings:
+    """`settings` with the columns and categories the preparation used (never None: saved as they are)."""
+    used = prepared.preprocessor.settings
+    return dataclasses.replace(settings, features=used.features, category_columns=used.category_columns)
 
 
 def run_sweep(
@@ -124,9 +149,13 @@ def fit_segmentation(
     k: int,
     *,
     seed: int = DEFAULT_SEED,
+    columns: Sequence[ColumnSummary] = (),
+    column_labels: Mapping[str, str] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> Segmentation:
+    """`columns` (the table's column summaries) and `column_labels` (the user's names for columns) go to
+    `profile_segments`, which describes the segments."""
     segmenter = KMeansSegmenter(k, seed=seed).fit(
         prepared.matrix, progress=scaled(progress, 0.0, 0.9), cancel=cancel
     )
@@ -136,7 +165,9 @@ def fit_segmentation(
     centroids = prepared.preprocessor.inverse_transform(segmenter.cluster_centers_)
     centroids.index = pd.RangeIndex(1, k + 1, name="Segment")
     report(progress, 0.9, "Describing the segments")
-    profiles, overall = profile_segments(frame, labels, prepared.preprocessor.settings.features, centroids)
+    profiles, overall = profile_segments(
+        frame, labels, prepared.preprocessor.settings.features, centroids, column_labels, columns
+    )
     report(progress, 1.0, f"Found {k} segments")
     return Segmentation(k, segmenter, labels, centroids, profiles, overall)
 
@@ -155,6 +186,32 @@ def rename_segments(segmentation: Segmentation, names: Sequence[str]) -> Segment
         for profile, name in zip(segmentation.profiles, cleaned, strict=True)
     )
     return dataclasses.replace(segmentation, profiles=profiles)
+
+
+def relabel_columns(
+    frame: pd.DataFrame,
+    segmentation: Segmentation,
+    features: Sequence[str],
+    column_labels: Mapping[str, str],
+    columns: Sequence[ColumnSummary] = (),
+) -> Segmentation:
+    """The same segments described with the user's new column labels ("MntWines" -> "Wine spending").
+    A name that was the suggested one follows the new labels; a name the user typed stays."""
+    def described(labels: Mapping[str, str]):
+        return profile_segments(frame, segmentation.labels, features, segmentation.centroids, labels, columns)
+
+    suggested_before, _ = described(segmentation.overall.column_labels)
+    profiles, overall = described(column_labels)
+    names = [
+        fresh.name if current.name == before.name else current.name
+        for current, before, fresh in zip(segmentation.profiles, suggested_before, profiles, strict=True)
+    ]
+    if len(set(names)) < len(names):  # a typed name is now another segment's suggestion: keep the typed
+        names = [
+            current.name if current.name != before.name else f"{fresh.name} ({fresh.number})"
+            for current, before, fresh in zip(segmentation.profiles, suggested_before, profiles, strict=True)
+        ]
+    return rename_segments(dataclasses.replace(segmentation, profiles=profiles, overall=overall), names)
 
 
 def _check_enough_rows_left(prepared: PreparedData, settings: AnalysisSettings, rows: int) -> None:
@@ -183,14 +240,15 @@ def run_analysis(
         raise SettingsError(f"The number of segments must be at least 1 (got {settings.k}).")
     report(progress, 0.0, "Preparing the data")
     prepared = prepare_table(table, settings)
-    settings = dataclasses.replace(settings, features=prepared.preprocessor.settings.features)
+    settings = resolved_settings(settings, prepared)
     raise_if_cancelled(cancel)
     sweep = run_sweep(
         prepared, settings, progress=scaled(progress, 0.05, 0.8), cancel=cancel, on_score=on_score
     )
     k = settings.k if settings.k is not None else sweep.suggested_k
     segmentation = fit_segmentation(
-        table.frame, prepared, k, seed=settings.seed, progress=scaled(progress, 0.8, 1.0), cancel=cancel
+        table.frame, prepared, k, seed=settings.seed, columns=table.report.columns,
+        progress=scaled(progress, 0.8, 1.0), cancel=cancel,
     )
     return AnalysisResult(settings, prepared, sweep, segmentation)
 

@@ -27,7 +27,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from core.columns import ColumnKind, ColumnSummary
+from core.columns import ColumnKind, ColumnSummary, name_looks_like_outcome
 from core.errors import DataError, InputFileError, SettingsError
 from core.orders import SEGMENT_FEATURES, is_customer_summary
 
@@ -70,6 +70,9 @@ class PreparationSettings:
     missing: MissingPolicy = MissingPolicy.DROP
     scaling: Scaling = Scaling.STANDARD
     log_columns: tuple[str, ...] = ()  # features to log-transform before scaling
+    # Features written as numbers that are codes (Region 1, 2, 3): one-hot encoded like text categories,
+    # never averaged ("region 2.5" means nothing).
+    category_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,15 @@ class MissingImpact:
 
 
 def default_features(columns: Sequence[ColumnSummary]) -> FeatureChoice:
-    """Numeric columns are used; categories, identifiers, dates, constants and free text are not.
+    """Numeric columns are used; categories, flags, outcomes of past campaigns, identifiers, dates,
+    constants and free text are not.
 
     Categories (Gender, Region) are left out by default but can be ticked: every segment's profile
     already shows their shares, and grouping by them splits customers along lines the user usually
-    already knows (men and women) instead of by how they buy.
+    already knows (men and women) instead of by how they buy. Flags (0/1) are left out because k-means
+    makes a segment of the few customers with a rare flag (the 21 who complained) rather than of
+    customers who behave alike. Columns that record how customers answered past campaigns (AcceptedCmp3,
+    Response) are the result of marketing, worth comparing between segments but not defining them.
     """
     names = [column.name for column in columns]
     if is_customer_summary(names):
@@ -103,8 +110,18 @@ def default_features(columns: Sequence[ColumnSummary]) -> FeatureChoice:
     selected: list[str] = []
     excluded: dict[str, str] = {}
     for column in columns:
-        if column.kind == ColumnKind.NUMERIC:
+        if column.kind in (ColumnKind.NUMERIC, ColumnKind.FLAG) and name_looks_like_outcome(column.name):
+            excluded[column.name] = (
+                "its name says it records how customers answered past campaigns: an outcome to compare "
+                "between segments, not a trait to group them by; you can tick it"
+            )
+        elif column.kind == ColumnKind.NUMERIC:
             selected.append(column.name)
+        elif column.kind == ColumnKind.FLAG:
+            excluded[column.name] = (
+                "it is a yes/no flag (two values); a flag few customers have would make a segment of "
+                "its own, so each segment's profile shows its share instead, and you can tick it"
+            )
         elif column.kind == ColumnKind.CATEGORICAL:
             if column.distinct > MAX_CATEGORY_LEVELS:
                 excluded[column.name] = (
@@ -263,6 +280,7 @@ class Preprocessor:
                 "missing": str(self.settings.missing),
                 "scaling": str(self.settings.scaling),
                 "log_columns": list(self.settings.log_columns),
+                "category_columns": list(self.settings.category_columns),
             },
             "features": features,
         }
@@ -282,6 +300,7 @@ class Preprocessor:
                 missing=MissingPolicy(saved["missing"]),
                 scaling=Scaling(saved["scaling"]),
                 log_columns=tuple(saved["log_columns"]),
+                category_columns=tuple(saved.get("category_columns", ())),  # absent in older models
             )
             preprocessor = cls(settings)
             fill_values: dict[str, float | str] = {}
@@ -337,7 +356,7 @@ class Preprocessor:
         categories: dict[str, tuple[str, ...]] = {}
         for name in self.settings.features:
             series = frame[name]
-            if _is_numeric(series):
+            if _is_numeric(series) and name not in self.settings.category_columns:
                 values = self._checked_numeric_values(name, series, rows)
                 present = values[~np.isnan(values)]
                 if present.size == 0:
@@ -588,6 +607,11 @@ def _check_settings(frame: pd.DataFrame, settings: PreparationSettings) -> None:
                 "numbers made from it (such as days since the last purchase)."
             )
     for name in settings.log_columns:
+        if name in settings.category_columns:
+            raise SettingsError(
+                f"'{name}' holds codes for groups, not amounts, so its logarithm means nothing. Remove it "
+                "from the columns to log-transform."
+            )
         if name not in features:
             raise SettingsError(
                 f"'{name}' is set to be log-transformed but is not one of the chosen columns. Choose it, "

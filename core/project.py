@@ -33,12 +33,15 @@ from core.pipeline import (
     fit_segmentation,
     prepare_table,
     rename_segments,
+    resolved_settings,
 )
 from core.preparation import MissingPolicy, Scaling
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 
 PROJECT_FORMAT = "segment-studio-project"
-PROJECT_VERSION = 1
+# Version 2 adds the user's column labels; a project without any is still written as version 1, so an
+# older Segment Studio opens it (it would lose the labels of a version 2 project, so it refuses those).
+PROJECT_VERSION = 2
 PROJECT_SUFFIX = ".segproj"  # what the app's Save Project dialog offers
 # Centres are compared after a JSON round trip and a re-fit: allow for the last digits of floating point.
 _CENTRE_TOLERANCE = 1e-6
@@ -72,6 +75,8 @@ class ProjectFile:
     saved_at: str = ""  # ISO 8601, UTC
     written_by: str = ""
     path: Path | None = None  # where the project was loaded from or saved to
+    # the user's labels for columns ("MntWines" -> "Wine spending"), used in names, charts and exports
+    column_labels: dict[str, str] = dataclasses.field(default_factory=dict)
     # Set when the customers were summarised from an order file (core.orders): how to do it again.
     orders: OrderRequest | None = None
 
@@ -136,9 +141,10 @@ def data_file_record(
 def project_to_dict(project: ProjectFile) -> dict:
     settings = project.settings
     sweep = project.sweep
+    labels = {"column_labels": dict(project.column_labels)} if project.column_labels else {}
     return {
         "format": PROJECT_FORMAT,
-        "version": PROJECT_VERSION,
+        "version": PROJECT_VERSION if project.column_labels else 1,
         "written_by": project.written_by,
         "saved_at": project.saved_at,
         "data_file": dataclasses.asdict(project.data_file),
@@ -153,6 +159,7 @@ def project_to_dict(project: ProjectFile) -> dict:
             "missing": str(settings.missing),
             "log_columns": list(settings.log_columns),
             "seed": settings.seed,
+            "category_columns": list(settings.category_columns or ()),
         },
         "chosen_k": project.k,
         "results": {
@@ -165,6 +172,7 @@ def project_to_dict(project: ProjectFile) -> dict:
             },
             "segments": [dataclasses.asdict(segment) for segment in project.segments],
         },
+        **labels,
     }
 
 
@@ -188,6 +196,8 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
             missing=MissingPolicy(saved["missing"]),
             log_columns=tuple(saved["log_columns"]),
             seed=int(saved["seed"]),
+            # Projects saved before codes became categories used every chosen column as numbers.
+            category_columns=tuple(saved.get("category_columns", ())),
         )
         results = data["results"]
         saved_sweep = results["sweep"]
@@ -227,6 +237,9 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
             saved_at=str(data.get("saved_at", "")),
             written_by=str(data.get("written_by", "")),
             path=path,
+            column_labels={
+                str(column): str(label) for column, label in data.get("column_labels", {}).items()
+            },
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InputFileError(
@@ -252,7 +265,7 @@ def save_project(
     path = Path(path)
     record = data_file_record(table.report.path, path, progress=scaled(progress, 0.0, 0.9), cancel=cancel)
     segmentation = result.segmentation
-    settings = dataclasses.replace(result.settings, features=result.prepared.preprocessor.settings.features)
+    settings = resolved_settings(result.settings, result.prepared)
     project = ProjectFile(
         data_file=record,
         read_options=table.report.options,
@@ -271,6 +284,7 @@ def save_project(
         saved_at=datetime.now(UTC).isoformat(timespec="seconds"),
         written_by=f"Segment Studio {__version__}",
         path=path,
+        column_labels=dict(segmentation.overall.column_labels),
         orders=orders,
     )
     write_json(path, project_to_dict(project))
@@ -369,12 +383,104 @@ def reopen(
         prepared,
         project.k,
         seed=project.settings.seed,
+        columns=table.report.columns,
+        column_labels=project.column_labels,
         progress=scaled(progress, 0.45, 1.0),
         cancel=cancel,
     )
     _check_same_segments(project, segmentation)
     segmentation = rename_segments(segmentation, project.names)
     return table, AnalysisResult(project.settings, prepared, project.sweep, segmentation)
+
+
+def reopen_with_new_data(
+    project: ProjectFile,
+    data_path: str | Path | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> tuple[LoadedTable, AnalysisResult, str]:
+    """The changed customer file analysed with the project's saved settings (columns, scaling, missing
+    values, log scale, seed, number of segments), for a user who refreshed the spreadsheet: the saved
+    segments cannot be reproduced, but the work that went into the settings and names is kept. A new
+    segment whose centre lies near a saved one (see NAME_MATCH_DISTANCE) keeps that segment's name.
+
+    Returns the table, the result (no sweep: the saved one described the old data) and what changed in
+    plain words. Raises InputFileError when the file is not found, SettingsError when it lacks a column."""
+    status = check_data_file(project, data_path, progress=scaled(progress, 0.0, 0.2), cancel=cancel)
+    if status.path is None:
+        raise InputFileError(status.message)
+    table = load_table(status.path, project.read_options, progress=scaled(progress, 0.2, 0.4), cancel=cancel)
+    raise_if_cancelled(cancel)
+    report(progress, 0.4, "Preparing the data")
+    prepared = prepare_table(table, project.settings)
+    segmentation = fit_segmentation(
+        table.frame,
+        prepared,
+        project.k,
+        seed=project.settings.seed,
+        columns=table.report.columns,
+        column_labels=project.column_labels,
+        progress=scaled(progress, 0.45, 1.0),
+        cancel=cancel,
+    )
+    names, kept = _names_of_matching_segments(project, segmentation, prepared.preprocessor)
+    segmentation = rename_segments(segmentation, names)
+    before = sum(segment.size for segment in project.segments)
+    after = len(prepared.row_positions)
+    if after == before:
+        counted = f"{after:,} customers are segmented, as before, but some of their values changed"
+    else:
+        counted = (
+            f"{after:,} customers are segmented now, {before:,} before "
+            f"({abs(after - before):,} {'added' if after > before else 'removed'})"
+        )
+    message = (
+        f"The customer file '{status.path.name}' has changed: {counted}. The segments were found again "
+        f"with the saved settings; {kept} of the {project.k} still match a saved segment and keep its name."
+    )
+    return table, AnalysisResult(project.settings, prepared, None, segmentation), message
+
+
+# A new segment keeps a saved segment's name when their centres are this close in the prepared space:
+# the root mean square difference per column, in standard deviations under standard scaling. Half a
+# standard deviation: the same group of customers, moved a little by the customers added or removed.
+NAME_MATCH_DISTANCE = 0.5
+
+
+def _names_of_matching_segments(project: ProjectFile, segmentation: Segmentation, preprocessor) -> tuple[
+    list[str], int
+]:
+    """The names for the new segments: a saved name where a saved segment matches (each used once, the
+    closest pairs first), else the suggested name; and how many kept a saved name."""
+    from scipy.optimize import linear_sum_assignment  # imported here: the core loads without scipy
+
+    columns = list(preprocessor.feature_names_out_)
+    logged = set(preprocessor.log_columns_)
+
+    def prepared(centre: dict[str, float]) -> np.ndarray:
+        values = np.array([centre.get(column, np.nan) for column in columns], dtype=np.float64)
+        for position, column in enumerate(columns):
+            if column in logged:
+                values[position] = np.log1p(values[position])
+        return (values - preprocessor.center_) / preprocessor.scale_
+
+    saved = np.array([prepared(segment.centre) for segment in project.segments])
+    found = np.asarray(segmentation.segmenter.cluster_centers_, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        distance = np.sqrt(np.mean((saved[:, None, :] - found[None, :, :]) ** 2, axis=2))
+    distance = np.where(np.isfinite(distance), distance, np.inf)  # a column the project did not have
+    names = list(segmentation.names)
+    finite = np.where(np.isfinite(distance), distance, 1e12)
+    kept = 0
+    for old, new in zip(*linear_sum_assignment(finite), strict=True):
+        if distance[old, new] <= NAME_MATCH_DISTANCE:
+            names[new] = project.segments[old].name
+            kept += 1
+    unique: list[str] = []  # a suggested name may equal a kept one: the later one gets its number
+    for number, name in enumerate(names, start=1):
+        unique.append(f"{name} ({number})" if name in unique else name)
+    return unique, kept
 
 
 def _check_same_segments(project: ProjectFile, segmentation: Segmentation) -> None:

@@ -1,16 +1,26 @@
 """The PDF report: the analysis on A4 pages a manager can read without the app.
 
-Pages: a title page (file, date, row counts, settings, the segments at a glance); the data check
-(missing values and what was done, preparation steps, problems found while reading); the elbow chart
-with the suggested k and its reason; the cluster chart; one page per segment (size, profile against the
-average, description and a suggested marketing action); for customers summarised from an order history,
-a page on the RFM groups (the grid and the groups' sizes and revenue) after the cluster chart. Pages are
-numbered, text is at least 9 pt, and segments have the same colours as in the app (core/colours.py).
+Pages: a one-page summary (what was analysed, the segments with their sizes, and a table of all segments
+side by side: each column's typical value per segment, marked when the segment is clearly higher or
+lower than all customers); how the segments were made (the data, the settings, missing values and the
+preparation, problems found while reading, columns not used); the elbow chart with the suggested k and
+its reason; the cluster chart; for customers summarised from an order history, a page on the RFM
+groups (the grid and the groups' sizes and revenue); then the segments one by one, two to a page (size,
+description, a suggested marketing action and the chart of what sets the segment apart, as on the app's
+cards). Pages are numbered, text is at least 9 pt, and segments have the same colours as in the app
+(core/colours.py).
+
+Nothing may run off a page: text is wrapped by its measured width (matplotlib's own font metrics, not a
+guess per character: a line of capitals is a third wider than one of small letters), names too long for
+a table cell are shortened with "…", and a table with more rows than a page holds shows the columns that
+set segments apart most and says how many more the workbook has.
 
 The pages are plain matplotlib Figures (never pyplot) so that tests can inspect them; `write_report`
-writes them into one PDF.
+writes them into one PDF. Each section is its own function taking the page list, so sections can be
+added.
 """
 
+import math
 import re
 import textwrap
 from collections.abc import Sequence
@@ -19,7 +29,9 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
+from matplotlib.textpath import TextToPath
 
 from core.colours import segment_colour
 from core.exploration import project_2d, sample_rows
@@ -27,8 +39,9 @@ from core.export import atomic_write
 from core.loading import LoadedTable
 from core.pipeline import AnalysisResult, rename_segments
 from core.preparation import MissingPolicy, default_features, missing_impact
-from core.profiling import SegmentProfile
+from core.profiling import HIGH_STANDING, OverallProfile, SegmentProfile, column_label
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
+from core.segment_chart import standout_bars
 
 A4_PORTRAIT = (8.27, 11.69)  # inches
 TITLE_PT = 16
@@ -37,10 +50,14 @@ BODY_PT = 10
 SMALL_PT = 9  # the smallest text in the report
 MAX_SCATTER_POINTS = 4000
 MAX_PROFILE_BARS = 12
-# |difference| (in overall standard deviations) from which a segment counts as high or low on a column.
-NOTABLE_DIFFERENCE = 0.5
 
-DATA_CHECK_TITLE = "Data check"
+DATA_CHECK_TITLE = "How the segments were made"
+SEGMENTS_TITLE = "The segments one by one"
+# The side-by-side table: at most this many segment columns next to each other (more: a second block).
+TABLE_SEGMENTS_PER_BLOCK = 8
+HIGH_MARK, LOW_MARK = "▲", "▼"
+# Segment names in a chart's legend are shortened to this width (points); page 1 lists them whole.
+LEGEND_TEXT_WIDTH = 190
 ELBOW_TITLE = "How many segments?"
 CLUSTER_TITLE = "The segments side by side"
 REPORT_TITLE = "Customer segments"
@@ -87,26 +104,27 @@ def _words(column: object) -> str:
 
 
 def _level(profile: SegmentProfile, words: Sequence[str]) -> int | None:
-    """+1 (high), -1 (low), 0 (about average) for the columns whose names contain `words`; None if the
-    profile has no such column."""
+    """+1 (high), -1 (low), 0 (about average) for the columns whose names contain `words`, by the
+    profile's own levels (the measure its name and description use); None if it has no such column."""
     values = [
-        value
-        for column, value in profile.difference.items()
-        if any(f" {word}" in _words(column) for word in words) and np.isfinite(value)
+        level
+        for column, level in profile.level.items()
+        if any(f" {word}" in _words(column) for word in words)
     ]
     if not values:
         return None
     mean = float(np.mean(values))
-    if mean >= NOTABLE_DIFFERENCE:
+    if mean >= 0.5:
         return 1
-    if mean <= -NOTABLE_DIFFERENCE:
+    if mean <= -0.5:
         return -1
     return 0
 
 
-def suggested_action(profile: SegmentProfile) -> str:
+def suggested_action(profile: SegmentProfile, overall: OverallProfile | None = None) -> str:
     """One sentence of marketing advice from what sets the segment apart (rule-based, from the column
-    names and the profile's differences from the average customer)."""
+    names and the profile's levels against the typical customer); `overall` gives the user's column
+    labels."""
     spending = _level(profile, _SPENDING_WORDS)
     income = _level(profile, _INCOME_WORDS)
     frequency = _level(profile, _FREQUENCY_WORDS)
@@ -131,7 +149,7 @@ def suggested_action(profile: SegmentProfile) -> str:
     elif spending == 0 or income == 0:
         action = "Keep them engaged with the regular newsletter and mainstream offers."
     else:
-        action = _generic_action(profile)
+        action = _generic_action(profile, overall)
     if age == 1:
         action += " Reach them through e-mail and print, which older customers read more."
     elif age == -1:
@@ -139,44 +157,96 @@ def suggested_action(profile: SegmentProfile) -> str:
     return action
 
 
-def _generic_action(profile: SegmentProfile) -> str:
-    notable = sorted(
-        (
-            (column, value)
-            for column, value in profile.difference.items()
-            if np.isfinite(value) and abs(value) >= NOTABLE_DIFFERENCE
-        ),
-        key=lambda item: -abs(item[1]),
-    )[:2]
+def _generic_action(profile: SegmentProfile, overall: OverallProfile | None) -> str:
+    notable = [column for column in profile.standouts if profile.level.get(column, 0)][:2]
     if not notable:
         return "Keep them engaged with the regular newsletter and mainstream offers."
-    traits = " and ".join(f"{'higher' if value > 0 else 'lower'} {column}" for column, value in notable)
-    return f"Test a campaign built around what sets them apart: {traits} than the average customer."
+    labels = overall.column_labels if overall is not None else {}
+    traits = " and ".join(
+        f"{'higher' if profile.level[column] > 0 else 'lower'} {column_label(column, labels)}"
+        for column in notable
+    )
+    return f"Test a campaign built around what sets them apart: {traits} than the typical customer."
 
 
-def _number(value: float) -> str:
+def _number(value: float, column: str = "") -> str:
+    """A number for the report: 1,234, 12.5, 0.42; a year as it is written (1965, not 1,965)."""
     value = float(value)
     if not np.isfinite(value):
         return "-"
+    if _is_year(column):
+        return f"{value:.0f}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def _is_year(column: str) -> bool:
+    return " year" in _words(column)
+
+
+_TEXT_TO_PATH = TextToPath()
+
+
+def text_width(text: str, size: float, *, bold: bool = False) -> float:
+    """Width in points of `text` as the pages draw it (the default font at `size` points)."""
+    properties = FontProperties(size=size, weight="bold" if bold else "normal")
+    return _TEXT_TO_PATH.get_text_width_height_descent(text, properties, ismath=False)[0]
+
+
+def wrap_text(text: str, size: float, width: float, *, bold: bool = False) -> list[str]:
+    """`text` in lines at most `width` points wide; a word longer than a line is cut where it must."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if text_width(candidate, size, bold=bold) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        while text_width(word, size, bold=bold) > width and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and text_width(word[:cut], size, bold=bold) > width:
+                cut -= 1
+            lines.append(word[:cut])
+            word = word[cut:]
+        current = word
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def shortened(text: str, size: float, width: float, *, bold: bool = False) -> str:
+    """`text` cut to fit `width` points, ending in "…" when it had to be cut."""
+    if text_width(text, size, bold=bold) <= width:
+        return text
+    while text and text_width(text + "…", size, bold=bold) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 class _PageWriter:
     """Lays text and charts top-down on A4 pages, starting a continuation page when one is full."""
 
-    def __init__(self, pages: list[Figure], title: str, colour: str | None = None) -> None:
+    def __init__(
+        self, pages: list[Figure], title: str, colour: str | None = None, *, continued: str | None = None
+    ) -> None:
         self._pages = pages
         self._title = title
+        self._continued = continued if continued is not None else f"{title} (continued)"
         self._colour = colour
         self._new_page(title)
 
     def _new_page(self, title: str) -> None:
         self.figure = Figure(figsize=A4_PORTRAIT, facecolor=_PAPER, edgecolor=_PAPER)
         indent = 0.03 if self._colour else 0.0
+        # At most two lines: the title sits above the text area, which has room for two.
+        lines = wrap_text(title, TITLE_PT, _TEXT_WIDTH_POINTS - indent * A4_PORTRAIT[0] * 72, bold=True)
+        if len(lines) > 2:
+            lines = [lines[0], shortened(" ".join(lines[1:]), TITLE_PT, _TEXT_WIDTH_POINTS, bold=True)]
         self.figure.suptitle(
-            title,
+            "\n".join(lines),
             x=_LEFT + indent,
             y=_TOP + 0.02,
             ha="left",
@@ -194,41 +264,72 @@ class _PageWriter:
         self._pages.append(self.figure)
         self.y = _TOP - 0.01
 
-    def _line_height(self, size: float) -> float:
+    def line_height(self, size: float) -> float:
         return size * _LINE_SPACING / (A4_PORTRAIT[1] * 72)
+
+    @property
+    def room(self) -> float:
+        """Height left on this page (figure fraction)."""
+        return self.y - _BOTTOM
 
     def _ensure(self, height: float) -> None:
         if self.y - height < _BOTTOM:
-            self._new_page(f"{self._title} (continued)")
+            self._new_page(self._continued)
+
+    def keep_together(self, height: float) -> None:
+        """Start a new page unless `height` (figure fraction) fits below on this one."""
+        self._ensure(height)
 
     def space(self, lines: float = 0.6) -> None:
-        self.y -= lines * self._line_height(BODY_PT)
+        self.y -= lines * self.line_height(BODY_PT)
 
-    def heading(self, text: str) -> None:
+    def heading(self, text: str, *, colour: str | None = None) -> None:
+        """A bold heading, wrapped; after a square in `colour` when given (a segment's)."""
+        indent = 0.03 if colour else 0.0
+        lines = wrap_text(text, HEADING_PT, _TEXT_WIDTH_POINTS - indent * A4_PORTRAIT[0] * 72, bold=True)
         self.space(0.5)
-        self._ensure(3 * self._line_height(HEADING_PT))
-        self.figure.text(_LEFT, self.y, text, fontsize=HEADING_PT, fontweight="bold", va="top", color=_INK)
-        self.y -= self._line_height(HEADING_PT) * 1.2
+        self._ensure((len(lines) + 2) * self.line_height(HEADING_PT))
+        if colour:
+            height = self.line_height(HEADING_PT)
+            self.figure.add_artist(
+                Rectangle(
+                    (_LEFT, self.y - 0.8 * height), 0.018, 0.7 * height,
+                    transform=self.figure.transFigure, color=colour,
+                )
+            )
+        for line in lines:
+            self.figure.text(
+                _LEFT + indent, self.y, line, fontsize=HEADING_PT, fontweight="bold", va="top", color=_INK
+            )
+            self.y -= self.line_height(HEADING_PT) * 1.1
+        self.y -= self.line_height(HEADING_PT) * 0.1
+
+    def heading_height(self, text: str) -> float:
+        lines = wrap_text(text, HEADING_PT, _TEXT_WIDTH_POINTS - 0.03 * A4_PORTRAIT[0] * 72, bold=True)
+        return (len(lines) * 1.1 + 0.6) * self.line_height(HEADING_PT)
+
+    def paragraph_height(self, text: str, *, size: float = BODY_PT) -> float:
+        return len(wrap_text(text, size, _TEXT_WIDTH_POINTS)) * self.line_height(size)
 
     def paragraph(
         self, text: str, *, size: float = BODY_PT, indent: float = 0.0, bullet: bool = False
     ) -> None:
-        characters = int((_TEXT_WIDTH_POINTS - indent * A4_PORTRAIT[0] * 72) / (0.52 * size))
-        lines = textwrap.wrap(text, characters) or [""]
-        for number, line in enumerate(lines):
-            self._ensure(self._line_height(size))
+        width = _TEXT_WIDTH_POINTS - indent * A4_PORTRAIT[0] * 72 - (text_width("• ", size) if bullet else 0)
+        for number, line in enumerate(wrap_text(text, size, width)):
+            self._ensure(self.line_height(size))
             shown = ("• " if number == 0 else "  ") + line if bullet else line
             self.figure.text(_LEFT + indent, self.y, shown, fontsize=size, va="top", color=_INK)
-            self.y -= self._line_height(size)
+            self.y -= self.line_height(size)
 
     def bullets(self, items: Sequence[str], *, size: float = BODY_PT) -> None:
         for item in items:
             self.paragraph(item, size=size, indent=0.02, bullet=True)
 
     def swatch_line(self, colour: str, text: str) -> None:
-        """A line of text after a small square in a segment's colour."""
-        height = self._line_height(BODY_PT)
-        self._ensure(height)
+        """Text after a small square in a segment's colour, wrapped beside the square."""
+        height = self.line_height(BODY_PT)
+        lines = wrap_text(text, BODY_PT, _TEXT_WIDTH_POINTS - 0.04 * A4_PORTRAIT[0] * 72)
+        self._ensure(height * len(lines))
         self.figure.add_artist(
             Rectangle(
                 (_LEFT + 0.02, self.y - 0.75 * height),
@@ -238,8 +339,9 @@ class _PageWriter:
                 color=colour,
             )
         )
-        self.figure.text(_LEFT + 0.04, self.y, text, fontsize=BODY_PT, va="top", color=_INK)
-        self.y -= height
+        for line in lines:
+            self.figure.text(_LEFT + 0.04, self.y, line, fontsize=BODY_PT, va="top", color=_INK)
+            self.y -= height
 
     def axes(self, height: float, *, left_margin: float = 0.06):
         """An Axes `height` (figure fraction) tall below the text, with room for its tick labels."""
@@ -251,6 +353,48 @@ class _PageWriter:
         self.y -= height + 0.05
         return axes
 
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], *,
+              header_colours: Sequence[str | None] = (), bold_first_column: bool = False) -> None:
+        """A table of `rows` below the text: column `widths` in points (the first column left-aligned, the
+        others right-aligned), header in bold with an optional colour bar under each header cell. Cells
+        are shortened to fit their column; rows continue on a new page when this one is full."""
+        size = SMALL_PT
+        height = self.line_height(size)
+        self._ensure(3 * height)
+        lefts = np.cumsum([0.0, *widths[:-1]])
+        page_width = A4_PORTRAIT[0] * 72
+
+        def draw(cells: Sequence[str], *, bold: bool) -> None:
+            for column, (text, left, width) in enumerate(zip(cells, lefts, widths, strict=True)):
+                fitted = shortened(text, size, width - 4, bold=bold or (bold_first_column and column == 0))
+                x = _LEFT + (left if column == 0 else left + width - 2) / page_width
+                self.figure.text(
+                    x, self.y, fitted, fontsize=size, va="top", ha="left" if column == 0 else "right",
+                    fontweight="bold" if bold or (bold_first_column and column == 0) else "normal",
+                    color=_INK,
+                )
+
+        def draw_header() -> None:
+            draw(header, bold=True)
+            for left, width, colour in zip(lefts, widths, header_colours, strict=False):
+                if colour:
+                    self.figure.add_artist(
+                        Rectangle(
+                            ((_LEFT * page_width + left + width * 0.35) / page_width, self.y - 1.05 * height),
+                            width * 0.6 / page_width, 0.18 * height,
+                            transform=self.figure.transFigure, color=colour,
+                        )
+                    )
+            self.y -= height * 1.3
+
+        draw_header()
+        for row in rows:
+            if self.y - height < _BOTTOM:
+                self._new_page(self._continued)
+                draw_header()
+            draw(row, bold=False)
+            self.y -= height
+
 
 def _ink_axes(axes) -> None:
     """Ticks (also those made when the page is drawn), tick labels, axis titles and frame in `_INK`."""
@@ -261,16 +405,131 @@ def _ink_axes(axes) -> None:
         spine.set_edgecolor(_INK)
 
 
-def _title_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult, created: datetime) -> None:
+def _how_k(result: AnalysisResult) -> str:
+    settings, sweep, k = result.settings, result.sweep, result.segmentation.k
+    if settings.k is None and sweep is not None and sweep.suggested_k == k:
+        return f"{k} segments, as suggested after trying {settings.k_min} to {settings.k_max}."
+    return f"{k} segments, chosen by the user."
+
+
+def _summary_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult, created: datetime) -> None:
+    """One page: what was analysed, the segments, and all of them side by side."""
     loaded = table.report
-    settings = result.settings
-    prepared = result.prepared
     segmentation = result.segmentation
-    used = len(prepared.row_positions)
+    used = len(result.prepared.row_positions)
+    features = tuple(result.settings.features or ())
     page = _PageWriter(pages, REPORT_TITLE)
     page.paragraph(
         f"Report on {Path(loaded.path).name}, made with Segment Studio on {created:%d %B %Y at %H:%M}."
     )
+    page.paragraph(
+        f"{used:,} of the {loaded.rows:,} customers in the file were grouped by {len(features)} "
+        f"column{'s' if len(features) != 1 else ''} into {_how_k(result)}"
+    )
+    page.heading("The segments")
+    for number, profile in enumerate(segmentation.profiles):
+        page.swatch_line(
+            segment_colour(number),
+            f"{profile.number}. {profile.name}: {profile.size:,} customers ({profile.share:.0%})",
+        )
+    page.heading("All segments side by side")
+    page.paragraph(
+        f"The typical value (median) of each column in each segment and among all customers; {HIGH_MARK} "
+        f"marks a segment clearly higher than all customers, {LOW_MARK} clearly lower (the measure the "
+        "segment descriptions use). Yes/no columns and categories show the share of customers.",
+        size=SMALL_PT,
+    )
+    page.space(0.4)
+    blocks = math.ceil(len(segmentation.profiles) / TABLE_SEGMENTS_PER_BLOCK)
+    line = page.line_height(SMALL_PT)
+    fitting = int((page.room - 2 * line) / line) // blocks - 3  # header and gaps of each block
+    rows, left_out = _comparison_rows(segmentation, max(fitting, 5))
+    for start in range(0, len(segmentation.profiles), TABLE_SEGMENTS_PER_BLOCK):
+        shown = segmentation.profiles[start : start + TABLE_SEGMENTS_PER_BLOCK]
+        label_width = 0.3 * _TEXT_WIDTH_POINTS
+        value_width = (_TEXT_WIDTH_POINTS - label_width) / (len(shown) + 1)
+        page.table(
+            ["Column", *(str(profile.number) for profile in shown), "All"],
+            [[label, *(row[profile.number] for profile in shown), row[0]] for label, row in rows],
+            [label_width, *[value_width] * (len(shown) + 1)],
+            header_colours=[None, *(segment_colour(profile.number - 1) for profile in shown), None],
+        )
+        page.space(0.6)
+    if left_out:
+        page.paragraph(
+            f"{left_out} more column{'s' if left_out != 1 else ''}, less different between the segments, "
+            "are in the workbook (File > Export Workbook).",
+            size=SMALL_PT,
+        )
+
+
+def _comparison_rows(segmentation, limit: int) -> tuple[list[tuple[str, dict[int, str]]], int]:
+    """Rows of the side-by-side table: (label, {segment number or 0 for all customers: cell}), the
+    columns that set segments apart most when there are more than `limit`, in the file's order; and how
+    many were left out."""
+    profiles, overall = segmentation.profiles, segmentation.overall
+    given = overall.column_labels
+    candidates: list[tuple[float, int, str, dict[int, str]]] = []
+    for order, column in enumerate(overall.means):
+        yes_no = column in overall.yes_no_columns
+        everyone = _share(overall.means[column]) if yes_no else _cell_number(overall.medians[column], column)
+        cells = {0: everyone}
+        for profile in profiles:
+            value = profile.means[column] if yes_no else profile.medians[column]
+            mark = {1: HIGH_MARK, -1: LOW_MARK}.get(profile.level.get(column, 0), "")
+            cells[profile.number] = mark + (_share(value) if yes_no else _cell_number(value, column))
+        spread = max((abs(profile.standing.get(column, 50.0) - 50.0) for profile in profiles), default=0.0)
+        label = column_label(column, given)
+        candidates.append((spread, order, label[:1].upper() + label[1:], cells))
+    for order, (column, everyone) in enumerate(overall.category_shares.items(), start=len(candidates)):
+        if not everyone:
+            continue
+        level = next(iter(everyone))
+        cells = {0: _share(everyone[level])}
+        spread = 0.0
+        for profile in profiles:
+            share = profile.category_shares.get(column, {}).get(level, 0.0)
+            moved = 50.0 * (share - everyone[level])  # on the standing's scale, see core/profiling.py
+            notable = abs(moved) >= HIGH_STANDING - 50.0
+            mark = (HIGH_MARK if moved > 0 else LOW_MARK) if notable else ""
+            cells[profile.number] = mark + _share(share)
+            spread = max(spread, abs(moved))
+        label = column_label(column, given)
+        candidates.append((spread, order, f"{label[:1].upper() + label[1:]}: {level}", cells))
+    kept = sorted(candidates, key=lambda item: (-item[0], item[1]))[:limit]
+    kept.sort(key=lambda item: item[1])
+    return [(label, cells) for _, _, label, cells in kept], len(candidates) - len(kept)
+
+
+def _share(value: float) -> str:
+    return f"{value * 100:.0f} %" if np.isfinite(value) else "-"
+
+
+def _cell_number(value: float, column: str) -> str:
+    """A number short enough for a table cell: 1965 (a year), 12.3k, 1.2M, 412, 3.5, 0.42."""
+    value = float(value)
+    if not np.isfinite(value):
+        return "-"
+    if _is_year(column):
+        return f"{value:.0f}"
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if size >= 1e4:
+        return f"{value / 1e3:.0f}k" if size >= 1e5 else f"{value / 1e3:.1f}k"
+    if size >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".") if size < 10 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _method_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult) -> None:
+    """The data, the settings and what was done to the data: for whoever checks the work."""
+    loaded = table.report
+    settings = result.settings
+    features = tuple(settings.features or ())
+    given = result.segmentation.overall.column_labels
+    used = len(result.prepared.row_positions)
+    page = _PageWriter(pages, DATA_CHECK_TITLE)
     page.heading("The data")
     page.bullets(
         [
@@ -285,37 +544,23 @@ def _title_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult,
         ]
     )
     page.heading("Settings")
-    if settings.k is None and result.sweep is not None and result.sweep.suggested_k == segmentation.k:
-        how_k = f"{segmentation.k} segments, as suggested after trying {settings.k_min} to {settings.k_max}."
-    else:
-        how_k = f"{segmentation.k} segments, chosen by the user."
     missing = (
         "customers with a missing value were left out"
         if settings.missing == MissingPolicy.DROP
         else "missing values were filled in with typical values"
     )
+    columns = ", ".join(f"{name} ({given[name]})" if name in given else name for name in features)
     page.bullets(
         [
-            f"Columns used: {', '.join(settings.features or ())}.",
-            f"Number of segments: {how_k}",
+            f"Columns used: {columns}.",
+            f"Number of segments: {_how_k(result)}",
             f"Scaling: {settings.scaling}. Missing values: {missing}.",
             f"Log transform: {', '.join(settings.log_columns) if settings.log_columns else 'none'}.",
             f"Random seed: {settings.seed} (the same seed gives the same segments).",
         ]
     )
-    page.heading("The segments at a glance")
-    for number, profile in enumerate(segmentation.profiles):
-        page.swatch_line(
-            segment_colour(number),
-            f"{profile.number}. {profile.name}: {profile.size:,} customers ({profile.share:.0%})",
-        )
-
-
-def _data_check_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult) -> None:
-    features = tuple(result.settings.features or ())
-    page = _PageWriter(pages, DATA_CHECK_TITLE)
     page.heading("Missing values")
-    impact = missing_impact(table.frame, features, table.report.columns)
+    impact = missing_impact(table.frame, features, loaded.columns)
     if impact.cells_missing:
         page.bullets(
             [f"{column}: {count:,} empty values." for column, count in impact.cells_missing.items()]
@@ -326,9 +571,9 @@ def _data_check_page(pages: list[Figure], table: LoadedTable, result: AnalysisRe
     page.heading("How the data was prepared")
     page.bullets(result.prepared.steps)
     page.heading("Reading the file")
-    page.bullets(table.report.problems or ["No problems were found while reading the file."])
-    excluded = default_features(table.report.columns).excluded
-    unused = [column.name for column in table.report.columns if column.name not in features]
+    page.bullets(loaded.problems or ["No problems were found while reading the file."])
+    excluded = default_features(loaded.columns).excluded
+    unused = [column.name for column in loaded.columns if column.name not in features]
     if unused:
         page.heading("Columns not used")
         page.bullets([f"{name}: {excluded.get(name, 'not chosen for the segments')}." for name in unused])
@@ -407,7 +652,7 @@ def _cluster_page(pages: list[Figure], result: AnalysisResult) -> None:
             s=8,
             alpha=0.6,
             color=segment_colour(number),
-            label=name,
+            label=shortened(f"{number + 1}. {name}", SMALL_PT, LEGEND_TEXT_WIDTH),
             linewidths=0,
         )
         axes.scatter(
@@ -418,8 +663,12 @@ def _cluster_page(pages: list[Figure], result: AnalysisResult) -> None:
             edgecolors="black",
             linewidths=1,
         )
-    axes.set_xlabel(projection.axis_labels[0], fontsize=BODY_PT)
-    axes.set_ylabel(projection.axis_labels[1], fontsize=BODY_PT)
+    # The titles name the columns driving each direction: many columns make them long, so they wrap to
+    # the chart's width and height (at most three lines).
+    x_width = (_RIGHT - _LEFT - 0.06) * A4_PORTRAIT[0] * 72
+    y_width = 0.45 * A4_PORTRAIT[1] * 72
+    axes.set_xlabel("\n".join(wrap_text(projection.axis_labels[0], BODY_PT, x_width)[:3]), fontsize=BODY_PT)
+    axes.set_ylabel("\n".join(wrap_text(projection.axis_labels[1], BODY_PT, y_width)[:3]), fontsize=BODY_PT)
     axes.legend(
         fontsize=SMALL_PT,
         loc="best",
@@ -432,39 +681,34 @@ def _cluster_page(pages: list[Figure], result: AnalysisResult) -> None:
         page.paragraph(f"{len(shown):,} of the {len(labels):,} customers are shown.", size=SMALL_PT)
 
 
-def _segment_page(pages: list[Figure], number: int, profile: SegmentProfile, overall, used: int) -> None:
-    colour = segment_colour(number)
-    page = _PageWriter(pages, f"Segment {profile.number}: {profile.name}", colour)
-    page.paragraph(f"{profile.size:,} customers, {profile.share:.0%} of the {used:,} segmented.")
-    if profile.description:
+def _segment_pages(pages: list[Figure], result: AnalysisResult) -> None:
+    """The segments one by one, as many to a page as fit whole (two, usually): a segment never starts on
+    one page and ends on the next, and no page is left half empty by a "continued" part."""
+    segmentation = result.segmentation
+    overall = segmentation.overall
+    page = _PageWriter(pages, SEGMENTS_TITLE, continued=SEGMENTS_TITLE)
+    for number, profile in enumerate(segmentation.profiles):
+        colour = segment_colour(number)
+        title = f"Segment {profile.number}: {profile.name}"
+        action = suggested_action(profile, overall)
+        chart_height = 0.022 * len(profile.standouts) + 0.04 if profile.standouts else 0.0
+        needed = (
+            page.heading_height(title)
+            + page.paragraph_height(profile.description or " ")
+            + page.paragraph_height(f"Suggested action: {action}")
+            + (chart_height + 0.07 if profile.standouts else 0.0)
+        )
+        if number:
+            page.space(1.0)
+            page.keep_together(needed)
+        page.heading(title, colour=colour)
+        page.paragraph(profile.description or f"{profile.size:,} customers ({profile.share:.0%}).")
         page.space(0.4)
-        page.paragraph(profile.description)
-    page.heading("Suggested action")
-    page.paragraph(suggested_action(profile))
-    differences = sorted(
-        ((column, value) for column, value in profile.difference.items() if np.isfinite(value)),
-        key=lambda item: -abs(item[1]),
-    )[:MAX_PROFILE_BARS]
-    if differences:
-        page.heading("Compared with the average customer")
-        axes = page.axes(0.03 * len(differences) + 0.05, left_margin=0.25)
-        columns = [str(column) for column, _ in reversed(differences)]
-        values = [value for _, value in reversed(differences)]
-        axes.barh(columns, values, color=colour)
-        axes.axvline(0, color=_NEUTRAL, linewidth=1)
-        axes.set_xlabel("Difference from the average, in standard deviations", fontsize=BODY_PT)
-    page.heading("Averages: this segment (all customers)")
-    page.bullets(
-        [
-            f"{column}: {_number(mean)} ({_number(overall.means.get(column, np.nan))})"
-            for column, mean in profile.means.items()
-        ]
-        + [
-            f"{column}: " + ", ".join(f"{level} {share:.0%}" for level, share in list(shares.items())[:4])
-            for column, shares in profile.category_shares.items()
-        ],
-        size=SMALL_PT,
-    )
+        page.paragraph(f"Suggested action: {action}")
+        if profile.standouts:
+            page.space(0.4)
+            axes = page.axes(chart_height, left_margin=0.27)
+            standout_bars(axes, profile, overall, colour=colour, ink=_INK, font_size=SMALL_PT)
 
 
 RFM_TITLE = "RFM groups"
@@ -539,19 +783,14 @@ def build_report_pages(
             result.settings, result.prepared, result.sweep, rename_segments(result.segmentation, names)
         )
     created = created or datetime.now()
-    segmentation = result.segmentation
     pages: list[Figure] = []
     sections = [
-        lambda: _title_page(pages, table, result, created),
-        lambda: _data_check_page(pages, table, result),
+        lambda: _summary_page(pages, table, result, created),
+        lambda: _method_page(pages, table, result),
         lambda: _elbow_page(pages, result),
         lambda: _cluster_page(pages, result),
         lambda: _rfm_page(pages, table),
-    ] + [
-        lambda number=number, profile=profile: _segment_page(
-            pages, number, profile, segmentation.overall, len(result.prepared.row_positions)
-        )
-        for number, profile in enumerate(segmentation.profiles)
+        lambda: _segment_pages(pages, result),
     ]
     for done, section in enumerate(sections):
         raise_if_cancelled(cancel)

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.columns import name_words
 from core.errors import SettingsError
 from core.export import atomic_write, labelled_frame, neutralise_formulas
 from core.pipeline import Segmentation
@@ -39,6 +40,44 @@ def sheet_names(names: list[str]) -> list[str]:
     return safe_names
 
 
+# Number formats of the summary sheet: a share as a percentage, counts whole, a year as written (1965,
+# not 1,965), other averages with two decimals and a thousands separator.
+SHARE_FORMAT = "0.0%"
+COUNT_FORMAT = "#,##0"
+YEAR_FORMAT = "0"
+AVERAGE_FORMAT = "#,##0.00"
+PERCENT_POINTS_FORMAT = '0.0" %"'
+_MIN_COLUMN_WIDTH = 10
+_MAX_COLUMN_WIDTH = 40
+
+
+def summary_number_format(column: str) -> str | None:
+    """The Excel number format for a column of the summary sheet (None: leave as it is)."""
+    if column == "Share":
+        return SHARE_FORMAT
+    if column in ("Segment", "Customers"):
+        return COUNT_FORMAT
+    if column == "Name":
+        return None
+    if column.endswith(" %"):  # a category's share, already in percent
+        return PERCENT_POINTS_FORMAT
+    if "year" in name_words(column) or column.lower().startswith("year"):
+        return YEAR_FORMAT
+    return AVERAGE_FORMAT
+
+
+def _format_summary(sheet, summary: pd.DataFrame) -> None:
+    """Number formats and column widths that fit the headers, on the summary sheet (openpyxl's)."""
+    for position, column in enumerate(summary.columns, start=1):
+        letter = sheet.cell(row=1, column=position).column_letter
+        number_format = summary_number_format(str(column))
+        if number_format is not None:
+            for row in range(2, len(summary) + 2):
+                sheet.cell(row=row, column=position).number_format = number_format
+        width = max(len(str(column)), *(len(str(value)) for value in summary[column].head(50)), 0) + 2
+        sheet.column_dimensions[letter].width = min(max(width, _MIN_COLUMN_WIDTH), _MAX_COLUMN_WIDTH)
+
+
 def write_workbook(
     path: str | Path,
     frame: pd.DataFrame,
@@ -70,6 +109,7 @@ def write_workbook(
     def write(temporary: Path) -> None:
         with pd.ExcelWriter(temporary, engine="openpyxl") as workbook:
             neutralise_formulas(summary).to_excel(workbook, sheet_name=titles[0], index=False)
+            _format_summary(workbook.sheets[titles[0]], summary)
             for done, (title, (_, rows)) in enumerate(zip(titles[1:], groups, strict=True)):
                 raise_if_cancelled(cancel)
                 report(progress, done / len(groups), f"Writing the sheet {title}")

@@ -7,6 +7,8 @@ the chart says so. Pointing at a customer shows their row under the chart. The s
 and the chart are made only while the tab is visible, so new segments cost a hidden tab nothing.
 """
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.backend_bases import MouseEvent
@@ -25,6 +27,8 @@ SAMPLE_SEED = 0
 HOVER_RADIUS_PX = 10  # in logical pixels; scaled by the display's pixel ratio
 HOVER_DELAY_MS = 40  # mouse moves are coalesced: at most one nearest-point search per interval
 MAX_HOVER_COLUMNS = 8
+# Axis titles wrap after about this many characters (the vertical one after half).
+AXIS_TITLE_CHARACTERS = 70
 OVERVIEW, TWO_FEATURES = "Overview of all features", "Two features"
 HOVER_HINT = "Point at a customer to see their row."
 
@@ -236,8 +240,10 @@ class ClustersTab(QWidget):
                     zorder=4,
                     path_effects=halo,
                 )
-            axes.set_xlabel(x_label)
-            axes.set_ylabel(y_label)
+            # An overview's titles name the columns driving each direction: long on wide files (CC
+            # GENERAL), so they wrap rather than run past the chart's edge.
+            axes.set_xlabel(textwrap.fill(x_label, AXIS_TITLE_CHARACTERS))
+            axes.set_ylabel(textwrap.fill(y_label, AXIS_TITLE_CHARACTERS // 2))
             axes.grid(True)
             axes.legend(
                 title="Segments (✕ = centre)",

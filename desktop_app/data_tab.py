@@ -15,12 +15,14 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTreeWidget,
@@ -62,16 +64,24 @@ WIDTH_SAMPLE_ROWS = 30
 
 
 def describe_values(summary: ColumnSummary) -> str:
-    """A column's range (numbers) or its most common values (categories), for the column panel."""
+    """A column's range (numbers, dates written as numbers) or its most common values (categories), for
+    the column panel."""
     if summary.minimum is not None and summary.maximum is not None:
-        return f"{summary.minimum:,.6g} to {summary.maximum:,.6g}"
+        if summary.kind == "date":  # 19970101: written year-month-day
+            low, high = (f"{value:08.0f}" for value in (summary.minimum, summary.maximum))
+            return f"{low[:4]}-{low[4:6]}-{low[6:]} to {high[:4]}-{high[4:6]}-{high[6:]}"
+        low, high = (
+            f"{value:,.0f}" if float(value).is_integer() and abs(value) < 1e15 else f"{value:,.6g}"
+            for value in (summary.minimum, summary.maximum)
+        )
+        return f"{low} to {high}"
     if summary.top_values:
         return ", ".join(f"{value} ({count:,})" for value, count in summary.top_values[:3])
     return ""
 
 
 class DataTab(QWidget):
-    """Signals: find_segments_requested(AnalysisSettings).
+    """Signals: find_segments_requested(AnalysisSettings); settings_changed().
 
     Clicking a column header sorts the table: the row order is computed by the tab's own TaskRunner (so a
     sort never cancels an analysis on the session's runner) and shown when ready; the GUI thread never
@@ -79,10 +89,13 @@ class DataTab(QWidget):
     """
 
     find_segments_requested = Signal(object)
+    # The user changed a choice that shapes the segments (columns, missing values, scaling, log scale).
+    settings_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._table: LoadedTable | None = None
+        self._busy = False
         self._excluded_reasons: dict[str, str] = {}
         self.model = DataFrameModel(parent=self)
         self.sort_runner = TaskRunner(self)
@@ -97,6 +110,7 @@ class DataTab(QWidget):
         header.setResizeContentsPrecision(WIDTH_SAMPLE_ROWS)
         header.sortIndicatorChanged.connect(self._sort_requested)
         self.table_view.verticalHeader().setDefaultSectionSize(22)
+        self.table_view.setTabKeyNavigation(False)  # Tab moves on to the column list, not cell to cell
 
         self.columns_tree = QTreeWidget()
         self.columns_tree.setHeaderLabels(["Use", "Column", "Kind", "Missing", "Values"])
@@ -111,6 +125,7 @@ class DataTab(QWidget):
         self.missing_group.addButton(self.leave_out_button)
         self.missing_group.addButton(self.fill_button)
         self.missing_group.buttonToggled.connect(self._update_missing_label)
+        self.missing_group.buttonToggled.connect(self._missing_choice_changed)
         self.missing_label = QLabel()
         self.missing_label.setWordWrap(True)
 
@@ -120,6 +135,7 @@ class DataTab(QWidget):
         self.scaling_label = QLabel()
         self.scaling_label.setWordWrap(True)
         self.scaling_combo.currentIndexChanged.connect(self._update_scaling_label)
+        self.scaling_combo.currentIndexChanged.connect(self.settings_changed)
         self._update_scaling_label()
 
         self.log_group = QGroupBox("Skewed columns: compare them on a log scale")
@@ -142,15 +158,37 @@ class DataTab(QWidget):
         scaling_layout.addRow(self.scaling_combo)
         scaling_layout.addRow(self.scaling_label)
 
+        # The column list and the choices below it share the height through a splitter the user can
+        # drag; the choices scroll rather than overlap in a small window.
+        columns_part = QWidget()
+        columns_layout = QVBoxLayout(columns_part)
+        columns_layout.setContentsMargins(0, 0, 0, 0)
+        columns_layout.addWidget(QLabel("<b>Columns</b> — tick the ones that describe your customers"))
+        columns_layout.addWidget(self.columns_tree)
+        choices = QWidget()
+        choices_layout = QVBoxLayout(choices)
+        choices_layout.setContentsMargins(0, 0, 0, 0)
+        choices_layout.addWidget(missing_box)
+        choices_layout.addWidget(scaling_box)
+        choices_layout.addWidget(self.log_group)
+        choices_layout.addStretch()
+        choices_scroll = QScrollArea()
+        choices_scroll.setWidgetResizable(True)
+        choices_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        choices_scroll.setWidget(choices)
+        self.panel_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.panel_splitter.addWidget(columns_part)
+        self.panel_splitter.addWidget(choices_scroll)
+        self.panel_splitter.setStretchFactor(0, 3)
+        self.panel_splitter.setStretchFactor(1, 2)
+        self.panel_splitter.setChildrenCollapsible(False)
         panel = QWidget()
         panel_layout = QVBoxLayout(panel)
-        panel_layout.addWidget(QLabel("<b>Columns</b> — tick the ones that describe your customers"))
-        panel_layout.addWidget(self.columns_tree, stretch=1)
-        panel_layout.addWidget(missing_box)
-        panel_layout.addWidget(scaling_box)
-        panel_layout.addWidget(self.log_group)
+        panel_layout.addWidget(self.panel_splitter, stretch=1)
+        self.find_hint = QLabel()  # why Find segments is greyed out, when it is
+        self.find_hint.setWordWrap(True)
         button_row = QHBoxLayout()
-        button_row.addStretch()
+        button_row.addWidget(self.find_hint, stretch=1)
         button_row.addWidget(self.find_button)
         panel_layout.addLayout(button_row)
 
@@ -178,6 +216,7 @@ class DataTab(QWidget):
 
         self._table = table
         self.model.set_frame(table.frame)
+        self.table_view.scrollToTop()  # not where the previous file was scrolled to
         self.table_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table_view.resizeColumnsToContents()  # measures the first rows only, also on huge tables
         choice = default_features(table.report.columns)
@@ -188,7 +227,6 @@ class DataTab(QWidget):
             self.columns_tree.addTopLevelItem(self._column_item(summary, summary.name in choice.selected))
         self.columns_tree.blockSignals(False)
         self._refresh_dependent_choices()
-        self.find_button.setEnabled(True)
         # Where the table came from, and what was left out or corrected on the way (one line each).
         self.source_label.setText("\n".join([table.report.built_from, *table.report.problems]))
         self.source_label.setVisible(bool(table.report.built_from))
@@ -222,7 +260,7 @@ class DataTab(QWidget):
         self.missing_label.clear()
         self.source_label.clear()
         self.source_label.setVisible(False)
-        self.find_button.setEnabled(False)
+        self._update_find_button()
 
     def selected_features(self) -> tuple[str, ...]:
         items = (self.columns_tree.topLevelItem(i) for i in range(self.columns_tree.topLevelItemCount()))
@@ -246,7 +284,22 @@ class DataTab(QWidget):
         )
 
     def set_busy(self, busy: bool) -> None:
-        self.find_button.setEnabled(not busy and self._table is not None and bool(self.selected_features()))
+        self._busy = busy
+        self._update_find_button()
+
+    def _update_find_button(self) -> None:
+        features = bool(self.selected_features())
+        self.find_button.setEnabled(not self._busy and self._table is not None and features)
+        if self._table is not None and not features:
+            usable = any(summary.minimum is not None for summary in self._table.report.columns)
+            self.find_hint.setText(
+                "Tick at least one column to find segments."
+                if usable
+                else "This file has no column of numbers to compare customers by (such as spending or "
+                "visits): tick a category, or open a file with numbers."
+            )
+        else:
+            self.find_hint.clear()
 
     # --- private ---------------------------------------------------------------------------------------
 
@@ -274,7 +327,7 @@ class DataTab(QWidget):
         item.setCheckState(USE_COLUMN, Qt.CheckState.Checked if used else Qt.CheckState.Unchecked)
         item.setTextAlignment(MISSING_COLUMN, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         reason = self._excluded_reasons.get(summary.name)
-        tooltip = f"Not used by default: {reason}." if reason else summary.reason
+        tooltip = f"Not used by default: {reason}." if reason else f"Used by default. {summary.reason}"
         for column in range(5):
             item.setToolTip(column, tooltip)
         return item
@@ -282,6 +335,11 @@ class DataTab(QWidget):
     def _column_choice_changed(self, item: QTreeWidgetItem, column: int) -> None:
         if column == USE_COLUMN:
             self._refresh_dependent_choices()
+            self.settings_changed.emit()
+
+    def _missing_choice_changed(self, _button, checked: bool) -> None:
+        if checked:
+            self.settings_changed.emit()
 
     def _refresh_dependent_choices(self) -> None:
         from core.preparation import suggest_log_columns
@@ -291,7 +349,7 @@ class DataTab(QWidget):
         features = self.selected_features()
         self._rebuild_log_boxes(suggest_log_columns(self._table.report.columns, features))
         self._update_missing_label()
-        self.find_button.setEnabled(bool(features))
+        self._update_find_button()
 
     def _rebuild_log_boxes(self, columns: tuple[str, ...]) -> None:
         kept = {name for name, box in self.log_boxes.items() if box.isChecked()}
@@ -301,6 +359,7 @@ class DataTab(QWidget):
         for name in columns:
             box = QCheckBox(name)
             box.setChecked(name in kept)
+            box.toggled.connect(self.settings_changed)
             box.setToolTip(
                 f"A few customers have much larger '{name}' values than most; on a log scale they do "
                 "not pull the segments towards themselves."

@@ -29,6 +29,13 @@ HELP_TEXT = (
     "shows how clearly the segments are separated (higher is better). Click a point or set the number "
     "below, then press “Show segments”."
 )
+MEASURES_TOOLTIP = (
+    "<b>Distance within segments (WCSS)</b>: how far customers are, all together, from the centre of "
+    "their segment. Lower means tighter segments; it always falls as segments are added, so look for "
+    "where it stops falling steeply.<br><b>Separation (silhouette)</b>, from -1 to 1: how clearly each "
+    "customer sits in its own segment rather than in the next one. Higher is clearer; above 0.5 the "
+    "segments are well apart, below 0.25 they blur into each other."
+)
 WCSS_COLOUR = "#0072B2"
 SILHOUETTE_COLOUR = "#D55E00"
 SUGGESTED_COLOUR = "#E69F00"
@@ -49,6 +56,7 @@ class ElbowTab(QWidget):
 
         help_label = QLabel(HELP_TEXT)
         help_label.setWordWrap(True)
+        help_label.setToolTip(MEASURES_TOOLTIP)
 
         self.k_min_spin = QSpinBox()
         self.k_max_spin = QSpinBox()
@@ -82,6 +90,7 @@ class ElbowTab(QWidget):
 
         self.plot = PlotCanvas(self, background=True)
         self.plot.setMinimumHeight(240)
+        self.plot.setToolTip(MEASURES_TOOLTIP)
         self.plot.set_painter(self._draw)
         self.plot.canvas.mpl_connect("button_press_event", self._on_press)
 
@@ -158,9 +167,15 @@ class ElbowTab(QWidget):
         self.plot.shutdown()
 
     def clear(self) -> None:
+        """Forget the results and go back to the default range (a new file starts afresh)."""
         self._scores.clear()
         self._suggested_k = None
         self._k_range = None
+        with QSignalBlocker(self.k_min_spin), QSignalBlocker(self.k_max_spin):
+            self.k_min_spin.setMaximum(DEFAULT_K_MAX - 1)
+            self.k_max_spin.setMinimum(DEFAULT_K_MIN + 1)
+            self.k_min_spin.setValue(DEFAULT_K_MIN)
+            self.k_max_spin.setValue(DEFAULT_K_MAX)
         self.reason_label.clear()
         self.plot.request_draw()
 

@@ -83,6 +83,7 @@ class ExploreTab(QWidget):
 
         self.statistics_model = DataFrameModel(parent=self)
         self.statistics_view = QTableView()
+        self.statistics_view.setTabKeyNavigation(False)  # Tab moves on, not from cell to cell
         self.statistics_view.setModel(self.statistics_model)
         self.statistics_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.statistics_view.verticalHeader().hide()
@@ -106,9 +107,11 @@ class ExploreTab(QWidget):
     # --- driven by the session -------------------------------------------------------------------
     def set_table(self, frame: pd.DataFrame, columns: tuple[ColumnSummary, ...]) -> None:
         self._frame = frame
-        self._numeric = [c.name for c in columns if c.kind == ColumnKind.NUMERIC]
+        # A 0/1 flag is a number too: its histogram shows how many customers have it.
+        numbers = (ColumnKind.NUMERIC, ColumnKind.FLAG)
+        self._numeric = [c.name for c in columns if c.kind in numbers]
         self._categorical = [c.name for c in columns if c.kind == ColumnKind.CATEGORICAL]
-        self._not_numeric = [c.name for c in columns if c.kind != ColumnKind.NUMERIC]
+        self._not_numeric = [c.name for c in columns if c.kind not in numbers]
         self._correlations = None
         self.statistics_model.set_frame(None)  # the new table's summary follows through set_summary
         self._set_labels(None, ())
@@ -351,8 +354,14 @@ class ExploreTab(QWidget):
             return
         names = [str(name) for name in correlations.columns]
         image = axes.imshow(correlations.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
-        axes.set_xticks(range(len(names)), names, rotation=35, ha="right", rotation_mode="anchor")
-        axes.set_yticks(range(len(names)), names)
+        # Many columns (CC GENERAL's 17): smaller, upright labels that do not run into each other.
+        many = len(names) > MAX_ANNOTATED_COLUMNS
+        size = "x-small" if many else "medium"
+        axes.set_xticks(
+            range(len(names)), names, rotation=90 if many else 35, ha="right", rotation_mode="anchor",
+            fontsize=size,
+        )
+        axes.set_yticks(range(len(names)), names, fontsize=size)
         figure.colorbar(image, ax=axes, label="Correlation (−1 opposite, +1 together)", shrink=0.85)
         if len(names) <= MAX_ANNOTATED_COLUMNS:
             for (row, col), value in np.ndenumerate(correlations.to_numpy()):

@@ -159,8 +159,16 @@ class ImportDialog(QDialog):
             self.sheet_combo.blockSignals(True)
             self.sheet_combo.addItems(list(report.sheet_names))
             self.sheet_combo.blockSignals(False)
-        kinds = ", ".join(f"{column.name}: {column.kind}" for column in report.columns)
-        self.detected_label.setText(f"<b>{len(report.columns)} columns found</b> — {kinds}")
+        # Only the first rows are read here: a column alike in them (AcceptedCmp2, 0 in the first 200
+        # customers) is not yet known to be constant; the whole file is judged when it opens.
+        partial = report.rows >= PREVIEW_ROWS
+        alike = f"same value in the first {report.rows} rows"
+        kinds = ", ".join(
+            f"{column.name}: {alike if partial and column.kind == 'constant' else column.kind}"
+            for column in report.columns
+        )
+        judged = f" (judged from the first {report.rows} rows)" if partial else ""
+        self.detected_label.setText(f"<b>{len(report.columns)} columns found</b>{judged} — {kinds}")
         self.detected_label.setToolTip(kinds)
         self._show_problem("\n".join(report.problems))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(True)

@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QRect, QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QDialog,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -63,15 +66,30 @@ A list of purchases (one row per order) works too: the preview offers to summari
 (recency, frequency, spend and RFM groups), as does File &gt; Summarise Purchases per Customer.</li>
 <li>On <b>Data</b>, tick the columns that describe how customers behave (age, income, spending...).
 Customer numbers, dates and constant columns are left out for you.</li>
-<li>Press <b>Find segments</b>. <b>Choose k</b> shows how well 1 to 10 segments fit; the suggested number
-is marked, and you can pick another.</li>
+<li>Press <b>Find segments</b> (F5 or Ctrl+Enter). <b>Choose k</b> shows how well 1 to 10 segments fit;
+the suggested number is marked, and you can pick another. <i>Distance within segments</i> (WCSS) is how far
+customers are, all together, from the centre of their segment: lower means tighter segments, and it
+always falls as segments are added, so look for where it stops falling steeply. <i>Separation</i>
+(silhouette, from -1 to 1) says how clearly each customer sits in its own segment rather than the next
+one: higher is clearer; above 0.5 the segments are well apart.</li>
 <li><b>Clusters</b> shows the segments on charts; <b>Segments</b> describes each one in plain words.
 Give them your own names there.</li>
 <li><b>Export labelled data</b> (Ctrl+E) saves every customer with its segment, for your mailing or CRM.
 <b>Export Report</b> makes a PDF to share; <b>Save Project</b> (Ctrl+S) keeps your work to reopen later.</li>
 <li><b>Assign New Customers</b> places the customers of another file into the same segments.</li>
 </ol>
-<p>Esc stops a long calculation; the previous results stay.</p>"""
+<p>Esc stops a long calculation; the previous results stay. Every toolbar button has a menu entry and
+a shortcut: Ctrl+O open, Ctrl+Shift+D sample data, Ctrl+S save, Ctrl+E export labelled data, Ctrl+R
+report, Ctrl+Shift+C chart. Tab and Shift+Tab move between the table, the column list and the buttons;
+Ctrl+Tab moves between tabs.</p>"""
+
+
+# Usable from a 1024x640 screen up; smaller, the column list and charts would no longer fit.
+MINIMUM_WINDOW_SIZE = (1024, 640)
+STALE_TEXT = (
+    "The segments shown were found with other settings than the ones on the Data tab now. "
+    "Find segments again to see segments for the new settings; exports wait until then."
+)
 
 
 def import_tab_modules() -> None:
@@ -140,10 +158,13 @@ class MainWindow(QMainWindow):
         self.session.warm_up = import_tab_modules
         self.settings = settings if settings is not None else QSettings()
         self.import_dialog: ImportDialog | None = None
+        self.column_labels_dialog: QDialog | None = None
         self.error_box: QMessageBox | None = None
         self.data_file_box: QMessageBox | None = None  # "the project's customer file moved": Locate…
         self.date_order_box: QMessageBox | None = None  # an order file's dates: day-first or month-first?
         self.locate_button: QPushButton | None = None
+        self.new_data_button: QPushButton | None = None  # on the box of a changed customer file
+        self.new_data_box: QMessageBox | None = None  # what changed, after using the new data
         self.assign_dialog: AssignDialog | None = None
         self._after_save: Callable[[], None] | None = None  # what the user was doing when asked to save
         self._close_confirmed = False
@@ -154,12 +175,33 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APPLICATION_NAME)
         self.setAcceptDrops(True)
         self.resize(1200, 800)
+        self.setMinimumSize(*MINIMUM_WINDOW_SIZE)
         self.welcome = WelcomeView()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self.stale_banner = QFrame()
+        self.stale_banner.setObjectName("stale_banner")
+        self.stale_banner.setStyleSheet(
+            "#stale_banner { background: #fff4d6; border: 1px solid #e0b040; } "
+            "#stale_banner QLabel { color: #4a3800; }"
+        )
+        self.stale_label = QLabel(STALE_TEXT)
+        self.stale_label.setWordWrap(True)
+        self.find_again_button = QPushButton("Find segments again")
+        self.find_again_button.clicked.connect(self.find_segments_with_current_settings)
+        banner_layout = QHBoxLayout(self.stale_banner)
+        banner_layout.addWidget(self.stale_label, stretch=1)
+        banner_layout.addWidget(self.find_again_button)
+        self.stale_banner.hide()
+        self.results_page = QWidget()
+        results_layout = QVBoxLayout(self.results_page)
+        results_layout.setContentsMargins(0, 0, 0, 0)
+        results_layout.setSpacing(0)
+        results_layout.addWidget(self.stale_banner)
+        results_layout.addWidget(self.tabs, stretch=1)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
-        self.stack.addWidget(self.tabs)
+        self.stack.addWidget(self.results_page)
         self.setCentralWidget(self.stack)
         self._build_actions()
         self._build_menus_and_toolbar()
@@ -176,6 +218,7 @@ class MainWindow(QMainWindow):
         self._chart_layout_timer.setInterval(CHART_LAYOUT_DELAY_MS)
         self._chart_layout_timer.timeout.connect(self._lay_out_choose_k_tab)
         self.tabs.installEventFilter(self)
+        self.tabs.currentChanged.connect(self._update_actions)
         self._update_actions()
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
@@ -184,16 +227,24 @@ class MainWindow(QMainWindow):
     # --- building --------------------------------------------------------------------------------------
 
     def _action(
-        self, text: str, slot, shortcut: QKeySequence.StandardKey | str | None = None, tip: str = ""
+        self,
+        text: str,
+        slot,
+        shortcut: QKeySequence.StandardKey | str | list[str] | None = None,
+        tip: str = "",
     ) -> QAction:
         action = QAction(text, self)
         # setShortcuts, not setShortcut: the latter's overload check builds every Qt enum on first use
         # (a quarter of the start-up time); a standard key also brings each platform's own bindings.
         if isinstance(shortcut, QKeySequence.StandardKey):
             action.setShortcuts(shortcut)
+        elif isinstance(shortcut, list):
+            action.setShortcuts([QKeySequence(key) for key in shortcut])
         elif shortcut is not None:
             action.setShortcuts([QKeySequence(shortcut)])
         action.setStatusTip(tip)
+        keys = ", ".join(key.toString() for key in action.shortcuts())
+        action.setToolTip(f"{tip} ({keys})" if tip and keys else tip or text.replace("&", ""))
         action.triggered.connect(slot)
         self.addAction(action)  # shortcuts work while any part of the window has focus
         return action
@@ -203,7 +254,16 @@ class MainWindow(QMainWindow):
             "&Open…", self.open_file_dialog, QKeySequence.StandardKey.Open, "Open a table of customers"
         )
         self.sample_action = self._action(
-            "Open &Sample Data", self.open_sample_data, tip="Open a small example set of customers"
+            "Open &Sample Data",
+            self.open_sample_data,
+            "Ctrl+Shift+D",
+            "Open a small example set of customers",
+        )
+        self.find_segments_action = self._action(
+            "&Find Segments",
+            self.find_segments_with_current_settings,
+            ["F5", "Ctrl+Return", "Ctrl+Enter"],
+            "Group the customers by the columns chosen on the Data tab",
         )
         self.open_orders_action = self._action(
             "Summarise &Purchases per Customer…",
@@ -220,7 +280,10 @@ class MainWindow(QMainWindow):
             "Export Segment &Profiles…", self.export_profiles, tip="Save one row per segment"
         )
         self.export_chart_action = self._action(
-            "Export &Chart…", self.export_chart, tip="Save the chart on the current tab as an image"
+            "Export &Chart…",
+            self.export_chart,
+            "Ctrl+Shift+C",
+            "Save the chart on the current tab as an image",
         )
         self.open_project_action = self._action(
             "Open Pro&ject…", self.open_project_dialog, "Ctrl+Shift+O", "Reopen a saved project"
@@ -235,7 +298,7 @@ class MainWindow(QMainWindow):
             "Save Project &As…", self.save_project_as, QKeySequence.StandardKey.SaveAs
         )
         self.export_report_action = self._action(
-            "Export &Report (PDF)…", self.export_report, tip="A PDF report of the segments to share"
+            "Export &Report (PDF)…", self.export_report, "Ctrl+R", "A PDF report of the segments to share"
         )
         self.export_workbook_action = self._action(
             "Export &Workbook (Excel)…",
@@ -283,6 +346,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.assign_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        analysis_menu = self.menuBar().addMenu("&Analysis")
+        analysis_menu.addAction(self.find_segments_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
@@ -292,6 +357,7 @@ class MainWindow(QMainWindow):
         for action in (
             self.open_action,
             self.sample_action,
+            self.find_segments_action,
             self.save_project_action,
             self.export_labels_action,
             self.export_report_action,
@@ -333,6 +399,7 @@ class MainWindow(QMainWindow):
         session.project_opened.connect(self._project_opened)
         session.data_file_problem.connect(self._data_file_problem)
         session.dates_ambiguous.connect(self._ask_date_order)
+        session.new_data_used.connect(self._new_data_used)
         session.unsaved_changed.connect(self._update_title)
 
     def _build_tabs_while_idle(self) -> None:
@@ -341,7 +408,7 @@ class MainWindow(QMainWindow):
         if self.session.table is None:
             self._ensure_data_tab()
             self._ensure_analysis_tabs()
-            _lay_out_hidden(self.tabs, self.stack.currentWidget().geometry())
+            _lay_out_hidden(self.results_page, self.stack.currentWidget().geometry())
 
     def _ensure_data_tab(self) -> None:
         """Build the Data tab on the first table (its modules were imported on the loading worker)."""
@@ -352,6 +419,7 @@ class MainWindow(QMainWindow):
         self.data_tab = DataTab()
         self.tabs.addTab(self.data_tab, "Data")
         self.data_tab.find_segments_requested.connect(self.find_segments)
+        self.data_tab.settings_changed.connect(self._update_actions)
 
     def _ensure_analysis_tabs(self) -> None:
         """Build the chart tabs once the session's analysis modules are imported (never on this thread)."""
@@ -379,6 +447,10 @@ class MainWindow(QMainWindow):
         self.segments_tab.segment_renamed.connect(self.session.rename_segment)
         self.segments_tab.export_labels_requested.connect(self.export_labelled_data)
         self.segments_tab.export_profiles_requested.connect(self.export_profiles)
+        self.segments_tab.column_labels_requested.connect(self.edit_column_labels)
+        for tab in (self.explore_tab, self.elbow_tab, self.clusters_tab, self.segments_tab):
+            for number_box in tab.findChildren(QAbstractSpinBox):
+                number_box.installEventFilter(self)  # the window's shortcuts work there: see eventFilter
         self._chart_layout_timer.start()
 
     @property
@@ -392,7 +464,20 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         if watched is self.tabs and event.type() == QEvent.Type.Resize:
             self._chart_layout_timer.start()  # once the size settles
+        elif event.type() == QEvent.Type.ShortcutOverride and self._is_window_shortcut(watched, event):
+            # A number box's text field claims Ctrl+E (end of line) and friends for itself; in a box
+            # that holds a number those keys mean the window's actions.
+            event.ignore()
+            return True
         return super().eventFilter(watched, event)
+
+    def _is_window_shortcut(self, watched: QObject, event: QEvent) -> bool:
+        if not isinstance(watched, QAbstractSpinBox):
+            return False
+        pressed = QKeySequence(event.keyCombination())
+        return any(
+            action.isEnabled() and pressed in action.shortcuts() for action in self.actions()
+        )
 
     def _lay_out_choose_k_tab(self) -> None:
         """Give the hidden Choose k tab the size it will be shown at, while the window is idle.
@@ -533,7 +618,7 @@ class MainWindow(QMainWindow):
         self.data_tab.set_busy(self.session.is_busy)  # Find segments waits for the chart modules
         self._update_title()
         self._remember_recent(report.path)
-        self.stack.setCurrentWidget(self.tabs)
+        self.stack.setCurrentWidget(self.results_page)
         self.tabs.setCurrentWidget(self.data_tab)
         self._update_actions()
 
@@ -576,6 +661,8 @@ class MainWindow(QMainWindow):
         are set while the tab is hidden, so the chart renders them once, after the tab has painted."""
         self.elbow_tab.sweep_started(settings.k_min, settings.k_max)
         self.tabs.setCurrentWidget(self.elbow_tab)
+        # Not the tab's first number box, which would keep the window's shortcuts (Ctrl+E) for itself.
+        self.tabs.tabBar().setFocus()
         table = self.session.table
 
         def start() -> None:
@@ -583,6 +670,19 @@ class MainWindow(QMainWindow):
                 self.session.find_segments(settings)
 
         self.elbow_tab.plot.after_render(start)
+
+    def find_segments_with_current_settings(self) -> None:
+        """Find segments with the Data tab's choices (the menu entry, its shortcut and the banner's
+        button); says why when it cannot."""
+        if self.data_tab is None or self.session.table is None or self.elbow_tab is None:
+            return
+        if self.session.is_busy:
+            return
+        if not self.data_tab.find_button.isEnabled():
+            self.tabs.setCurrentWidget(self.data_tab)
+            self.statusBar().showMessage(self.data_tab.find_hint.text() or "Tick a column first.", 8000)
+            return
+        self.find_segments(self.data_tab.analysis_settings())
 
     def _sweep_range_requested(self, k_min: int, k_max: int) -> None:
         self.find_segments(dataclasses.replace(self.data_tab.analysis_settings(), k_min=k_min, k_max=k_max))
@@ -619,19 +719,43 @@ class MainWindow(QMainWindow):
         self.error_box = box
         box.open()
 
+    def results_out_of_date(self) -> bool:
+        """Whether the segments shown were found with other choices than those now on the Data tab."""
+        used, segmentation = self.session.settings, self.session.segmentation
+        if used is None or segmentation is None or self.data_tab is None or self.session.table is None:
+            return False
+        chosen = self.data_tab.analysis_settings()
+        return (
+            set(chosen.features or ()) != set(used.features or ())
+            or chosen.scaling != used.scaling
+            or chosen.missing != used.missing
+            or set(chosen.log_columns) != set(used.log_columns)
+        )
+
     def _update_actions(self) -> None:
+        stale = self.results_out_of_date()
+        self.stale_banner.setVisible(stale)
         has_segments = self.session.segmentation is not None
+        # A project keeps the segments with the settings they were found with, so it may be saved.
+        for action in (self.save_project_action, self.save_project_as_action):
+            action.setEnabled(has_segments)
         for action in (
             self.export_labels_action,
             self.export_profiles_action,
             self.export_workbook_action,
             self.export_report_action,
             self.export_model_action,
-            self.save_project_action,
-            self.save_project_as_action,
         ):
-            action.setEnabled(has_segments)
-        self.export_chart_action.setEnabled(self.elbow_tab is not None and self.session.table is not None)
+            action.setEnabled(has_segments and not stale)
+        if self.segments_tab is not None:
+            self.segments_tab.set_exports_enabled(has_segments and not stale)
+        self.find_segments_action.setEnabled(self.session.table is not None and self.elbow_tab is not None)
+        self.export_chart_action.setEnabled(self._current_tab_has_chart())
+
+    def _current_tab_has_chart(self) -> bool:
+        return self.session.table is not None and self.tabs.currentWidget() in (
+            self.explore_tab, self.elbow_tab, self.clusters_tab
+        ) and self.tabs.currentWidget() is not None
 
     def _update_title(self, *_args) -> None:
         """ "file — Segment Studio", with a "*" after the file while the segments are not saved."""
@@ -710,13 +834,32 @@ class MainWindow(QMainWindow):
         self.session.open_project(Path(path), data_path)
 
     def _data_file_problem(self, project: ProjectFile, status: DataFileStatus) -> None:
-        """The project's customer file moved or changed: say so and offer to locate it."""
+        """The project's customer file moved or changed: say so and offer to locate it, or, when it
+        changed (a refreshed spreadsheet), to use the new data with the saved settings."""
+        from core.project import DataFileState
+
         box = QMessageBox(QMessageBox.Icon.Warning, APPLICATION_NAME, status.message, parent=self)
+        if status.state == DataFileState.CHANGED and status.path is not None:
+            self.new_data_button = box.addButton(
+                "Use the new data with the saved settings", QMessageBox.ButtonRole.AcceptRole
+            )
+            self.new_data_button.clicked.connect(
+                lambda: self.session.open_project_with_new_data(project, status.path)
+            )
         self.locate_button = box.addButton("Locate the file…", QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         self.locate_button.clicked.connect(lambda: self._locate_data_file(project))
         box.finished.connect(box.deleteLater)
         self.data_file_box = box
+        box.open()
+
+    def _new_data_used(self, message: str) -> None:
+        """Say what changed in the customer file (a message that does not block the window)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Information, APPLICATION_NAME, message, QMessageBox.StandardButton.Ok, self
+        )
+        box.finished.connect(box.deleteLater)
+        self.new_data_box = box
         box.open()
 
     def _locate_data_file(self, project: ProjectFile) -> None:
@@ -875,6 +1018,21 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 8000)
 
     # --- help and closing ------------------------------------------------------------------------------
+
+    def edit_column_labels(self) -> None:
+        """Let the user name the profiled columns; the session describes the segments again with them."""
+        from desktop_app.column_labels_dialog import ColumnLabelsDialog
+
+        segmentation = self.session.segmentation
+        if segmentation is None:
+            return
+        overall = segmentation.overall
+        columns = [*overall.means, *overall.category_shares]
+        dialog = ColumnLabelsDialog(columns, self.session.column_labels, self)
+        dialog.accepted.connect(lambda: self.session.set_column_labels(dialog.labels()))
+        dialog.finished.connect(dialog.deleteLater)
+        self.column_labels_dialog = dialog
+        dialog.open()
 
     def show_quick_guide(self) -> None:
         QMessageBox.information(self, f"{APPLICATION_NAME} — Quick guide", QUICK_GUIDE)

@@ -3,7 +3,6 @@ profile table in the file's units below, and the export buttons. The main window
 The cards and the table are made when the tab is on screen, and a card's chart when the card is, so new
 segments cost a hidden tab nothing."""
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -21,24 +20,22 @@ from PySide6.QtWidgets import (
 )
 
 from core.pipeline import Segmentation
-from core.profiling import SegmentProfile, profile_table
+from core.profiling import OverallProfile, SegmentProfile, profile_table
+from core.segment_chart import standout_bars
 from desktop_app.dataframe_model import DataFrameModel
 from desktop_app.palette import segment_colour
 from desktop_app.plot_canvas import PlotCanvas
 
-MAX_BARS = 6
 CARD_COLUMNS = 2
-CARD_CHART_HEIGHT = 150
+CARD_CHART_HEIGHT = 190
+# Narrower, the column labels would leave the bars no room.
+CARD_CHART_MIN_WIDTH = 400
 SPLIT_UNIT = 200
-MIN_BAR_RANGE = 1.0  # standard deviations: small differences should look small
-
-
-def compared_columns(profiles: tuple[SegmentProfile, ...]) -> list[str]:
-    """The columns that set segments apart most, in the profiles' own order, the same for every card."""
-    columns = list(dict.fromkeys(column for profile in profiles for column in profile.difference))
-    spread = {column: max(abs(p.difference.get(column, 0.0)) for p in profiles) for column in columns}
-    strongest = set(sorted(columns, key=lambda column: -spread[column])[:MAX_BARS])
-    return [column for column in columns if column in strongest]
+CHART_TOOLTIP = (
+    "The columns that set this segment apart most. Each bar shows where its customers rank among all "
+    "customers: in the middle like the typical customer, to the right higher, to the left lower. The "
+    "figure beside it compares the segment's typical value with everyone's (2.1x = twice as much)."
+)
 
 
 class SegmentCard(QFrame):
@@ -46,7 +43,7 @@ class SegmentCard(QFrame):
 
     renamed = Signal(int, str)
 
-    def __init__(self, profile: SegmentProfile, columns: list[str], bar_range: float, parent=None) -> None:
+    def __init__(self, profile: SegmentProfile, overall: OverallProfile, parent=None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.profile = profile
@@ -73,11 +70,9 @@ class SegmentCard(QFrame):
         self.size_label = QLabel()
         self.plot = PlotCanvas(self, toolbar=False)
         self.plot.setFixedHeight(CARD_CHART_HEIGHT)
-        self.plot.setToolTip(
-            "How far this segment's average lies from the average of all customers, "
-            "in standard deviations (1 = clearly different)."
-        )
-        self._columns, self._bar_range = columns, bar_range
+        self.plot.setMinimumWidth(CARD_CHART_MIN_WIDTH)
+        self.plot.setToolTip(CHART_TOOLTIP)
+        self._overall = overall
         self.plot.set_painter(self._draw)
         self.description_label = QLabel()
         self.description_label.setWordWrap(True)
@@ -89,6 +84,7 @@ class SegmentCard(QFrame):
         layout.addWidget(self.size_label)
         layout.addWidget(self.plot)
         layout.addWidget(self.description_label)
+        layout.addStretch()  # a card taller than its contents (beside a longer one) keeps them together
         self.plot.request_draw()
 
     def show_profile(self, profile: SegmentProfile) -> None:
@@ -101,17 +97,12 @@ class SegmentCard(QFrame):
         self.description_label.setText(profile.description)
 
     def _draw(self) -> None:
-        values = [self.profile.difference.get(column, 0.0) for column in self._columns]
         with self.plot.drawing() as figure:
-            axes = figure.add_subplot()
-            positions = np.arange(len(values))[::-1]
-            axes.barh(positions, values, color=segment_colour(self.profile.number - 1), height=0.6)
-            axes.axvline(0, color=self.plot.text_colour, linewidth=1)
-            axes.set_yticks(positions, [str(column) for column in self._columns])
-            axes.set_xlim(-self._bar_range, self._bar_range)
-            axes.set_xlabel("← below average · above average →", fontsize="small")
-            axes.tick_params(axis="x", labelsize="small")
-            axes.grid(True, axis="x")
+            standout_bars(
+                figure.add_subplot(), self.profile, self._overall,
+                colour=segment_colour(self.profile.number - 1), ink=self.plot.text_colour,
+                font_size=self.plot.theme()["ytick.labelsize"],
+            )
 
     def _finish_editing(self) -> None:
         name = self.name_edit.text().strip()
@@ -126,6 +117,7 @@ class SegmentsTab(QWidget):
     segment_renamed = Signal(int, str)
     export_labels_requested = Signal()
     export_profiles_requested = Signal()
+    column_labels_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,11 +137,19 @@ class SegmentsTab(QWidget):
         self.profile_view.setModel(self.profile_model)
         self.profile_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.profile_view.verticalHeader().hide()  # the Segment column numbers the rows
+        self.profile_view.setTabKeyNavigation(False)  # Tab moves on to the buttons
         self.export_labels_button = QPushButton("Export customers with segments…")
         self.export_profiles_button = QPushButton("Export segment profiles…")
         self.export_labels_button.clicked.connect(self.export_labels_requested)
         self.export_profiles_button.clicked.connect(self.export_profiles_requested)
+        self.column_labels_button = QPushButton("Column labels…")
+        self.column_labels_button.setToolTip(
+            "Give columns names of your own (\"MntWines\" → \"Wine spending\") for the segment names, charts "
+            "and exports."
+        )
+        self.column_labels_button.clicked.connect(self.column_labels_requested)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.column_labels_button)
         buttons.addStretch()
         buttons.addWidget(self.export_labels_button)
         buttons.addWidget(self.export_profiles_button)
@@ -169,13 +169,13 @@ class SegmentsTab(QWidget):
         splitter.setSizes([3 * SPLIT_UNIT, SPLIT_UNIT])  # the cards first; the table needs a few rows
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self._set_exports_enabled(False)
+        self.set_exports_enabled(False)
 
     def show_segmentation(self, segmentation: Segmentation) -> None:
         """Show the segments now if the tab is on screen, else when it is next shown: building the cards
         and the table costs the window 20-35 ms, which a hidden tab should not take at the end of every
         fit (the Choose k tab is on screen then)."""
-        self._set_exports_enabled(True)
+        self.set_exports_enabled(True)
         self._waiting = segmentation
         if self.isVisible():
             self._show_waiting()
@@ -196,13 +196,9 @@ class SegmentsTab(QWidget):
                 card.show_profile(profile)
             return
         self._remove_cards()
-        profiles = segmentation.profiles
-        columns = compared_columns(profiles)
-        spread = [abs(p.difference.get(column, 0.0)) for p in profiles for column in columns]
-        bar_range = max([MIN_BAR_RANGE, *spread]) * 1.1
         self._placeholder.hide()
-        for index, profile in enumerate(profiles):
-            card = SegmentCard(profile, columns, bar_range, self._cards_widget)
+        for index, profile in enumerate(segmentation.profiles):
+            card = SegmentCard(profile, segmentation.overall, self._cards_widget)
             card.renamed.connect(self.segment_renamed)
             self._cards_layout.addWidget(card, index // CARD_COLUMNS, index % CARD_COLUMNS)
             self.cards.append(card)
@@ -212,7 +208,7 @@ class SegmentsTab(QWidget):
         self._remove_cards()
         self._placeholder.show()
         self.profile_model.set_frame(None)
-        self._set_exports_enabled(False)
+        self.set_exports_enabled(False)
 
     @staticmethod
     def _display_table(segmentation: Segmentation):
@@ -231,6 +227,7 @@ class SegmentsTab(QWidget):
             card.deleteLater()
         self.cards = []
 
-    def _set_exports_enabled(self, enabled: bool) -> None:
+    def set_exports_enabled(self, enabled: bool) -> None:
+        self.column_labels_button.setEnabled(enabled)
         self.export_labels_button.setEnabled(enabled)
         self.export_profiles_button.setEnabled(enabled)

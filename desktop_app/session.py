@@ -61,9 +61,10 @@ class AnalysisSession(QObject):
     segmentation_changed(Segmentation) (a new fit or renamed segments); exported(path);
     project_saved(path); project_opened(ProjectFile) (after the reopened table and segments were shown:
     the settings to put back on the tabs); data_file_problem(ProjectFile, DataFileStatus) (the project's
-    customer file moved or changed: nothing was loaded); dates_ambiguous(path, ReadOptions, OrderRequest)
-    (an order file's dates could be day-first or month-first: ask, then open it again saying which);
-    unsaved_changed(bool);
+    customer file moved or changed: nothing was loaded); new_data_used(message) (after a project was
+    opened on its changed customer file with the saved settings: what changed);
+    dates_ambiguous(path, ReadOptions, OrderRequest) (an order file's dates could be day-first or
+    month-first: ask, then open it again saying which); unsaved_changed(bool);
     busy_changed(bool), progress(fraction, message), error(message), cancelled(); preloaded() (`preload`
     imported the analysis modules before any file was opened).
     """
@@ -83,6 +84,7 @@ class AnalysisSession(QObject):
     project_opened = Signal(object)
     data_file_problem = Signal(object, object)
     dates_ambiguous = Signal(object, object, object)
+    new_data_used = Signal(str)
     unsaved_changed = Signal(bool)
     busy_changed = Signal(bool)
     progress = Signal(float, str)
@@ -103,6 +105,9 @@ class AnalysisSession(QObject):
         self.prepared: PreparedData | None = None
         self.sweep: KSweep | None = None
         self.segmentation: Segmentation | None = None
+        # The user's labels for the table's columns ("MntWines" -> "Wine spending"), kept for every run
+        # on the same table; names, charts and exports use them.
+        self.column_labels: dict[str, str] = {}
         self.project_path: Path | None = None  # where the current analysis was last saved or opened from
         # How the table was summarised from an order file (None: a customer file read as it is).
         self.order_request: OrderRequest | None = None
@@ -241,6 +246,7 @@ class AnalysisSession(QObject):
         self.table = table
         self.order_request = orders
         self.settings = self.prepared = self.sweep = self.segmentation = None
+        self.column_labels = {}
         self.project_path = None
         self._set_unsaved(False)
         self.results_cleared.emit()
@@ -279,12 +285,12 @@ class AnalysisSession(QObject):
             return
 
         def prepare_and_sweep(hooks: TaskHooks):
-            from core.pipeline import prepare_table, run_sweep
+            from core.pipeline import prepare_table, resolved_settings, run_sweep
             from core.progress import report, scaled
 
             report(hooks.progress, 0.0, "Preparing the data")
             prepared = prepare_table(table, settings)
-            resolved = dataclasses.replace(settings, features=prepared.preprocessor.settings.features)
+            resolved = resolved_settings(settings, prepared)
             sweep = run_sweep(
                 prepared,
                 resolved,
@@ -315,12 +321,14 @@ class AnalysisSession(QObject):
             return
         if self.segmentation is not None and self.segmentation.k == k:
             return
+        labels = dict(self.column_labels)
 
         def fit(hooks: TaskHooks) -> Segmentation:
             from core.pipeline import fit_segmentation
 
             return fit_segmentation(
-                table.frame, prepared, k, seed=settings.seed, progress=hooks.progress, cancel=hooks.cancel
+                table.frame, prepared, k, seed=settings.seed, columns=table.report.columns,
+                column_labels=labels, progress=hooks.progress, cancel=hooks.cancel,
             )
 
         self.runner.run(fit, self._segmentation_ready, description=f"finding {k} segments")
@@ -347,6 +355,25 @@ class AnalysisSession(QObject):
             return
         self._set_unsaved(True)
         self.segmentation_changed.emit(self.segmentation)
+
+    def set_column_labels(self, labels: dict[str, str]) -> None:
+        """Use the user's labels for columns (empty labels are dropped): the segments are described again
+        on the worker, names the user typed stay, and `segmentation_changed` follows."""
+        labels = {column: label.strip() for column, label in labels.items() if label.strip()}
+        if labels == self.column_labels:
+            return
+        self.column_labels = labels
+        table, prepared, segmentation = self.table, self.prepared, self.segmentation
+        if table is None or prepared is None or segmentation is None:
+            return
+
+        def describe(_hooks: TaskHooks) -> Segmentation:
+            from core.pipeline import relabel_columns
+
+            features = prepared.preprocessor.settings.features
+            return relabel_columns(table.frame, segmentation, features, labels, table.report.columns)
+
+        self.runner.run(describe, self._segmentation_ready, description="describing the segments")
 
     def _restore_after_cancel(self) -> None:
         # A cancelled sweep cleared the elbow chart as it started; show the kept results again.
@@ -502,16 +529,40 @@ class AnalysisSession(QObject):
 
         self.runner.run(reopen_project, self._project_ready, description=f"opening {Path(path).name}")
 
+    def open_project_with_new_data(self, project: ProjectFile, data_path: str | Path) -> None:
+        """Open the project on its changed customer file, finding the segments again with the saved
+        settings on the worker; `new_data_used` then says what changed. The result counts as unsaved."""
+
+        def reopen_on_new_data(hooks: TaskHooks):
+            from core.project import reopen_with_new_data
+
+            table, result, message = reopen_with_new_data(
+                project, data_path, progress=hooks.progress, cancel=hooks.cancel
+            )
+            return project, message, (table, result)
+
+        def show(outcome) -> None:
+            project, message, reopened = outcome
+            self._show_reopened(project, reopened)
+            self._set_unsaved(True)
+            self.new_data_used.emit(message)
+
+        self.runner.run(reopen_on_new_data, show, description=f"opening {Path(data_path).name}")
+
     def _project_ready(self, outcome: tuple[ProjectFile, DataFileStatus, tuple | None]) -> None:
         project, status, reopened = outcome
         if reopened is None:
             self.data_file_problem.emit(project, status)
             return
+        self._show_reopened(project, reopened)
+
+    def _show_reopened(self, project: ProjectFile, reopened: tuple) -> None:
         table, result = reopened
         self.table = table
         self.order_request = project.orders
         self.settings, self.prepared, self.sweep = result.settings, result.prepared, result.sweep
         self.segmentation = result.segmentation
+        self.column_labels = dict(project.column_labels)
         self.project_path = project.path
         self._set_unsaved(False)
         self.results_cleared.emit()

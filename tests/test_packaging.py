@@ -235,7 +235,7 @@ def test_smoke_test_compares_summaries_except_the_input_path():
 def test_package_scripts_are_valid_bash():
     import subprocess
 
-    for script in ("package.sh", "package_test.sh", "make_deb.sh"):
+    for script in ("package.sh", "package_test.sh", "make_deb.sh", "make_archive.sh"):
         result = subprocess.run(["bash", "-n", str(BUILD_SPEC / script)], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
 
@@ -287,3 +287,30 @@ def test_duplicate_libraries_become_links_to_one_copy(tmp_path):
     assert second.read_bytes() == first.read_bytes()
     assert not first.is_symlink()
     assert not other.is_symlink()
+
+
+def test_the_linux_archive_is_xz_with_one_versioned_folder_and_its_links(tmp_path):
+    import subprocess
+    import tarfile
+
+    bundle = tmp_path / "dist" / "segment-studio"
+    (bundle / "_internal").mkdir(parents=True)
+    (bundle / "_internal" / "libdemo.so.1").write_bytes(b"\0" * 1000)
+    (bundle / "_internal" / "libdemo.so").symlink_to("libdemo.so.1")
+    (bundle / "segment-studio").write_text("#!/bin/sh\n")
+    result = subprocess.run(
+        ["bash", str(BUILD_SPEC / "make_archive.sh"), str(bundle), "1.2.3", str(tmp_path)],
+        capture_output=True, text=True, check=True,
+    )
+    archive = Path(result.stdout.strip())
+    assert archive.name.endswith(".tar.xz")
+    assert archive.name.startswith("segment-studio-1.2.3-linux-")
+    with tarfile.open(archive, "r:xz") as opened:
+        members = {member.name: member for member in opened.getmembers()}
+    top = archive.name.removesuffix(".tar.xz")
+    assert f"{top}/segment-studio" in members
+    link = members[f"{top}/_internal/libdemo.so"]
+    assert link.issym()
+    assert link.linkname == "libdemo.so.1", "the links inside keep their targets"
+    assert "make_archive.sh" in (BUILD_SPEC / "package.sh").read_text()
+    assert "dist/*.tar.xz" in (ROOT / ".github" / "workflows" / "release.yml").read_text()

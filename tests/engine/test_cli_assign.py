@@ -48,7 +48,7 @@ def analysed(tmp_path_factory):
 def test_analyze_writes_the_report_workbook_and_model(analysed):
     assert (analysed / "report.pdf").read_bytes().startswith(b"%PDF")
     pages = re.findall(rb"/Type\s*/Page(?![a-zA-Z])", (analysed / "report.pdf").read_bytes())
-    assert len(pages) == 4 + 4  # title, data check, elbow, clusters, then one per segment
+    assert len(pages) == 4 + 2  # summary, how they were made, elbow, clusters, then two segments a page
     sheets = pd.read_excel(analysed / "segments.xlsx", sheet_name=None)
     assert len(sheets) == 1 + 4
     model = json.loads((analysed / "model.json").read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ from core.columns import (
     ColumnKind,
     categorical_level_limit,
     name_looks_like_id,
+    name_looks_like_outcome,
     summarize_column,
     summarize_columns,
 )
@@ -50,7 +51,7 @@ def test_unique_but_unordered_amounts_stay_numeric():
 
 
 def test_repeated_integers_named_id_stay_numeric():
-    assert summary_of([1, 1, 2, 3], name="Store ID").kind is ColumnKind.NUMERIC
+    assert summary_of([4, 4, 7, 19], name="Store ID").kind is ColumnKind.NUMERIC
 
 
 def test_text_where_every_value_differs_is_an_identifier_and_keeps_no_top_values():
@@ -113,8 +114,46 @@ def test_booleans_are_categorical():
     assert summary_of([True, False, True]).kind is ColumnKind.CATEGORICAL
 
 
-def test_small_integer_codes_stay_numeric():
-    assert summary_of([1, 2, 1, 2, 2, 1], name="Channel").kind is ColumnKind.NUMERIC
+@pytest.mark.parametrize(("name", "values"), [("Channel", [1, 2, 1, 2, 2, 1]), ("Region", [3, 1, 2, 3, 3])])
+def test_small_whole_number_codes_from_one_are_a_category(name, values):
+    summary = summary_of(values * 4, name=name)
+    assert summary.kind is ColumnKind.CATEGORICAL
+    assert "codes" in summary.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("Kidhome", [0, 1, 2, 0]),  # a count: it starts at 0
+        ("Satisfaction score", [1, 2, 3, 4, 5]),  # the name says it rates something
+        ("Visits", [1, 2, 3, 2]),
+        ("Store", [1, 2, 4, 1]),  # a value is missing from 1..n: not a list of codes
+    ],
+)
+def test_counts_ratings_and_gappy_numbers_stay_numeric(name, values):
+    assert summary_of(values * 5, name=name).kind is ColumnKind.NUMERIC
+
+
+def test_a_few_values_are_too_few_to_call_a_flag_or_codes():
+    assert summary_of([1, 2, 1, 2], name="Channel").kind is ColumnKind.NUMERIC
+
+
+@pytest.mark.parametrize("values", [[0, 1, 0, 0], [0.0, 5.0, 5.0, 0.0], [0, 1, np.nan, 1, 1]])
+def test_two_numbers_are_a_flag(values):
+    summary = summary_of(values * 5, name="Newsletter")
+    assert summary.kind is ColumnKind.FLAG
+    assert "yes/no" in summary.reason
+
+
+@pytest.mark.parametrize("name", ["AcceptedCmp2", "Response", "Complain", "Churned", "campaign_response"])
+def test_names_that_say_outcome_of_past_campaigns(name):
+    assert name_looks_like_outcome(name)
+    assert "past campaigns" in summary_of([0, 1, 0, 0] * 5, name=name).reason
+
+
+@pytest.mark.parametrize("name", ["Income", "MntWines", "Recency", "NumWebPurchases", "Channel"])
+def test_names_that_do_not_say_outcome(name):
+    assert not name_looks_like_outcome(name)
 
 
 def test_numeric_statistics_ignore_missing_values():
@@ -228,3 +267,10 @@ def test_a_column_with_a_value_near_float64s_limit_is_summarised():
     summary = summarize_column(pd.Series([1.0, 1.0, 1.2e103], name="Spend"))
     assert summary.kind is ColumnKind.NUMERIC
     assert summary.log_scale_helps, "three values, one of them huge: as skewed as three values can be"
+
+
+def test_a_column_with_both_infinities_is_summarised_without_a_warning():
+    # pytest turns warnings into errors: numpy's "invalid value" reached the command line's users.
+    summary = summary_of([1.0, np.inf, -np.inf, 4.0], name="B")
+    assert summary.kind is ColumnKind.NUMERIC
+    assert summary.maximum == np.inf

@@ -41,7 +41,10 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
         ),
         (
             "Wholesale customers data.csv", (440, 8), ",",
-            {"Channel": ColumnKind.NUMERIC, "Fresh": ColumnKind.NUMERIC, "Delicassen": ColumnKind.NUMERIC},
+            {
+                "Channel": ColumnKind.CATEGORICAL, "Region": ColumnKind.CATEGORICAL,
+                "Fresh": ColumnKind.NUMERIC, "Delicassen": ColumnKind.NUMERIC,
+            },
         ),
         (
             "CC GENERAL.csv", (8950, 18), ",",
@@ -53,7 +56,8 @@ def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
                 "ID": ColumnKind.IDENTIFIER, "Education": ColumnKind.CATEGORICAL,
                 "Marital_Status": ColumnKind.CATEGORICAL, "Income": ColumnKind.NUMERIC,
                 "Dt_Customer": ColumnKind.DATE, "Z_CostContact": ColumnKind.CONSTANT,
-                "Z_Revenue": ColumnKind.CONSTANT,
+                "Z_Revenue": ColumnKind.CONSTANT, "Kidhome": ColumnKind.NUMERIC,
+                "AcceptedCmp2": ColumnKind.FLAG, "Complain": ColumnKind.FLAG, "Response": ColumnKind.FLAG,
             },
         ),
         (

@@ -1,5 +1,6 @@
 """Preparation: which columns are used, missing values, encoding, log, scaling and the fitted preprocessor."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -80,6 +81,23 @@ def test_default_features_use_numbers_and_explain_every_exclusion():
     assert "180 different values" in choice.excluded["Comment"]
     assert "45 different values" in choice.excluded["City"]
     assert f"at most {MAX_CATEGORY_LEVELS}" in choice.excluded["City"]
+
+
+def test_flags_and_campaign_outcomes_are_offered_but_not_chosen():
+    columns = [
+        ColumnSummary("Income", ColumnKind.NUMERIC, missing=0, distinct=900),
+        ColumnSummary("Newsletter", ColumnKind.FLAG, missing=0, distinct=2),
+        ColumnSummary("AcceptedCmp2", ColumnKind.FLAG, missing=0, distinct=2),
+        ColumnSummary("Campaign responses", ColumnKind.NUMERIC, missing=0, distinct=6),
+    ]
+
+    choice = default_features(columns)
+
+    assert choice.selected == ("Income",)
+    assert "yes/no flag" in choice.excluded["Newsletter"]
+    assert "past campaigns" in choice.excluded["AcceptedCmp2"]
+    assert "past campaigns" in choice.excluded["Campaign responses"]
+    assert all("tick it" in reason for reason in choice.excluded.values())
 
 
 def test_default_features_on_the_mall_file_leave_out_the_customer_number(mall):
@@ -470,3 +488,21 @@ def test_infinite_values_are_named_not_crashed_on():
 
     with pytest.raises(DataError, match="'Spend' contains an infinite value"):
         prepare(frame, PreparationSettings(features=("Spend",), missing=MissingPolicy.FILL))
+
+
+def test_a_ticked_code_column_is_a_category_not_a_number(datasets_dir):
+    from core.loading import load_table
+    from core.pipeline import AnalysisSettings, run_analysis
+
+    table = load_table(datasets_dir / "Wholesale customers data.csv")
+    settings = AnalysisSettings(features=("Fresh", "Milk", "Grocery", "Region"), k=3, k_min=2, k_max=3)
+
+    result = run_analysis(table, settings)
+
+    assert result.settings.category_columns == ("Region",)
+    assert result.prepared.feature_names[-3:] == ("Region = 1", "Region = 2", "Region = 3")
+    profile = result.segmentation.profiles[0]
+    assert "Region" not in profile.means, "no average region"
+    assert sum(profile.category_shares["Region"].values()) == pytest.approx(1.0)
+    with pytest.raises(SettingsError, match="codes"):
+        run_analysis(table, dataclasses.replace(settings, log_columns=("Region",)))

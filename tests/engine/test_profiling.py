@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.profiling import profile_segments, profile_table, short_name, unit_of
+from core.profiling import column_label, profile_segments, profile_table, unit_of
 
 INCOME = "Annual Income (k$)"
 SPENDING = "Spending Score (1-100)"
@@ -62,13 +62,15 @@ def test_a_description_says_what_sets_the_segment_apart_in_the_files_units(mall_
     *_, profiles, overall = mall_profiles
     rich_but_careful = profiles[3]
 
-    income, everyone = rich_but_careful.means[INCOME], overall.means[INCOME]
-    spending, everyone_spending = rich_but_careful.means[SPENDING], overall.means[SPENDING]
+    income, everyone = rich_but_careful.medians[INCOME], overall.medians[INCOME]
+    spending, everyone_spending = rich_but_careful.medians[SPENDING], overall.medians[SPENDING]
     assert rich_but_careful.description == (
         "35 customers (18 %). "
-        f"Income is high ({income:.0f} k$ on average vs {everyone:.0f} overall) "
-        f"but spending is low ({spending:.0f} vs {everyone_spending:.0f}). "
-        "Mostly Male (60 %)."
+        f"Income: {income / everyone:.1f}x the typical customer's ({income:.0f} k$ vs {everyone:.0f}). "
+        f"Spending: {spending / everyone_spending:.2f}x the typical customer's "
+        f"({spending:.0f} vs {everyone_spending:.0f}). "
+        f"Gender: mostly Male (60 % vs {100 * overall.category_shares['Gender']['Male']:.0f} % of all "
+        "customers)."
     )
     for jargon in ("standard deviation", "centroid", "z-score"):
         assert jargon not in rich_but_careful.description
@@ -122,13 +124,13 @@ def test_category_shares_per_segment_and_overall(mall_profiles):
 
 def test_segments_alike_in_the_two_main_traits_are_told_apart_by_a_third():
     rng = np.random.default_rng(3)
-    sizes = (20, 20, 60)
+    sizes = (20, 20, 160)
     # Two rich big spenders, one young and one older; age sets them apart less than money does.
     frame = pd.DataFrame(
         {
-            INCOME: np.concatenate([rng.normal(90, 2, 20), rng.normal(90, 2, 20), rng.normal(30, 2, 60)]),
-            SPENDING: np.concatenate([rng.normal(80, 2, 20), rng.normal(80, 2, 20), rng.normal(20, 2, 60)]),
-            "Age": np.concatenate([rng.normal(30, 1, 20), rng.normal(50, 1, 20), rng.normal(40, 15, 60)]),
+            INCOME: np.concatenate([rng.normal(90, 2, 20), rng.normal(90, 2, 20), rng.normal(30, 2, 160)]),
+            SPENDING: np.concatenate([rng.normal(80, 2, 20), rng.normal(80, 2, 20), rng.normal(20, 2, 160)]),
+            "Age": np.concatenate([rng.normal(30, 1, 20), rng.normal(50, 1, 20), rng.normal(40, 15, 160)]),
         }
     )
     labels = np.repeat([0, 1, 2], sizes)
@@ -140,7 +142,7 @@ def test_segments_alike_in_the_two_main_traits_are_told_apart_by_a_third():
     assert [profile.name for profile in profiles] == [
         "High income, high spending, younger",
         "High income, high spending, older",
-        "Low income, low spending",
+        "Typical customers",  # 160 of the 200: their median is everyone's
     ]
 
 
@@ -197,17 +199,37 @@ def test_profile_table_has_a_row_per_segment_and_one_for_everyone(mall_profiles)
 
 
 @pytest.mark.parametrize(
-    ("column", "short"),
+    ("column", "label"),
     [
         (INCOME, "income"),
-        (SPENDING, "spending"),
-        ("MntWines", "wines"),
+        ("MntWines", "spending on wines"),
+        ("MntGoldProds", "spending on gold products"),
+        ("NumWebVisitsMonth", "web visits per month"),
+        ("Teenhome", "teens at home"),
+        ("AcceptedCmp5", "accepted campaign 5"),
+        ("CASH_ADVANCE_TRX", "cash advance transactions"),
+        ("number_of_cds", "number of CDs"),
+        ("dollar_value", "dollar value"),
         ("PURCHASES_FREQUENCY", "purchases frequency"),
-        ("Score", "score"),
     ],
 )
-def test_column_names_are_shortened_for_sentences(column, short):
-    assert short_name(column) == short
+def test_column_labels_are_readable_words(column, label):
+    assert column_label(column) == label
+
+
+def test_a_label_the_user_gave_replaces_the_column_name_everywhere_in_names_and_words():
+    frame = pd.DataFrame({"MntWines": [5.0, 6.0, 7.0, 500.0, 600.0, 700.0]})
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    centroids = frame.groupby(labels).mean().reset_index(drop=True)
+
+    profiles, overall = profile_segments(
+        frame, labels, ("MntWines",), centroids, column_labels={"MntWines": "Wine spending"}
+    )
+
+    assert [profile.name for profile in profiles] == ["Low wine spending", "High wine spending"]
+    assert "Wine spending: " in profiles[1].description
+    assert "MntWines" not in profiles[1].description
+    assert overall.column_labels == {"MntWines": "Wine spending"}
 
 
 def test_units_come_from_brackets_but_ranges_are_not_units():
@@ -275,3 +297,45 @@ def test_a_level_only_left_out_customers_have_is_in_no_share():
 
     assert overall.category_shares["Region"] == {"North": 10 / 19, "South": 9 / 19}
     assert set(profiles[1].category_shares["Region"]) == {"North", "South"}
+
+
+def test_new_column_labels_rename_suggested_names_but_keep_typed_ones():
+    from types import SimpleNamespace
+
+    from core.pipeline import Segmentation, relabel_columns, rename_segments
+
+    frame = pd.DataFrame({"MntWines": [5.0, 6.0, 7.0, 500.0, 600.0, 700.0]})
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    centroids = frame.groupby(labels).mean().reset_index(drop=True)
+    profiles, overall = profile_segments(frame, labels, ("MntWines",), centroids)
+    segmentation = Segmentation(2, SimpleNamespace(), labels, centroids, profiles, overall)
+    segmentation = rename_segments(segmentation, ["Wine lovers", profiles[1].name])
+    assert profiles[1].name == "High spending on wines"
+
+    relabelled = relabel_columns(frame, segmentation, ("MntWines",), {"MntWines": "Wine spending"})
+
+    assert relabelled.names == ("Wine lovers", "High wine spending")
+    assert relabelled.overall.column_labels == {"MntWines": "Wine spending"}
+
+
+def test_standings_of_many_customers_from_samples_stay_within_a_point_of_the_exact_ranks():
+    from core.profiling import STANDING_SAMPLE
+
+    rng = np.random.default_rng(11)
+    rows = STANDING_SAMPLE + 50_000
+    frame = pd.DataFrame(
+        {"Spending": rng.lognormal(3, 1.5, rows), "Visits": rng.poisson(3, rows).astype(float)}
+    )
+    labels = np.minimum((frame["Spending"].rank(pct=True).to_numpy() * 4).astype(int), 3)
+    labels[rng.random(rows) < 0.3] = 0  # segments that overlap, one of them small
+    labels[:40] = 4
+    centroids = frame.groupby(labels).mean().reset_index(drop=True)
+
+    profiles, _ = profile_segments(frame, labels, ("Spending", "Visits"), centroids)
+
+    exact = ((frame.rank(method="average") - 0.5) / rows * 100).groupby(labels).mean()
+    for profile in profiles:
+        for column in ("Spending", "Visits"):
+            assert profile.standing[column] == pytest.approx(exact[column].iloc[profile.number - 1], abs=1.0)
+    again, _ = profile_segments(frame, labels, ("Spending", "Visits"), centroids)
+    assert [p.standing for p in again] == [p.standing for p in profiles], "the same every time"

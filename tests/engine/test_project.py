@@ -90,6 +90,7 @@ def test_project_file_is_readable_json_with_every_setting(saved):
         "missing": "fill",
         "log_columns": ["Annual Income (k$)"],
         "seed": 7,
+        "category_columns": [],  # Region is text here: a category anyway
     }
     assert content["chosen_k"] == 4
     assert [segment["name"] for segment in content["results"]["segments"]] == list(result.segmentation.names)
@@ -144,7 +145,7 @@ def test_a_changed_data_file_is_detected(saved):
     [
         ("{ not json", "not valid JSON"),
         ('{"format": "something-else"}', "not a Segment Studio project"),
-        ('{"format": "segment-studio-project", "version": 2}', "newer Segment Studio"),
+        ('{"format": "segment-studio-project", "version": 3}', "newer Segment Studio"),
         ('{"format": "segment-studio-project", "version": 1, "settings": {}}', "damaged"),
     ],
 )
@@ -171,3 +172,76 @@ def test_locating_a_file_that_does_not_exist_says_so(saved, tmp_path):
     status = check_data_file(load_project(project_path), tmp_path / "typo.csv")
     assert status.state == DataFileState.MOVED
     assert "typo.csv' does not exist" in status.message
+
+
+def test_column_labels_are_saved_and_reopen_with_the_names_charts_and_exports_using_them(analysed, tmp_path):
+    from core.pipeline import relabel_columns
+    from core.profiling import profile_table
+
+    table, result = analysed
+    data = tmp_path / "customers.csv"
+    shutil.copyfile(SAMPLE, data)
+    copied = LoadedTable(table.frame, dataclasses.replace(table.report, path=str(data)))
+    features = result.prepared.preprocessor.settings.features
+    labels = {"Annual Income (k$)": "Household income", "Spending Score (1-100)": "Loyalty points"}
+    relabelled = relabel_columns(table.frame, result.segmentation, features, labels, table.report.columns)
+    assert relabelled.names == result.segmentation.names, "names the user typed stay"
+    result = AnalysisResult(result.settings, result.prepared, result.sweep, relabelled)
+    project_path = tmp_path / "labelled.segproj"
+
+    save_project(project_path, copied, result)
+    content = json.loads(project_path.read_text(encoding="utf-8"))
+    _table, reopened = reopen(load_project(project_path))
+
+    assert content["version"] == 2
+    assert content["column_labels"] == labels
+    overall = reopened.segmentation.overall
+    assert overall.column_labels == labels
+    assert reopened.segmentation.names == result.segmentation.names
+    assert "Household income" in profile_table(reopened.segmentation.profiles, overall).columns
+    described = " ".join(profile.description for profile in reopened.segmentation.profiles)
+    assert "Annual Income" not in described
+    assert "Household income" in described or "Loyalty points" in described
+
+
+def test_a_changed_file_can_be_used_with_the_saved_settings_keeping_names_that_still_match(saved):
+    from core.project import reopen_with_new_data
+
+    project_path, data, result = saved
+    original = data.read_text(encoding="utf-8").splitlines()
+    data.write_text("\n".join(original[:-12]) + "\n", encoding="utf-8")  # 12 customers removed
+    project = load_project(project_path)
+    assert check_data_file(project).state == DataFileState.CHANGED
+
+    table, refreshed, message = reopen_with_new_data(project)
+
+    assert len(table.frame) == 288
+    assert refreshed.settings == result.settings
+    assert refreshed.segmentation.k == result.segmentation.k
+    assert "288 customers are segmented now, 300 before (12 removed)" in message
+    kept = [name for name in refreshed.segmentation.names if name in result.segmentation.names]
+    assert len(kept) >= 3, "segments that barely moved keep the user's names"
+    assert f"{len(kept)} of the 4 still match" in message
+    assert len(set(refreshed.segmentation.names)) == 4
+
+
+def test_new_data_lacking_a_saved_column_is_refused_plainly(saved):
+    from core.errors import SettingsError
+    from core.project import reopen_with_new_data
+
+    project_path, data, _result = saved
+    frame = load_table(data).frame.drop(columns=["Age"])
+    frame.to_csv(data, index=False)
+    with pytest.raises(SettingsError, match="no column 'Age'"):
+        reopen_with_new_data(load_project(project_path))
+
+
+def test_projects_keep_which_columns_were_categories_and_older_ones_used_numbers(analysed, tmp_path):
+    table, result = analysed
+    project_path = tmp_path / "p.segproj"
+    save_project(project_path, LoadedTable(table.frame, table.report), result)
+    content = json.loads(project_path.read_text(encoding="utf-8"))
+    assert content["settings"]["category_columns"] == list(result.settings.category_columns)
+    del content["settings"]["category_columns"]  # as a project saved before this setting existed
+    project_path.write_text(json.dumps(content), encoding="utf-8")
+    assert load_project(project_path).settings.category_columns == ()

@@ -46,14 +46,18 @@ def make_analysis(sizes=(40, 30, 20), left_out=0, seed=1):
             size=int(counts[i]),
             share=counts[i] / len(used),
             centroid=dict(zip(FEATURES, centres[i], strict=True)),
-            means={},
-            medians={},
+            means=dict(zip(FEATURES, centres[i], strict=True)),
+            medians=dict(zip(FEATURES, centres[i], strict=True)),
             difference={"Income": (centres[i, 0] - 55) / 25, "Spending": (centres[i, 1] - 50) / 25},
             description=f"Customers of segment {i + 1}.",
+            standing={"Income": centres[i, 0] - 5, "Spending": centres[i, 1]},
+            level={"Income": int(np.sign(centres[i, 0] - 55)), "Spending": int(np.sign(centres[i, 1] - 50))},
+            standouts=("Income", "Spending"),
         )
         for i in range(len(sizes))
     )
-    overall = OverallProfile(size=len(used), means={}, medians={}, std={})
+    typical = {"Income": 55.0, "Spending": 50.0}
+    overall = OverallProfile(size=len(used), means=typical, medians=typical, std={})
     centroids = pd.DataFrame(centres, columns=list(FEATURES))
     segmentation = Segmentation(len(sizes), segmenter, labels, centroids, profiles, overall)
     return frame, prepared, segmentation
@@ -245,3 +249,23 @@ def test_renamed_segments_keep_the_sample_and_the_chosen_view(tab, qtbot):
     assert tab.showing_overview
     assert tab._projection is projection
     assert tab.axes.get_legend().get_texts()[0].get_text() == "1 · VIP (40)"
+
+
+def test_overview_axis_titles_of_many_columns_stay_inside_the_chart(tab, qtbot, datasets_dir):
+    from core.loading import load_table
+    from core.pipeline import AnalysisSettings, fit_segmentation, prepare_table
+
+    table = load_table(datasets_dir / "CC GENERAL.csv")
+    prepared = prepare_table(table, AnalysisSettings())
+    tab.show_segmentation(table.frame, prepared, fit_segmentation(table.frame, prepared, 3))
+    tab.view_combo.setCurrentText(OVERVIEW)
+    settle(qtbot, tab)
+    figure = tab.plot.figure
+    renderer = figure.canvas.get_renderer()
+    page = figure.bbox
+    for title in (tab.axes.xaxis.label, tab.axes.yaxis.label):
+        box = title.get_window_extent(renderer)
+        assert page.x0 - 1 <= box.x0, title.get_text()
+        assert box.x1 <= page.x1 + 1, title.get_text()
+        assert page.y0 - 1 <= box.y0, title.get_text()
+        assert box.y1 <= page.y1 + 1, title.get_text()

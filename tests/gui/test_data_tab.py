@@ -144,3 +144,49 @@ def test_a_new_table_drops_the_segment_column(tab, table):
     tab.set_segments(np.zeros(len(table.frame), dtype=int), ("Everyone",))
     tab.set_table(table)
     assert tab.model.columnCount() == table.frame.shape[1]
+
+
+def test_flags_and_campaign_outcomes_are_unticked_with_a_reason_that_stays(qtbot, datasets_dir):
+    from core.loading import load_table
+
+    widget = DataTab()
+    qtbot.addWidget(widget)
+    widget.set_table(load_table(datasets_dir / "marketing_campaign.csv"))
+
+    chosen = widget.selected_features()
+    assert "Complain" not in chosen
+    assert "AcceptedCmp2" not in chosen
+    assert "Income" in chosen
+    assert "past campaigns" in item_for(widget, "AcceptedCmp2").toolTip(USE_COLUMN)
+    assert item_for(widget, "Income").toolTip(USE_COLUMN).startswith("Used by default")
+    widget.set_feature_used("Complain", True)
+    assert "Complain" in widget.selected_features()
+    assert "past campaigns" in item_for(widget, "Complain").toolTip(USE_COLUMN)
+
+
+def test_dates_written_as_numbers_show_as_dates_and_big_whole_numbers_in_full(datasets_dir):
+    from core.loading import load_table
+    from desktop_app.data_tab import describe_values
+
+    table = load_table(datasets_dir / "CDNOW_master.txt")
+    summaries = {column.name: column for column in table.report.columns}
+    assert describe_values(summaries["date"]) == "1997-01-01 to 1998-06-30"
+    assert "e+" not in describe_values(summaries["dollar_value"])
+
+
+def test_a_new_table_starts_at_the_top(qtbot, tab, table):
+    tab.resize(600, 300)
+    tab.show()
+    tab.table_view.verticalScrollBar().setValue(tab.table_view.verticalScrollBar().maximum())
+    assert tab.table_view.verticalScrollBar().value() > 0
+    tab.set_table(table)
+    assert tab.table_view.verticalScrollBar().value() == 0
+
+
+def test_find_segments_says_why_it_is_greyed_out(qtbot):
+    frame = pd.DataFrame({"Name": [f"customer {n}" for n in range(30)], "City": ["Lyon", "Paris"] * 15})
+    widget = DataTab()
+    qtbot.addWidget(widget)
+    widget.set_table(loaded(frame))
+    assert not widget.find_button.isEnabled()
+    assert "no column of numbers" in widget.find_hint.text()

@@ -191,6 +191,12 @@ def test_clear_forgets_the_sweep(tab):
     assert tab.reason_label.text() == ""
 
 
+def test_clear_goes_back_to_the_default_range_for_the_next_file(tab):
+    tab.sweep_started(3, 6)
+    tab.clear()
+    assert (tab.k_min_spin.value(), tab.k_max_spin.value()) == (1, 10)
+
+
 def test_chart_follows_a_theme_change(tab, qtbot):
     tab.show_sweep(SWEEP)
     dark = QPalette(tab.palette())

@@ -1,5 +1,7 @@
 """The Explore tab: histograms and boxes split by segment, scatters with sampling, correlations, stats."""
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -194,3 +196,19 @@ def test_summary_of_values_near_the_float_limit_shows_them_unrounded(tab):
     numbers = statistics.select_dtypes("number")
     assert (numbers.loc["Income", "Minimum"], numbers.loc["Income", "Maximum"]) == (-1e308, 1e308)
     assert (numbers.loc["Age"] == numbers.loc["Age"].round(2)).all()
+
+
+def test_correlation_labels_of_many_columns_do_not_overlap(tab, datasets_dir):
+    from core.loading import load_table
+
+    table = load_table(datasets_dir / "CC GENERAL.csv")
+    tab.set_table(table.frame, table.report.columns)
+    tab.chart_combo.setCurrentText(CORRELATIONS)
+    figure = tab.plot.figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for labels in (tab.axes.get_xticklabels(), tab.axes.get_yticklabels()):
+        boxes = [label.get_window_extent(renderer) for label in labels if label.get_text()]
+        assert len(boxes) == 17
+        for first, second in itertools.pairwise(boxes):
+            assert not first.overlaps(second), "two column names are drawn over each other"

@@ -45,3 +45,12 @@ def test_an_unreadable_file_explains_the_problem_and_cannot_be_opened(qtbot, tmp
     assert dialog.problem_label.text()
     assert "empty.csv" in dialog.problem_label.text()
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+
+
+def test_a_column_alike_in_the_preview_rows_is_not_called_constant(qtbot, datasets_dir):
+    dialog = ImportDialog(datasets_dir / "marketing_campaign.csv")
+    qtbot.addWidget(dialog)
+    text = dialog.detected_label.text()
+    assert "judged from the first 200 rows" in text
+    assert "AcceptedCmp2: constant" not in text  # 30 customers accepted it, none in the first 200
+    assert "AcceptedCmp2: same value in the first 200 rows" in text

@@ -118,7 +118,7 @@ def test_try_the_sample_data_opens_the_data_tab(qtbot, window):
         qtbot.mouseClick(window.welcome.sample_button, Qt.MouseButton.LeftButton)
     assert busy_states[0] is True  # Cancel was visible while loading
     assert not window.cancel_button.isVisible()
-    assert window.stack.currentWidget() is window.tabs
+    assert window.stack.currentWidget() is window.results_page
     assert window.tabs.currentWidget() is window.data_tab
     assert window.data_tab.model.rowCount() == 300
     assert window.windowTitle() == "sample_customers.csv — Segment Studio"

@@ -169,3 +169,28 @@ def test_a_project_given_on_the_command_line_opens_as_a_project(
     with qtbot.waitSignal(session.project_opened, timeout=GUI_TIMEOUT):
         window_on_copy.open_path(project)
     assert np.array_equal(session.segmentation.labels, labels)
+
+
+def test_a_changed_data_file_can_be_used_with_the_saved_settings_and_names(
+    qtbot, monkeypatch, window_on_copy, customers_copy, tmp_path
+):
+    window, session = window_on_copy, window_on_copy.session
+    project = save_project_to(qtbot, monkeypatch, window, tmp_path / "work.segproj")
+    settings = session.settings
+    with customers_copy.open("a", encoding="utf-8") as data:
+        data.write("301,Male,40,70,50,3,North\n302,Female,33,45,81,2,South\n")
+
+    with qtbot.waitSignal(session.data_file_problem, timeout=GUI_TIMEOUT):
+        window.open_project(project)
+    assert window.new_data_button is not None
+    assert "saved settings" in window.new_data_button.text()
+    with qtbot.waitSignal(session.new_data_used, timeout=GUI_TIMEOUT) as blocker:
+        window.new_data_button.click()
+
+    assert "302 customers are segmented now, 300 before (2 added)" in blocker.args[0]
+    assert window.new_data_box.isVisible()
+    assert len(session.table.frame) == 302
+    assert session.settings == settings
+    assert "Weekend shoppers" in session.segmentation.names
+    assert session.has_unsaved_changes
+    assert not window.results_out_of_date(), "the Data tab shows the saved settings used"

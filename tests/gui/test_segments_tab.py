@@ -43,13 +43,13 @@ def test_one_card_per_segment_with_size_and_description(tab, segmentation):
     assert tab.cards[2].description_label.text() == "Customers of segment 3."
 
 
-def test_difference_bars_in_the_segment_colour(tab, segmentation, qtbot):
+def test_standing_bars_in_the_segment_colour(tab, segmentation, qtbot):
     tab.show_segmentation(segmentation)
     wait_for_charts(qtbot, tab)
     for index, card in enumerate(tab.cards):
         bars = card.plot.figure.axes[0].patches
         assert [bar.get_width() for bar in bars] == pytest.approx(
-            [segmentation.profiles[index].difference[c] for c in ("Income", "Spending")]
+            [segmentation.profiles[index].standing[c] - 50 for c in ("Income", "Spending")]
         )
         assert to_hex(bars[0].get_facecolor()) == segment_colour(index).lower()
 
@@ -65,7 +65,7 @@ def test_a_hidden_tab_makes_and_draws_the_cards_when_shown(hidden_tab, segmentat
     wait_for_charts(qtbot, hidden_tab)
     bars = hidden_tab.cards[0].plot.figure.axes[0].patches
     assert [bar.get_width() for bar in bars] == pytest.approx(
-        [segmentation.profiles[0].difference[c] for c in ("Income", "Spending")]
+        [segmentation.profiles[0].standing[c] - 50 for c in ("Income", "Spending")]
     )
 
 
@@ -136,3 +136,64 @@ def test_rejected_rename_puts_the_name_back(tab, segmentation, qtbot):
         edit.editingFinished.emit()
     tab.show_segmentation(segmentation)
     assert edit.text() == NAMES[1]
+
+
+@pytest.fixture(scope="module")
+def marketing_segments(datasets_dir):
+    from core.loading import load_table
+    from core.pipeline import AnalysisSettings, run_analysis
+
+    table = load_table(datasets_dir / "marketing_campaign.csv")
+    return run_analysis(table, AnalysisSettings(k=6)).segmentation
+
+
+def test_each_card_charts_the_columns_that_set_its_segment_apart_on_a_scale_that_fits(
+    tab, marketing_segments, qtbot
+):
+    from core.profiling import column_label
+
+    tab.show_segmentation(marketing_segments)
+    wait_for_charts(qtbot, tab)
+    charted = []
+    for card, profile in zip(tab.cards, marketing_segments.profiles, strict=True):
+        axes = card.plot.figure.axes[0]
+        labels = [tick.get_text() for tick in axes.get_yticklabels()]
+        charted.append(tuple(labels))
+        assert labels == [column_label(c).capitalize() for c in profile.standouts]
+        assert "MntWines" not in labels, "readable labels, not the file's codes"
+        # The segment's name comes from columns its own chart shows.
+        assert any(label.lower() in profile.name.lower() for label in labels)
+        low, high = axes.get_xlim()
+        for bar in axes.patches:
+            assert low <= bar.get_x() <= high
+            assert low <= bar.get_x() + bar.get_width() <= high
+            assert abs(bar.get_width()) >= 5, "every bar shown is big enough to see"
+    assert len(set(charted)) == len(charted), "each segment has its own columns"
+
+
+def test_the_column_labels_dialog_offers_every_column_with_its_suggested_label(qtbot):
+    from desktop_app.column_labels_dialog import ColumnLabelsDialog
+
+    dialog = ColumnLabelsDialog(["MntWines", "Income"], {"Income": "Household income"})
+    qtbot.addWidget(dialog)
+    assert dialog.edits["MntWines"].placeholderText() == "Spending on wines"
+    assert dialog.edits["Income"].text() == "Household income"
+    dialog.edits["MntWines"].setText("  Wine spending ")
+    dialog.edits["Income"].clear()
+    assert dialog.labels() == {"MntWines": "Wine spending"}
+
+
+def test_charts_use_the_labels_the_user_gave(tab, marketing_segments, qtbot, datasets_dir):
+    from core.loading import load_table
+    from core.pipeline import relabel_columns
+
+    table = load_table(datasets_dir / "marketing_campaign.csv")
+    features = tuple(marketing_segments.centroids.columns)
+    labels = {column: f"My {column}" for column in marketing_segments.overall.means}
+    relabelled = relabel_columns(table.frame, marketing_segments, features, labels, table.report.columns)
+    tab.show_segmentation(relabelled)
+    wait_for_charts(qtbot, tab)
+    ticks = [tick.get_text() for tick in tab.cards[0].plot.figure.axes[0].get_yticklabels()]
+    assert ticks
+    assert all(tick.startswith("My ") for tick in ticks)
+    assert "my " in tab.cards[0].name_edit.text().lower()

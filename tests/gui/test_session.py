@@ -223,6 +223,22 @@ def test_renaming_a_segment_and_rejecting_an_empty_name(qtbot, analysed):
     assert analysed.segmentation.names[0] == "Big spenders"
 
 
+def test_column_labels_describe_the_segments_again_and_stay_for_the_next_fit(qtbot, analysed):
+    analysed.rename_segment(1, "Big spenders")
+    labels = {"Annual Income (k$)": "Household income", "Spending Score (1-100)": "Loyalty points"}
+    with qtbot.waitSignal(analysed.segmentation_changed, timeout=TIMEOUT):
+        analysed.set_column_labels(labels)
+    segmentation = analysed.segmentation
+    assert segmentation.names[0] == "Big spenders"
+    assert segmentation.overall.column_labels == labels
+    described = " ".join(profile.description + profile.name for profile in segmentation.profiles)
+    assert "Household income" in described or "household income" in described
+    new_k = 3 if segmentation.k != 3 else 4
+    with qtbot.waitSignal(analysed.segmentation_changed, timeout=TIMEOUT) as blocker:
+        analysed.choose_k(new_k)
+    assert blocker.args[0].overall.column_labels == labels
+
+
 def test_export_labelled_writes_every_customer_with_the_segment_name(qtbot, analysed, tmp_path):
     analysed.rename_segment(1, "Big spenders")
     target = tmp_path / "labelled.csv"
