@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from core import __version__
@@ -39,6 +40,27 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, not {value}")
     return value
+
+
+def _forecast_weeks(text: str) -> int:
+    from core.clv import MAX_WEEKS
+
+    value = _positive_int(text)
+    if value > MAX_WEEKS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_WEEKS} weeks (ten years), not {value}")
+    return value
+
+
+def _split_day(text: str) -> str:
+    """'auto' (two thirds into the history) or a day written YYYY-MM-DD."""
+    if text == "auto":
+        return text
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a day written YYYY-MM-DD or 'auto', not '{text}'"
+        ) from None
 
 
 # `orders` segments only when asked: its --k default tells "not given" from "--k auto" (None).
@@ -134,6 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
         "when the file does not settle it, or a format such as %%d.%%m.%%Y"
     )
     orders.add_argument("--out", type=Path, help="write the per-customer table (.csv or .xlsx)")
+    orders.add_argument(
+        "--predict-weeks", type=_forecast_weeks, metavar="N", help="add each customer's lifetime value over "
+        "the next N weeks (52 = a year) to the table: expected purchases, chance still active, expected "
+        "average spend and predicted value (BG/NBD and Gamma-Gamma models)"
+    )
+    orders.add_argument(
+        "--holdout-split", type=_split_day, metavar="YYYY-MM-DD|auto", help="check the forecast: fit on the "
+        "purchases up to this day and compare the purchases it expects after it with those made ('auto': "
+        "two thirds into the history)"
+    )
     _add_analysis_options(orders, k_default=_K_NOT_GIVEN)
     assign = commands.add_parser(
         "assign",
@@ -250,11 +282,17 @@ def _analyze(arguments: argparse.Namespace) -> None:
 
 
 def _segment(
-    arguments: argparse.Namespace, table, *, log_columns: tuple[str, ...], summary_facts: dict | None = None
+    arguments: argparse.Namespace,
+    table,
+    *,
+    log_columns: tuple[str, ...],
+    summary_facts: dict | None = None,
+    holdout=None,
 ) -> None:
     """Segment a loaded table with the analysis options, print the segments and write what was asked
-    (`summary_facts` lead the JSON summary)."""
+    (`summary_facts` lead the JSON summary; `holdout`, a core.clv.HoldoutCheck, gets a report page)."""
     from core.clustering import DEFAULT_SEED
+    from core.clv import group_value_records, value_by_segment, with_segment_value
     from core.export import labelled_frame, write_json, write_table
     from core.pipeline import AnalysisSettings, analysis_summary, run_analysis
     from core.profiling import profile_table
@@ -274,24 +312,33 @@ def _segment(
     left_out = {} if arguments.features else default_features(table.report.columns).excluded
     _print_result(table, result, left_out)
     segmentation = result.segmentation
+    segment_value = value_by_segment(table.frame, segmentation.labels, segmentation.k)
+    if segment_value is not None:
+        for sentence in segment_value.sentences.values():
+            print(sentence)
     if arguments.labels:
         labelled = labelled_frame(table.frame, segmentation.labels, segmentation.names)
         write_table(arguments.labels, labelled, protected=arguments.input)
         print(f"Wrote customers with their segment to {arguments.labels}")
     if arguments.profiles:
+        profiles = profile_table(segmentation.profiles, segmentation.overall)
         write_table(
             arguments.profiles,
-            profile_table(segmentation.profiles, segmentation.overall),
+            with_segment_value(profiles, table.frame, segmentation.labels, segmentation.k),
             protected=arguments.input,
         )
         print(f"Wrote the segment profiles to {arguments.profiles}")
     if arguments.summary:
-        write_json(arguments.summary, {**(summary_facts or {}), **analysis_summary(table, result)})
+        summary = {**(summary_facts or {}), **analysis_summary(table, result)}
+        if segment_value is not None:
+            for segment, value in zip(summary["segments"], group_value_records(segment_value), strict=True):
+                segment.update({key: value[key] for key in value if key not in ("group", "customers")})
+        write_json(arguments.summary, summary)
         print(f"Wrote the summary to {arguments.summary}")
     if arguments.report:
         from core.report import write_report
 
-        write_report(arguments.report, table, result)
+        write_report(arguments.report, table, result, holdout=holdout)
         print(f"Wrote the report to {arguments.report}")
     if arguments.workbook:
         from core.workbook import write_workbook
@@ -350,14 +397,23 @@ def _orders(arguments: argparse.Namespace) -> None:
     )
     with _naming_the_file(arguments.input):
         summary, customers = summarise_order_file(table, columns, arguments.as_of)
+        # Both before anything is written: a split outside the history stops the run with nothing half done.
+        customers, clv_facts = _lifetime_value(arguments, summary, customers)
+        holdout, holdout_facts = _holdout(arguments, summary)
     print(f"File: {table.report.path} ({summary.orders_read:,} order lines)")
     print(f"{summary.source_text()}: {summary.customers_text()}.")
     segmenting = _segmenting_asked(arguments)
     if not segmenting:  # otherwise they are printed with the segments, as the customer table's problems
         for problem in customers.report.problems:
             print(f"warning: {problem}")
+    for facts in (clv_facts, holdout_facts):
+        if facts.get("sentence"):
+            print(facts.pop("sentence"))
+        if facts.get("warning"):
+            print(f"warning: {facts.pop('warning')}")
+    facts = {**summary.to_dict(), **clv_facts, **holdout_facts}
     if arguments.out:
-        write_table(arguments.out, summary.customers, protected=arguments.input)
+        write_table(arguments.out, customers.frame, protected=arguments.input)
         print(f"Wrote the customers to {arguments.out}")
     if segmenting:
         if arguments.k is _K_NOT_GIVEN:
@@ -367,10 +423,57 @@ def _orders(arguments: argparse.Namespace) -> None:
         features = resolve_features(customers, tuple(arguments.features) if arguments.features else None)
         log_columns = tuple(arguments.log) or suggest_log_columns(customers.report.columns, features)
         print()
-        _segment(arguments, customers, log_columns=log_columns, summary_facts=summary.to_dict())
+        _segment(arguments, customers, log_columns=log_columns, summary_facts=facts, holdout=holdout)
     elif arguments.summary:
-        write_json(arguments.summary, {"input": table.report.path, **summary.to_dict()})
+        write_json(arguments.summary, {"input": table.report.path, **facts})
         print(f"Wrote the summary to {arguments.summary}")
+
+
+def _lifetime_value(arguments: argparse.Namespace, summary, customers):
+    """With --predict-weeks: the per-customer table with the lifetime-value columns, and the summary's
+    "clv" facts. What cannot be estimated (everyone bought once, a few weeks of history) is a warning:
+    the RFM table is still worth having, so it is written as it is and "clv" is null with the reason."""
+    from core.clv import estimate_lifetime_value, group_value_records, value_by_rfm_group, with_lifetime_value
+
+    if arguments.predict_weeks is None:
+        return customers, {}
+    try:
+        lifetime_value = estimate_lifetime_value(summary.customers, summary.as_of, arguments.predict_weeks)
+    except DataError as error:
+        return customers, {"clv": None, "clv_not_estimated": str(error), "warning": str(error)}
+    customers = with_lifetime_value(customers, lifetime_value)
+    facts = lifetime_value.summary()
+    by_rfm_group = value_by_rfm_group(customers.frame)
+    if by_rfm_group is not None:
+        facts["by_rfm_group"] = group_value_records(by_rfm_group)
+    return customers, {"clv": facts, "sentence": _lifetime_value_sentence(customers.frame, lifetime_value)}
+
+
+def _lifetime_value_sentence(frame, lifetime_value) -> str:
+    from core.clv import CHANCE_ACTIVE, predicted_value_column
+
+    weeks = lifetime_value.weeks
+    return (
+        f"Lifetime value over the next {weeks} weeks: {frame[predicted_value_column(weeks)].sum():,.0f} "
+        f"expected in total; {frame[CHANCE_ACTIVE].mean():.0f} % of the customers are expected to be "
+        "still active."
+    )
+
+
+def _holdout(arguments: argparse.Namespace, summary):
+    """With --holdout-split: the holdout check and the summary's "holdout" facts. A split outside the
+    history is a wrong request (exit 2, from SettingsError); a history the model cannot be fitted on
+    before the split is a warning, with "holdout" null and the reason."""
+    from core.clv import holdout_check
+
+    if arguments.holdout_split is None:
+        return None, {}
+    split = None if arguments.holdout_split == "auto" else arguments.holdout_split
+    try:
+        check = holdout_check(summary.purchase_customers, summary.purchase_days, split)
+    except DataError as error:
+        return None, {"holdout": None, "holdout_not_checked": str(error), "warning": str(error)}
+    return check, {"holdout": check.summary(), "sentence": f"Holdout check: {check.sentence}"}
 
 
 def _column_mapping(pairs: Sequence[str]) -> dict[str, str]:

@@ -30,6 +30,10 @@ Time is in weeks throughout. Entry points:
   spend is that amount). The notes are `LifetimeValue.notes`, sentences for the user.
 - `value_by_group(lifetime_value, labels)`: per segment or RFM group, predicted value in total and per
   customer, share of the predicted value and share still active, with one sentence per group.
+- For a per-customer table that carries the four columns (the app, the command line, the report and the
+  workbook find them by name rather than carry the fit around): `with_lifetime_value(table, value)` adds
+  them to a loaded table; `value_by_segment`, `value_by_rfm_group`, `with_segment_value` (a profile
+  table with each segment's value) and `group_value_records` (JSON) give the groups' shares.
 - `holdout_check(customer_ids, purchase_dates, split)`: fit on the purchases up to the split date, compare
   the predicted purchases after it with what customers did, per number of repeat purchases before the
   split (0..6, 7+) and week by week. `HoldoutCheck.summary()` is JSON-able:
@@ -45,7 +49,9 @@ Whatever cannot be estimated raises `DataError` (or `SettingsError` for a bad ho
 sentence that says why; the output never holds NaN.
 """
 
+import dataclasses
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,8 +62,11 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln
 from threadpoolctl import threadpool_limits
 
+from core.columns import summarize_columns
 from core.errors import DataError, SettingsError
+from core.loading import LoadedTable
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
+from core.rfm import RFM_GROUP, RFM_GROUPS
 
 FIRST_PURCHASE = "First purchase"
 LAST_PURCHASE = "Last purchase"
@@ -723,11 +732,15 @@ def value_by_group(lifetime_value: LifetimeValue, labels: pd.Series) -> GroupVal
     """Per group (segment or RFM group; `labels` aligned with the customer table's index, the label
     names the group in the sentence, e.g. "Segment 2"): Customers, Share of customers (%), the predicted
     value in total and per customer, Share of predicted value (%) and Share still active (%), the
-    expected share of the group's customers who are still active. Customers without a label are left out.
+    expected share of the group's customers who are still active. Customers without a label are left out;
+    categorical labels keep their categories' order.
     """
-    weeks = lifetime_value.weeks
+    return _value_by_group(lifetime_value.columns, lifetime_value.weeks, labels)
+
+
+def _value_by_group(columns: pd.DataFrame, weeks: int, labels: pd.Series) -> GroupValue:
     value_column = predicted_value_column(weeks)
-    frame = lifetime_value.columns[[value_column, CHANCE_ACTIVE]].assign(Group=labels)
+    frame = columns[[value_column, CHANCE_ACTIVE]].assign(Group=labels)
     frame = frame.dropna(subset=["Group"])
     groups = frame.groupby("Group", sort=True, observed=True)
     total_customers = len(frame)
@@ -742,6 +755,7 @@ def value_by_group(lifetime_value: LifetimeValue, labels: pd.Series) -> GroupVal
         ),
         "Share still active (%)": groups[CHANCE_ACTIVE].mean(),
     })
+    table.index = table.index.astype(object)
     table.index.name = labels.name
     horizon = "next year's" if weeks == 52 else f"the next {weeks} weeks'"
     sentences = {
@@ -750,6 +764,113 @@ def value_by_group(lifetime_value: LifetimeValue, labels: pd.Series) -> GroupVal
         for label, row in table.iterrows()
     }
     return GroupValue(table, sentences)
+
+
+# --- a per-customer table that carries the lifetime-value columns -------------------------------------
+
+_PREDICTED_VALUE_NAME = re.compile(r"^Predicted value \(next (\d+) weeks\)$")
+
+
+def lifetime_value_weeks(column_names) -> int | None:
+    """The horizon of the lifetime-value columns among `column_names`, None if there are none: the
+    report, the workbook and the app find them in the table rather than carry the fit around."""
+    for name in column_names:
+        match = _PREDICTED_VALUE_NAME.match(str(name))
+        if match and CHANCE_ACTIVE in column_names:
+            return int(match.group(1))
+    return None
+
+
+def lifetime_value_columns_of(column_names) -> list[str]:
+    """The lifetime-value columns among `column_names` (empty when the table has none)."""
+    weeks = lifetime_value_weeks(column_names)
+    return [] if weeks is None else lifetime_value_columns(weeks)
+
+
+def with_lifetime_value(table: LoadedTable, lifetime_value: LifetimeValue) -> LoadedTable:
+    """The loaded per-customer table with the four lifetime-value columns after its own (any earlier
+    ones replaced), its columns described again and the fit's notes among its problems."""
+    earlier = [name for name in table.frame.columns if name in lifetime_value_columns_of(table.frame.columns)]
+    frame = table.frame.drop(columns=earlier).join(lifetime_value.columns)
+    loaded_report = dataclasses.replace(
+        table.report,
+        columns=summarize_columns(frame),
+        problems=(*table.report.problems, *lifetime_value.notes),
+    )
+    return LoadedTable(frame=frame, report=loaded_report)
+
+
+def _table_value_by_group(customers: pd.DataFrame, labels: pd.Series) -> GroupValue | None:
+    weeks = lifetime_value_weeks(customers.columns)
+    if weeks is None:
+        return None
+    return _value_by_group(customers[lifetime_value_columns(weeks)], weeks, labels)
+
+
+def value_by_segment(customers: pd.DataFrame, segment_labels: np.ndarray, segments: int) -> GroupValue | None:
+    """`value_by_group` of the segments ("Segment 1" .. "Segment k", in that order; label -1 = left out)
+    of a table that carries the lifetime-value columns; None for any other table."""
+    names = [f"Segment {number}" for number in range(1, segments + 1)]
+    codes = np.asarray(segment_labels)
+    labels = pd.Series(
+        pd.Categorical.from_codes(np.where(codes >= 0, codes, -1), categories=names, ordered=True),
+        index=customers.index, name="Segment",
+    )
+    return _table_value_by_group(customers, labels)
+
+
+def value_by_rfm_group(customers: pd.DataFrame) -> GroupValue | None:
+    """`value_by_group` of the RFM groups (in the order of core.rfm.RFM_GROUPS) of a per-customer table
+    that carries the lifetime-value columns; None for any other table."""
+    if RFM_GROUP not in customers.columns:
+        return None
+    labels = pd.Series(
+        pd.Categorical(customers[RFM_GROUP].astype(str), categories=RFM_GROUPS, ordered=True),
+        index=customers.index, name=RFM_GROUP,
+    )
+    return _table_value_by_group(customers, labels)
+
+
+def group_value_records(group_value: GroupValue) -> list[dict]:
+    """The per-group table as JSON-ready records (the command line's --summary), with the sentence."""
+    table = group_value.table
+    value_column = next(name for name in table.columns if _PREDICTED_VALUE_NAME.match(str(name)))
+    return [
+        {
+            "group": str(label),
+            "customers": int(row["Customers"]),
+            "predicted_value": float(row[value_column]),
+            "predicted_value_per_customer": float(row["Predicted value per customer"]),
+            "share_of_predicted_value": float(row["Share of predicted value (%)"]) / 100,
+            "share_still_active": float(row["Share still active (%)"]) / 100,
+            "sentence": group_value.sentences[label],
+        }
+        for label, row in table.iterrows()
+    ]
+
+
+def with_segment_value(profiles: pd.DataFrame, customers: pd.DataFrame, segment_labels: np.ndarray,
+                       segments: int) -> pd.DataFrame:
+    """A profile table (core.profiling.profile_table: a row per segment in order, then "All customers")
+    with the segments' predicted value in total and per customer, share of it and share still active
+    added as columns; unchanged for a table without the lifetime-value columns."""
+    by_segment = value_by_segment(customers, segment_labels, segments)
+    if by_segment is None:
+        return profiles
+    value_column = next(name for name in by_segment.table.columns if _PREDICTED_VALUE_NAME.match(str(name)))
+    added = by_segment.table[[value_column, "Predicted value per customer", "Share of predicted value (%)",
+                              "Share still active (%)"]]
+    added = added.rename(columns={value_column: f"{value_column}, total"})
+    segmented = customers[np.asarray(segment_labels) >= 0]
+    everyone = pd.DataFrame([{
+        added.columns[0]: float(segmented[value_column].sum()),
+        "Predicted value per customer": float(segmented[value_column].mean()),
+        "Share of predicted value (%)": 100.0,
+        "Share still active (%)": float(segmented[CHANCE_ACTIVE].mean()),
+    }])
+    # Every segment has customers, so the rows line up with the profile table's.
+    rows = pd.concat([added.reset_index(drop=True), everyone], ignore_index=True)
+    return pd.concat([profiles.reset_index(drop=True), rows], axis=1)
 
 
 def _check_weeks(weeks) -> None:

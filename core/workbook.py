@@ -1,4 +1,7 @@
-"""The Excel workbook export: a summary sheet of the segments and one sheet of customers per segment."""
+"""The Excel workbook export: a summary sheet of the segments and one sheet of customers per segment.
+
+The summary sheet is the profile table, with each segment's predicted value and share still active
+when the customers carry the lifetime-value columns of core.clv."""
 
 import re
 from pathlib import Path
@@ -6,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.clv import with_segment_value
 from core.errors import SettingsError
 from core.export import atomic_write, labelled_frame, neutralise_formulas
 from core.pipeline import Segmentation
@@ -65,7 +69,9 @@ def write_workbook(
             f"({EXCEL_MAX_ROWS - 1:,}). Export the customers as CSV instead."
         )
     titles = sheet_names([SUMMARY_SHEET] + [name for name, _ in groups])
-    summary = profile_table(segmentation.profiles, segmentation.overall)
+    summary = with_segment_value(
+        profile_table(segmentation.profiles, segmentation.overall), frame, labels, segmentation.k
+    )
 
     def write(temporary: Path) -> None:
         with pd.ExcelWriter(temporary, engine="openpyxl") as workbook:
