@@ -398,20 +398,18 @@ def _orders(arguments: argparse.Namespace) -> None:
     with _naming_the_file(arguments.input):
         summary, customers = summarise_order_file(table, columns, arguments.as_of)
         # Both before anything is written: a split outside the history stops the run with nothing half done.
-        customers, clv_facts = _lifetime_value(arguments, summary, customers)
-        holdout, holdout_facts = _holdout(arguments, summary)
+        customers, holdout, clv_facts = _lifetime_value(arguments, summary, customers)
     print(f"File: {table.report.path} ({summary.orders_read:,} order lines)")
     print(f"{summary.source_text()}: {summary.customers_text()}.")
     segmenting = _segmenting_asked(arguments)
     if not segmenting:  # otherwise they are printed with the segments, as the customer table's problems
         for problem in customers.report.problems:
             print(f"warning: {problem}")
-    for facts in (clv_facts, holdout_facts):
-        if facts.get("sentence"):
-            print(facts.pop("sentence"))
-        if facts.get("warning"):
-            print(f"warning: {facts.pop('warning')}")
-    facts = {**summary.to_dict(), **clv_facts, **holdout_facts}
+    for sentence in clv_facts.pop("sentences", ()):
+        print(sentence)
+    for warning in clv_facts.pop("warnings", ()):
+        print(f"warning: {warning}")
+    facts = {**summary.to_dict(), **clv_facts}
     if arguments.out:
         write_table(arguments.out, customers.frame, protected=arguments.input)
         print(f"Wrote the customers to {arguments.out}")
@@ -430,50 +428,38 @@ def _orders(arguments: argparse.Namespace) -> None:
 
 
 def _lifetime_value(arguments: argparse.Namespace, summary, customers):
-    """With --predict-weeks: the per-customer table with the lifetime-value columns, and the summary's
-    "clv" facts. What cannot be estimated (everyone bought once, a few weeks of history) is a warning:
-    the RFM table is still worth having, so it is written as it is and "clv" is null with the reason."""
-    from core.clv import estimate_lifetime_value, group_value_records, value_by_rfm_group, with_lifetime_value
+    """With --predict-weeks and --holdout-split: the per-customer table with the lifetime-value columns,
+    the holdout check and the summary's "clv" and "holdout" facts (with a "sentence" and "warnings" to
+    print). What the data cannot support (everyone bought once, a few weeks of history) is a warning:
+    the RFM table is still worth having, so it is written as it is and the block is null with the reason.
+    A split outside the history is a wrong request (SettingsError: exit 2, nothing written)."""
+    from core.clv import group_value_records, lifetime_value_of_orders, value_by_rfm_group
 
-    if arguments.predict_weeks is None:
-        return customers, {}
-    try:
-        lifetime_value = estimate_lifetime_value(summary.customers, summary.as_of, arguments.predict_weeks)
-    except DataError as error:
-        return customers, {"clv": None, "clv_not_estimated": str(error), "warning": str(error)}
-    customers = with_lifetime_value(customers, lifetime_value)
-    facts = lifetime_value.summary()
-    by_rfm_group = value_by_rfm_group(customers.frame)
-    if by_rfm_group is not None:
-        facts["by_rfm_group"] = group_value_records(by_rfm_group)
-    return customers, {"clv": facts, "sentence": _lifetime_value_sentence(customers.frame, lifetime_value)}
-
-
-def _lifetime_value_sentence(frame, lifetime_value) -> str:
-    from core.clv import CHANCE_ACTIVE, predicted_value_column
-
-    weeks = lifetime_value.weeks
-    return (
-        f"Lifetime value over the next {weeks} weeks: {frame[predicted_value_column(weeks)].sum():,.0f} "
-        f"expected in total; {frame[CHANCE_ACTIVE].mean():.0f} % of the customers are expected to be "
-        "still active."
-    )
-
-
-def _holdout(arguments: argparse.Namespace, summary):
-    """With --holdout-split: the holdout check and the summary's "holdout" facts. A split outside the
-    history is a wrong request (exit 2, from SettingsError); a history the model cannot be fitted on
-    before the split is a warning, with "holdout" null and the reason."""
-    from core.clv import holdout_check
-
-    if arguments.holdout_split is None:
-        return None, {}
-    split = None if arguments.holdout_split == "auto" else arguments.holdout_split
-    try:
-        check = holdout_check(summary.purchase_customers, summary.purchase_days, split)
-    except DataError as error:
-        return None, {"holdout": None, "holdout_not_checked": str(error), "warning": str(error)}
-    return check, {"holdout": check.summary(), "sentence": f"Holdout check: {check.sentence}"}
+    asked_check = arguments.holdout_split is not None
+    if arguments.predict_weeks is None and not asked_check:
+        return customers, None, {}
+    split = None if arguments.holdout_split in (None, "auto") else arguments.holdout_split
+    outcome = lifetime_value_of_orders(summary, customers, arguments.predict_weeks, split, check=asked_check)
+    facts: dict = {"sentences": [], "warnings": []}
+    if arguments.predict_weeks is not None:
+        if outcome.lifetime_value is None:
+            facts.update(clv=None, clv_not_estimated=outcome.not_estimated)
+            facts["warnings"].append(outcome.not_estimated)
+        else:
+            clv = outcome.lifetime_value.summary()
+            by_rfm_group = value_by_rfm_group(outcome.table.frame)
+            if by_rfm_group is not None:
+                clv["by_rfm_group"] = group_value_records(by_rfm_group)
+            facts["clv"] = clv
+            facts["sentences"].append(outcome.sentence())
+    if asked_check:
+        if outcome.holdout is None:
+            facts.update(holdout=None, holdout_not_checked=outcome.not_checked)
+            facts["warnings"].append(outcome.not_checked)
+        else:
+            facts["holdout"] = outcome.holdout.summary()
+            facts["sentences"].append(f"Holdout check: {outcome.holdout.sentence}")
+    return outcome.table, outcome.holdout, facts
 
 
 def _column_mapping(pairs: Sequence[str]) -> dict[str, str]:

@@ -1008,3 +1008,71 @@ def holdout_check(
     report(progress, 1.0, "Forecast checked")
     return HoldoutCheck(split, summary.weeks_after, predicted_total, actual_total, by_purchases_before,
                         weekly, bgnbd, sentence)
+
+
+# --- an order history's lifetime value, as the app and the command line take it ------------------------
+
+
+@dataclass(frozen=True)
+class OrderLifetimeValue:
+    """What `lifetime_value_of_orders` found: the per-customer table (with the four columns when they
+    could be estimated), the fit and the holdout check, and why either could not be made."""
+
+    table: LoadedTable
+    lifetime_value: LifetimeValue | None
+    holdout: HoldoutCheck | None
+    not_estimated: str = ""  # why lifetime value could not be estimated; "" when it was (or not asked)
+    not_checked: str = ""  # why the holdout check could not be made; "" when it was (or not asked)
+
+    def sentence(self) -> str:
+        """One line for the user: the total predicted value and the share still active."""
+        if self.lifetime_value is None:
+            return self.not_estimated
+        weeks = self.lifetime_value.weeks
+        columns = self.lifetime_value.columns
+        total = columns[predicted_value_column(weeks)].sum()
+        return (
+            f"Lifetime value over the next {weeks} weeks: {total:,.0f} "
+            f"expected in total; {columns[CHANCE_ACTIVE].mean():.0f} % of the customers are expected to be "
+            "still active."
+        )
+
+
+def lifetime_value_of_orders(
+    summary,
+    table: LoadedTable,
+    weeks: int | None = DEFAULT_WEEKS,
+    split=None,
+    *,
+    check: bool = True,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> OrderLifetimeValue:
+    """Lifetime value (`weeks` None: not asked) and the holdout check (`check`) of the customers of an
+    order history: `summary` is its core.orders.OrderSummary and `table` the per-customer table made
+    from it. What the data cannot support (everyone bought once, a short history) is said in
+    `not_estimated` / `not_checked` rather than raised: the RFM table is still worth having. A `split`
+    the user chose outside the history raises SettingsError; the default split only gets a sentence."""
+    value, not_estimated = None, ""
+    if weeks is not None:
+        try:
+            value = estimate_lifetime_value(
+                summary.customers, summary.as_of, weeks, scaled(progress, 0.0, 0.5), cancel
+            )
+        except DataError as problem:
+            not_estimated = str(problem)
+        else:
+            table = with_lifetime_value(table, value)
+    holdout, not_checked = None, ""
+    if check:
+        try:
+            holdout = holdout_check(
+                summary.purchase_customers, summary.purchase_days, split, scaled(progress, 0.5, 1.0), cancel
+            )
+        except DataError as problem:
+            not_checked = str(problem)
+        except SettingsError as problem:
+            if split is not None:
+                raise
+            not_checked = str(problem)
+    return OrderLifetimeValue(table, value, holdout, not_estimated, not_checked)
