@@ -831,6 +831,21 @@ def value_by_rfm_group(customers: pd.DataFrame) -> GroupValue | None:
     return _table_value_by_group(customers, labels)
 
 
+def rfm_group_table_with_value(customers: pd.DataFrame) -> pd.DataFrame | None:
+    """core.orders.rfm_group_table of a per-customer table, with each group's predicted value per
+    customer, Share of predicted value (%) and Share still active (%) when the table carries the
+    lifetime-value columns; None for a table not built from orders."""
+    from core.orders import rfm_group_table  # core.orders does not import this module: no cycle
+
+    groups = rfm_group_table(customers)
+    by_group = value_by_rfm_group(customers)
+    if groups is None or by_group is None:
+        return groups
+    added = by_group.table[["Predicted value per customer", "Share of predicted value (%)",
+                            "Share still active (%)"]]
+    return groups.join(added)
+
+
 def group_value_records(group_value: GroupValue) -> list[dict]:
     """The per-group table as JSON-ready records (the command line's --summary), with the sentence."""
     table = group_value.table
