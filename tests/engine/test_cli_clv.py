@@ -112,9 +112,13 @@ def test_segments_carry_their_predicted_value(capsys, tmp_path, generated_orders
     assert everyone["Predicted value (next 26 weeks), total"] == pytest.approx(total_value)
     assert everyone["Share of predicted value (%)"] == 100
     assert profiles["Share of predicted value (%)"].iloc[:3].sum() == pytest.approx(100)
-    workbook = pd.read_excel(workbook_path, sheet_name="Summary")
+    sheets = pd.read_excel(workbook_path, sheet_name=None)
+    assert list(sheets)[:2] == ["Summary", "RFM groups"]
     active = profiles["Share still active (%)"].tolist()
-    assert workbook["Share still active (%)"].tolist() == pytest.approx(active)
+    assert sheets["Summary"]["Share still active (%)"].tolist() == pytest.approx(active)
+    rfm_groups = sheets["RFM groups"]
+    assert rfm_groups["Customers"].sum() == len(customers)
+    assert rfm_groups["Share of predicted value (%)"].sum() == pytest.approx(100)
 
 
 def test_every_customer_bought_once_still_writes_the_rfm_table(capsys, tmp_path):
