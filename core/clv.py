@@ -104,6 +104,10 @@ _SERIES_MAX_TERMS = 200_000
 # Where the series' terms are this many times larger than its sum (or overflow), quadrature takes over.
 _SERIES_LARGEST_CONDITION = 1e6
 _QUADRATURE_NODES = 256
+# The series' terms only start to fall after |a + b - 1 - r| of them: beyond this many the quadrature's
+# 256 points per customer cost far less (fits of steady buyers who never drop out end with r in the
+# hundreds of thousands, where the series took 35 s for 20,000 customers and the quadrature 0.1 s).
+_SERIES_MOST_RISING_TERMS = 4096
 _RESCALE_ABOVE = 1e100
 
 
@@ -350,6 +354,8 @@ def expected_purchases(
     shape = a - 1.0
     first = -log_1_minus_z if shape == 0.0 else -np.expm1(shape * log_1_minus_z) / shape
     c = a + b + x - 1.0
+    if abs(a + b - 1.0 - r) > _SERIES_MOST_RISING_TERMS:
+        return chance_alive(parameters, x, t_x, T) * _if_active_by_quadrature(parameters, weeks, x, T)
     series, series_size = _hypergeometric_tail(a + b - 1.0 - r, a, c, z)
     scale = np.exp(shape * log_1_minus_z)
     with np.errstate(invalid="ignore", over="ignore"):
