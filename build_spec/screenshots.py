@@ -4,7 +4,7 @@ The app is driven the way a user would drive it (open the sample, find segments,
 each PNG is the main window as the X server shows it. Then the same for an order history: CDNOW as its
 author published it (without a header row, made from ../shared/datasets/CDNOW_master.txt in a temporary
 folder) through the import preview's "summarise per customer" step, the Data tab, the RFM groups tab,
-the Segments tab with each segment's predicted value and the Lifetime value tab.
+the Segments tab with each segment's predicted value and the Lifetime value tab after Check the forecast.
 """
 
 import sys
@@ -84,6 +84,11 @@ def main() -> int:
         window.tabs.setCurrentWidget(window.segments_tab)
         grab("orders-segments")
         window.tabs.setCurrentWidget(window.lifetime_tab)
+        session.lifetime_value_ready.connect(after_forecast_check)
+        window.lifetime_tab.check_button.click()
+
+    def after_forecast_check(_lifetime) -> None:
+        session.lifetime_value_ready.disconnect(after_forecast_check)
         grab("orders-lifetime-value")
         finished.append(True)
         application.exit(0)

@@ -953,6 +953,12 @@ def calibration_summary(customer_ids, purchase_dates, split) -> CalibrationSumma
     )
 
 
+def default_split(first_purchase, last_purchase) -> pd.Timestamp:
+    """The holdout check's split date unless the user chooses one: two thirds into the history."""
+    first, last = pd.Timestamp(first_purchase).normalize(), pd.Timestamp(last_purchase).normalize()
+    return first + pd.Timedelta(days=round(DEFAULT_SPLIT_SHARE * (last - first).days))
+
+
 def holdout_check(
     customer_ids,
     purchase_dates,
@@ -968,7 +974,7 @@ def holdout_check(
     if pd.isna(first):
         raise DataError("There are no purchase dates to check the forecast against.")
     if split is None:
-        split = first + pd.Timedelta(days=round(DEFAULT_SPLIT_SHARE * (last - first).days))
+        split = default_split(first, last)
     split = pd.Timestamp(split).normalize()
     if split < first + pd.Timedelta(weeks=MIN_HISTORY_WEEKS) or split > last - pd.Timedelta(weeks=1):
         raise SettingsError(
@@ -1044,6 +1050,7 @@ class OrderLifetimeValue:
     holdout: HoldoutCheck | None
     not_estimated: str = ""  # why lifetime value could not be estimated; "" when it was (or not asked)
     not_checked: str = ""  # why the holdout check could not be made; "" when it was (or not asked)
+    default_split: pd.Timestamp | None = None  # where the holdout check splits the history by default
 
     def sentence(self) -> str:
         """One line for the user: the total predicted value and the share still active."""
@@ -1096,4 +1103,5 @@ def lifetime_value_of_orders(
             if split is not None:
                 raise
             not_checked = str(problem)
-    return OrderLifetimeValue(table, value, holdout, not_estimated, not_checked)
+    return OrderLifetimeValue(table, value, holdout, not_estimated, not_checked,
+                              default_split(summary.first_purchase, summary.last_purchase))

@@ -42,12 +42,18 @@ HOLDOUT_EXPLANATION = (
     "<b>Check the forecast</b> — the models are fitted again on the purchases up to the split date only, "
     "and what they expected after it is compared with what customers did."
 )
+NOT_CHECKED_YET = (
+    "Press Check the forecast to see how far to trust it (the split is two thirds into the history unless "
+    "you choose another day)."
+)
 
 
 class LifetimeTab(QWidget):
-    """`estimate_requested(weeks, split)`: the user asked for another horizon or split ("YYYY-MM-DD")."""
+    """`estimate_requested(weeks)`: the user asked for another horizon; `check_requested(split)`: for the
+    holdout check at a split date ("YYYY-MM-DD")."""
 
-    estimate_requested = Signal(int, str)
+    estimate_requested = Signal(int)
+    check_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -76,18 +82,27 @@ class LifetimeTab(QWidget):
         self.split_edit.setToolTip("The purchases up to this day are used to forecast the ones after it.")
         self.estimate_button = QPushButton("Estimate again")
         self.estimate_button.setToolTip(
-            "Fit the models again with this horizon and split date. Segments already found are cleared: "
-            "their profiles describe the old forecast."
+            "Forecast again over this many weeks. Segments already found are cleared: their profiles "
+            "describe the old forecast."
         )
-        self.estimate_button.clicked.connect(self._request_estimate)
+        self.estimate_button.clicked.connect(
+            lambda: self.estimate_requested.emit(self.weeks_box.value())
+        )
+        self.check_button = QPushButton("Check the forecast")
+        self.check_button.setToolTip("Fit the models on the purchases up to the split date and compare.")
+        self.check_button.clicked.connect(
+            lambda: self.check_requested.emit(self.split_edit.date().toString("yyyy-MM-dd"))
+        )
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Forecast the next"))
         controls.addWidget(self.weeks_box)
-        controls.addSpacing(16)
-        controls.addWidget(QLabel("Check the forecast from"))
-        controls.addWidget(self.split_edit)
         controls.addWidget(self.estimate_button)
         controls.addStretch()
+        check_controls = QHBoxLayout()
+        check_controls.addWidget(QLabel("Split the history on"))
+        check_controls.addWidget(self.split_edit)
+        check_controls.addWidget(self.check_button)
+        check_controls.addStretch()
 
         holdout_explanation = QLabel(HOLDOUT_EXPLANATION)
         holdout_explanation.setWordWrap(True)
@@ -108,6 +123,7 @@ class LifetimeTab(QWidget):
         layout.addWidget(self.notes_label)
         layout.addLayout(controls)
         layout.addWidget(holdout_explanation)
+        layout.addLayout(check_controls)
         layout.addWidget(self.holdout_label)
         layout.addWidget(self.plot, stretch=1)
 
@@ -127,17 +143,18 @@ class LifetimeTab(QWidget):
         if lifetime.lifetime_value is not None:
             self.weeks_box.setValue(lifetime.lifetime_value.weeks)
         check = lifetime.holdout
-        self.holdout_label.setText(lifetime.not_checked if check is None else check.sentence)
         if check is not None:
-            split = check.split
+            self.holdout_label.setText(check.sentence)
+        else:
+            self.holdout_label.setText(lifetime.not_checked or NOT_CHECKED_YET)
+        split = check.split if check is not None else lifetime.default_split
+        if split is not None:
             self.split_edit.setDate(QDate(split.year, split.month, split.day))
         self.plot.request_draw()
 
     def set_busy(self, busy: bool) -> None:
         self.estimate_button.setEnabled(not busy)
-
-    def _request_estimate(self) -> None:
-        self.estimate_requested.emit(self.weeks_box.value(), self.split_edit.date().toString("yyyy-MM-dd"))
+        self.check_button.setEnabled(not busy)
 
     def _draw(self) -> None:
         check = None if self.lifetime is None else self.lifetime.holdout

@@ -381,6 +381,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.lifetime_tab, "Lifetime value")
         self.tabs.setTabVisible(self.tabs.indexOf(self.lifetime_tab), False)  # orders only
         self.lifetime_tab.estimate_requested.connect(self.session.estimate_lifetime_value)
+        self.lifetime_tab.check_requested.connect(self.session.check_forecast)
         self.elbow_tab.sweep_requested.connect(self._sweep_range_requested)
         self.elbow_tab.k_chosen.connect(self.session.choose_k)
         self.segments_tab.segment_renamed.connect(self.session.rename_segment)

@@ -229,7 +229,9 @@ class AnalysisSession(QObject):
             from core.progress import report
 
             report(hooks.progress, 0.95, "Estimating each customer's lifetime value")
-            lifetime = lifetime_value_of_orders(summary, table, weeks, cancel=hooks.cancel)
+            # The holdout check waits for the user to ask (`check_forecast`): on 200,000 customers it
+            # takes 20 s, which would keep Find segments waiting.
+            lifetime = lifetime_value_of_orders(summary, table, weeks, check=False, cancel=hooks.cancel)
             return lifetime.table, summary, lifetime
 
         def show(outcome: tuple[LoadedTable, OrderRequest | None]) -> None:
@@ -297,33 +299,59 @@ class AnalysisSession(QObject):
 
         self._background.run(summarise, done, description="summarising the columns")
 
-    def estimate_lifetime_value(self, weeks: int, split: str | None = None) -> None:
-        """Estimate lifetime value again over `weeks` and check the forecast at `split` (YYYY-MM-DD;
-        None: two thirds into the history), on the worker. The table gets the new columns: segments
-        found on the old one are cleared, since their profiles describe the old forecast."""
-        summary, table = self.order_summary, self.table
-        if summary is None or table is None:
+    def estimate_lifetime_value(self, weeks: int) -> None:
+        """Estimate lifetime value again over `weeks`, on the worker. The table gets the new columns:
+        segments found on the old one are cleared, since their profiles describe the old forecast. A
+        holdout check already made stays (it does not depend on the horizon)."""
+        summary, table, earlier = self.order_summary, self.table, self.lifetime
+        if summary is None or table is None or earlier is None:
             return
 
         def estimate(hooks: TaskHooks) -> OrderLifetimeValue:
             from core.clv import lifetime_value_of_orders
 
             return lifetime_value_of_orders(
-                summary, table, weeks, split, progress=hooks.progress, cancel=hooks.cancel
+                summary, table, weeks, check=False, progress=hooks.progress, cancel=hooks.cancel
             )
 
         def estimated(lifetime: OrderLifetimeValue) -> None:
             self.lifetime_weeks = weeks
-            self.lifetime = lifetime
+            self.lifetime = dataclasses.replace(
+                lifetime, holdout=earlier.holdout, not_checked=earlier.not_checked
+            )
             if lifetime.table is not self.table:
                 self.table = lifetime.table
                 if self.segmentation is not None or self.sweep is not None:
                     self.settings = self.prepared = self.sweep = self.segmentation = None
                     self.results_cleared.emit()
                 self._summarise(lifetime.table)
-            self.lifetime_value_ready.emit(lifetime)
+            self.lifetime_value_ready.emit(self.lifetime)
 
         self.runner.run(estimate, estimated, description="estimating lifetime value")
+
+    def check_forecast(self, split: str | None = None) -> None:
+        """The holdout check at `split` (YYYY-MM-DD; None: two thirds into the history), on the worker:
+        `lifetime_value_ready` follows with it (or why it could not be made); the table stays as it is."""
+        summary, table, earlier = self.order_summary, self.table, self.lifetime
+        if summary is None or table is None or earlier is None:
+            return
+
+        def check(hooks: TaskHooks) -> OrderLifetimeValue:
+            from core.clv import lifetime_value_of_orders
+
+            return lifetime_value_of_orders(
+                summary, table, None, split, progress=hooks.progress, cancel=hooks.cancel
+            )
+
+        def checked(outcome: OrderLifetimeValue) -> None:
+            if self.lifetime is not earlier:  # another horizon or file meanwhile: this check is stale
+                return
+            self.lifetime = dataclasses.replace(
+                earlier, holdout=outcome.holdout, not_checked=outcome.not_checked
+            )
+            self.lifetime_value_ready.emit(self.lifetime)
+
+        self.runner.run(check, checked, description="checking the forecast")
 
     # --- analysis ------------------------------------------------------------------------------------
 
