@@ -12,14 +12,16 @@ from core.clv import (
     estimate_lifetime_value,
     holdout_check,
     lifetime_value_columns,
+    lifetime_value_of_orders,
     lifetime_value_weeks,
     value_by_rfm_group,
     value_by_segment,
     with_lifetime_value,
     with_segment_value,
 )
+from core.errors import SettingsError
 from core.loading import load_table
-from core.orders import recognise_order_history, summarise_order_file
+from core.orders import OrderColumns, recognise_order_history, summarise_order_file, summarise_orders
 from core.pipeline import AnalysisSettings, run_analysis
 from core.profiling import profile_table
 from core.report import CLUSTER_TITLE, HOLDOUT_TITLE, LIFETIME_VALUE_TITLE, RFM_TITLE, build_report_pages
@@ -127,3 +129,26 @@ def test_the_report_has_a_lifetime_value_page_and_the_holdout_check(cdnow_summar
     assert HOLDOUT_TITLE not in plain_titles
     for page in pages:
         page.clear()
+
+
+def test_lifetime_value_of_orders_says_why_rather_than_raising(cdnow_summarised):
+    summary, customers = cdnow_summarised
+    outcome = lifetime_value_of_orders(summary, customers, 26, check=False)
+    assert outcome.default_split == pd.Timestamp("1997-12-30")  # two thirds of 1997-01-01 .. 1998-06-30
+    assert outcome.holdout is None
+    assert (outcome.not_estimated, outcome.not_checked) == ("", "")
+    assert outcome.sentence().startswith("Lifetime value over the next 26 weeks: ")
+    # A split the user chose outside the history is a wrong request; what the data cannot support is not.
+    with pytest.raises(SettingsError, match="must leave at least 4 weeks of history"):
+        lifetime_value_of_orders(summary, customers, None, "1997-01-10")
+    early = summarise_orders(
+        pd.DataFrame({"Customer": ["A", "B", "A"], "Day": ["2024-01-01", "2024-01-02", "2024-01-09"],
+                      "Amount": [5.0, 6.0, 7.0]}),
+        OrderColumns("Customer", "Day", "Amount"),
+    )
+    short = lifetime_value_of_orders(early, customers, 52)
+    assert short.lifetime_value is None
+    assert short.table is customers  # the table is left as it was
+    assert short.not_estimated.startswith("The order history covers only 9 days.")
+    assert short.sentence() == short.not_estimated
+    assert "must leave at least 4 weeks of history" in short.not_checked
