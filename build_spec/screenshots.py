@@ -3,7 +3,8 @@
 The app is driven the way a user would drive it (open the sample, find segments, look at each tab);
 each PNG is the main window as the X server shows it. Then the same for an order history: CDNOW as its
 author published it (without a header row, made from ../shared/datasets/CDNOW_master.txt in a temporary
-folder) through the import preview's "summarise per customer" step, the Data tab and the RFM groups tab.
+folder) through the import preview's "summarise per customer" step, the Data tab, the RFM groups tab,
+the Segments tab with each segment's predicted value and the Lifetime value tab after Check the forecast.
 """
 
 import sys
@@ -105,6 +106,15 @@ def main() -> int:
         session.segmentation_changed.disconnect(after_orders_segments)
         window.tabs.setCurrentWidget(window.rfm_tab)
         grab("orders-rfm-groups")
+        window.tabs.setCurrentWidget(window.segments_tab)
+        grab("orders-segments")
+        window.tabs.setCurrentWidget(window.lifetime_tab)
+        session.lifetime_value_ready.connect(after_forecast_check)
+        window.lifetime_tab.check_button.click()
+
+    def after_forecast_check(_lifetime) -> None:
+        session.lifetime_value_ready.disconnect(after_forecast_check)
+        grab("orders-lifetime-value")
         finished.append(True)
         application.exit(0)
 

@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 from core import __version__
@@ -39,6 +40,27 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, not {value}")
     return value
+
+
+def _forecast_weeks(text: str) -> int:
+    from core.clv import MAX_WEEKS
+
+    value = _positive_int(text)
+    if value > MAX_WEEKS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_WEEKS} weeks (ten years), not {value}")
+    return value
+
+
+def _split_day(text: str) -> str:
+    """'auto' (two thirds into the history) or a day written YYYY-MM-DD."""
+    if text == "auto":
+        return text
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a day written YYYY-MM-DD or 'auto', not '{text}'"
+        ) from None
 
 
 # `orders` segments only when asked: its --k default tells "not given" from "--k auto" (None).
@@ -134,6 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
         "when the file does not settle it, or a format such as %%d.%%m.%%Y"
     )
     orders.add_argument("--out", type=Path, help="write the per-customer table (.csv or .xlsx)")
+    orders.add_argument(
+        "--predict-weeks", type=_forecast_weeks, metavar="N", help="add each customer's lifetime value over "
+        "the next N weeks (52 = a year) to the table: expected purchases, chance still active, expected "
+        "average spend and predicted value (BG/NBD and Gamma-Gamma models)"
+    )
+    orders.add_argument(
+        "--holdout-split", type=_split_day, metavar="YYYY-MM-DD|auto", help="check the forecast: fit on the "
+        "purchases up to this day and compare the purchases it expects after it with those made ('auto': "
+        "two thirds into the history)"
+    )
     _add_analysis_options(orders, k_default=_K_NOT_GIVEN)
     assign = commands.add_parser(
         "assign",
@@ -250,11 +282,17 @@ def _analyze(arguments: argparse.Namespace) -> None:
 
 
 def _segment(
-    arguments: argparse.Namespace, table, *, log_columns: tuple[str, ...], summary_facts: dict | None = None
+    arguments: argparse.Namespace,
+    table,
+    *,
+    log_columns: tuple[str, ...],
+    summary_facts: dict | None = None,
+    holdout=None,
 ) -> None:
     """Segment a loaded table with the analysis options, print the segments and write what was asked
-    (`summary_facts` lead the JSON summary)."""
+    (`summary_facts` lead the JSON summary; `holdout`, a core.clv.HoldoutCheck, gets a report page)."""
     from core.clustering import DEFAULT_SEED
+    from core.clv import group_value_records, value_by_segment, with_segment_value
     from core.export import labelled_frame, write_json, write_table
     from core.pipeline import AnalysisSettings, analysis_summary, run_analysis
     from core.profiling import profile_table
@@ -274,24 +312,33 @@ def _segment(
     left_out = {} if arguments.features else default_features(table.report.columns).excluded
     _print_result(table, result, left_out)
     segmentation = result.segmentation
+    segment_value = value_by_segment(table.frame, segmentation.labels, segmentation.k)
+    if segment_value is not None:
+        for sentence in segment_value.sentences.values():
+            print(sentence)
     if arguments.labels:
         labelled = labelled_frame(table.frame, segmentation.labels, segmentation.names)
         write_table(arguments.labels, labelled, protected=arguments.input)
         print(f"Wrote customers with their segment to {arguments.labels}")
     if arguments.profiles:
+        profiles = profile_table(segmentation.profiles, segmentation.overall)
         write_table(
             arguments.profiles,
-            profile_table(segmentation.profiles, segmentation.overall),
+            with_segment_value(profiles, table.frame, segmentation.labels, segmentation.k),
             protected=arguments.input,
         )
         print(f"Wrote the segment profiles to {arguments.profiles}")
     if arguments.summary:
-        write_json(arguments.summary, {**(summary_facts or {}), **analysis_summary(table, result)})
+        summary = {**(summary_facts or {}), **analysis_summary(table, result)}
+        if segment_value is not None:
+            for segment, value in zip(summary["segments"], group_value_records(segment_value), strict=True):
+                segment.update({key: value[key] for key in value if key not in ("group", "customers")})
+        write_json(arguments.summary, summary)
         print(f"Wrote the summary to {arguments.summary}")
     if arguments.report:
         from core.report import write_report
 
-        write_report(arguments.report, table, result)
+        write_report(arguments.report, table, result, holdout=holdout)
         print(f"Wrote the report to {arguments.report}")
     if arguments.workbook:
         from core.workbook import write_workbook
@@ -350,14 +397,21 @@ def _orders(arguments: argparse.Namespace) -> None:
     )
     with _naming_the_file(arguments.input):
         summary, customers = summarise_order_file(table, columns, arguments.as_of)
+        # Both before anything is written: a split outside the history stops the run with nothing half done.
+        customers, holdout, clv_facts = _lifetime_value(arguments, summary, customers)
     print(f"File: {table.report.path} ({summary.orders_read:,} order lines)")
     print(f"{summary.source_text()}: {summary.customers_text()}.")
     segmenting = _segmenting_asked(arguments)
     if not segmenting:  # otherwise they are printed with the segments, as the customer table's problems
         for problem in customers.report.problems:
             print(f"warning: {problem}")
+    for sentence in clv_facts.pop("sentences", ()):
+        print(sentence)
+    for warning in clv_facts.pop("warnings", ()):
+        print(f"warning: {warning}")
+    facts = {**summary.to_dict(), **clv_facts}
     if arguments.out:
-        write_table(arguments.out, summary.customers, protected=arguments.input)
+        write_table(arguments.out, customers.frame, protected=arguments.input)
         print(f"Wrote the customers to {arguments.out}")
     if segmenting:
         if arguments.k is _K_NOT_GIVEN:
@@ -367,10 +421,45 @@ def _orders(arguments: argparse.Namespace) -> None:
         features = resolve_features(customers, tuple(arguments.features) if arguments.features else None)
         log_columns = tuple(arguments.log) or suggest_log_columns(customers.report.columns, features)
         print()
-        _segment(arguments, customers, log_columns=log_columns, summary_facts=summary.to_dict())
+        _segment(arguments, customers, log_columns=log_columns, summary_facts=facts, holdout=holdout)
     elif arguments.summary:
-        write_json(arguments.summary, {"input": table.report.path, **summary.to_dict()})
+        write_json(arguments.summary, {"input": table.report.path, **facts})
         print(f"Wrote the summary to {arguments.summary}")
+
+
+def _lifetime_value(arguments: argparse.Namespace, summary, customers):
+    """With --predict-weeks and --holdout-split: the per-customer table with the lifetime-value columns,
+    the holdout check and the summary's "clv" and "holdout" facts (with a "sentence" and "warnings" to
+    print). What the data cannot support (everyone bought once, a few weeks of history) is a warning:
+    the RFM table is still worth having, so it is written as it is and the block is null with the reason.
+    A split outside the history is a wrong request (SettingsError: exit 2, nothing written)."""
+    from core.clv import group_value_records, lifetime_value_of_orders, value_by_rfm_group
+
+    asked_check = arguments.holdout_split is not None
+    if arguments.predict_weeks is None and not asked_check:
+        return customers, None, {}
+    split = None if arguments.holdout_split in (None, "auto") else arguments.holdout_split
+    outcome = lifetime_value_of_orders(summary, customers, arguments.predict_weeks, split, check=asked_check)
+    facts: dict = {"sentences": [], "warnings": []}
+    if arguments.predict_weeks is not None:
+        if outcome.lifetime_value is None:
+            facts.update(clv=None, clv_not_estimated=outcome.not_estimated)
+            facts["warnings"].append(outcome.not_estimated)
+        else:
+            clv = outcome.lifetime_value.summary()
+            by_rfm_group = value_by_rfm_group(outcome.table.frame)
+            if by_rfm_group is not None:
+                clv["by_rfm_group"] = group_value_records(by_rfm_group)
+            facts["clv"] = clv
+            facts["sentences"].append(outcome.sentence())
+    if asked_check:
+        if outcome.holdout is None:
+            facts.update(holdout=None, holdout_not_checked=outcome.not_checked)
+            facts["warnings"].append(outcome.not_checked)
+        else:
+            facts["holdout"] = outcome.holdout.summary()
+            facts["sentences"].append(f"Holdout check: {outcome.holdout.sentence}")
+    return outcome.table, outcome.holdout, facts
 
 
 def _column_mapping(pairs: Sequence[str]) -> dict[str, str]:

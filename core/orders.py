@@ -20,7 +20,7 @@ few passes over the order lines, whatever the number of customers.
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -141,6 +141,12 @@ class OrderSummary:
     customers_without_net_spend: tuple[str, ...] = ()
     dates_read_as: str = ""  # how the dates were written, in plain words
     currency: str = ""  # the currency mark the amounts carried ("$", "€"), if any
+    # Every purchase counted, one per (customer, day), as a number per customer and the day: what the
+    # holdout check of core.clv needs, kept from the summary's own counting so the two never disagree.
+    purchase_customers: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64), repr=False,
+                                           compare=False)
+    purchase_days: np.ndarray = field(default_factory=lambda: np.empty(0, "datetime64[D]"), repr=False,
+                                      compare=False)
 
     @property
     def repeat_customers(self) -> int:
@@ -537,6 +543,8 @@ def summarise_orders(
         customers_without_net_spend=tuple(nothing_spent),
         dates_read_as=dates_read_as,
         currency=currency,
+        purchase_customers=pair_customers,
+        purchase_days=pair_days.astype("datetime64[D]"),
     )
 
 

@@ -5,7 +5,9 @@ side by side: each column's typical value per segment, marked when the segment i
 lower than all customers); how the segments were made (the data, the settings, missing values and the
 preparation, problems found while reading, columns not used); the elbow chart with the suggested k and
 its reason; the cluster chart; for customers summarised from an order history, a page on the RFM
-groups (the grid and the groups' sizes and revenue); then the segments one by one, two to a page (size,
+groups (the grid and the groups' sizes and revenue), and when the table carries the lifetime-value
+columns of core.clv, a page on each segment's and group's predicted value (and the holdout check's page,
+when one is given); then the segments one by one, two to a page (size,
 description, a suggested marketing action and the chart of what sets the segment apart, as on the app's
 cards). Pages are numbered, text is at least 9 pt, and segments have the same colours as in the app
 (core/colours.py).
@@ -759,6 +761,85 @@ def _rfm_page(pages: list[Figure], table: LoadedTable) -> None:
     )
 
 
+LIFETIME_VALUE_TITLE = "Lifetime value"
+HOLDOUT_TITLE = "How far to trust the forecast"
+
+
+def _lifetime_value_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult) -> None:
+    """For a per-customer table that carries the lifetime-value columns (core.clv): each segment's and
+    each RFM group's share of the customers and of the predicted value, and how many are still active.
+    Nothing for other tables."""
+    from core.clv import CHANCE_ACTIVE, lifetime_value_weeks, value_by_rfm_group, value_by_segment
+
+    segmentation = result.segmentation
+    by_segment = value_by_segment(table.frame, segmentation.labels, segmentation.k)
+    if by_segment is None:
+        return
+    weeks = lifetime_value_weeks(table.frame.columns)
+    page = _PageWriter(pages, LIFETIME_VALUE_TITLE)
+    page.paragraph(
+        f"What each customer is expected to buy in the next {weeks} weeks, from how often and how recently "
+        "they bought and how much they spent (the BG/NBD and Gamma-Gamma models). The models assume that "
+        "customers buy at a steady rate while active, may stop after any purchase without saying so, and "
+        "spend independently of how often they buy; they do not suit subscriptions or contracts. "
+        f"{table.frame[CHANCE_ACTIVE].mean():.0f} % of the customers are expected to be still active. "
+        "Customers who bought only once count as still active (the models let a customer drop out only "
+        "after a repeat purchase): their small expected purchases tell them apart."
+    )
+    page.heading("Segments")
+    for number, (label, row) in enumerate(by_segment.table.iterrows()):
+        page.swatch_line(
+            segment_colour(number),
+            f"{label} ({segmentation.names[number]}): "
+            f"{_number(row['Predicted value per customer'])} per customer, "
+            f"{row['Share still active (%)']:.0f} % still active.",
+        )
+        page.paragraph(by_segment.sentences[label], size=SMALL_PT, indent=0.04)
+    by_group = value_by_rfm_group(table.frame)
+    if by_group is not None:
+        page.heading("RFM groups")
+        page.bullets(
+            [
+                f"{sentence} {_number(by_group.table.loc[label, 'Predicted value per customer'])} per "
+                f"customer, {by_group.table.loc[label, 'Share still active (%)']:.0f} % still active."
+                for label, sentence in by_group.sentences.items()
+            ],
+            size=SMALL_PT,
+        )
+
+
+def _holdout_page(pages: list[Figure], holdout) -> None:
+    """The holdout check (core.clv.HoldoutCheck): the forecast against what customers did after the
+    split, week by week and by the number of earlier purchases, as in Fader, Hardie and Lee (2005)."""
+    page = _PageWriter(pages, HOLDOUT_TITLE)
+    page.paragraph(
+        f"The models were fitted again on the purchases up to {holdout.split:%d %B %Y} only, and their "
+        "forecast of the purchases after that day is compared with what the customers did."
+    )
+    page.space(0.4)
+    page.paragraph(holdout.sentence, size=HEADING_PT)
+    page.space()
+    axes = page.axes(0.28)
+    weekly = holdout.weekly
+    axes.plot(weekly["Week"], weekly["Actual purchases (cumulative)"], color=_NEUTRAL, label="Actual")
+    axes.plot(weekly["Week"], weekly["Predicted purchases (cumulative)"], color=segment_colour(0),
+              linestyle="--", label="Expected by the model")
+    axes.set_xlabel("Weeks after the split", fontsize=BODY_PT)
+    axes.set_ylabel("Purchases, cumulative", fontsize=BODY_PT)
+    axes.legend(fontsize=SMALL_PT, facecolor=_PAPER, edgecolor=_LEGEND_FRAME, labelcolor=_INK)
+    page.heading("By the number of repeat purchases before the split")
+    axes = page.axes(0.24)
+    groups = holdout.by_purchases_before
+    positions = np.arange(len(groups))
+    axes.bar(positions - 0.2, groups["Actual per customer"], width=0.4, color=_NEUTRAL, label="Actual")
+    axes.bar(positions + 0.2, groups["Predicted per customer"], width=0.4, color=segment_colour(0),
+             label="Expected by the model")
+    axes.set_xticks(positions, groups["Repeat purchases before the split"])
+    axes.set_xlabel("Repeat purchases before the split", fontsize=BODY_PT)
+    axes.set_ylabel("Purchases per customer after it", fontsize=BODY_PT)
+    axes.legend(fontsize=SMALL_PT, facecolor=_PAPER, edgecolor=_LEGEND_FRAME, labelcolor=_INK)
+
+
 def _number_pages(pages: list[Figure], file_name: str) -> None:
     for position, figure in enumerate(pages, start=1):
         footer = f"Segment Studio report on {file_name}"
@@ -774,10 +855,12 @@ def build_report_pages(
     *,
     names: Sequence[str] | None = None,
     created: datetime | None = None,
+    holdout=None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> list[Figure]:
-    """The report's pages as Figures, in order; `names` replaces the segment names (the user's edits)."""
+    """The report's pages as Figures, in order; `names` replaces the segment names (the user's edits);
+    `holdout` (core.clv.HoldoutCheck) adds its page after the lifetime value."""
     if names is not None:
         result = AnalysisResult(
             result.settings, result.prepared, result.sweep, rename_segments(result.segmentation, names)
@@ -790,6 +873,8 @@ def build_report_pages(
         lambda: _elbow_page(pages, result),
         lambda: _cluster_page(pages, result),
         lambda: _rfm_page(pages, table),
+        lambda: _lifetime_value_page(pages, table, result),
+    ] + ([lambda: _holdout_page(pages, holdout)] if holdout is not None else []) + [
         lambda: _segment_pages(pages, result),
     ]
     for done, section in enumerate(sections):
@@ -806,11 +891,14 @@ def write_report(
     result: AnalysisResult,
     *,
     names: Sequence[str] | None = None,
+    holdout=None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> Path:
     """Write the PDF report atomically (never onto the customer file). Returns the path written."""
-    pages = build_report_pages(table, result, names=names, progress=scaled(progress, 0.0, 0.5), cancel=cancel)
+    pages = build_report_pages(
+        table, result, names=names, holdout=holdout, progress=scaled(progress, 0.0, 0.5), cancel=cancel
+    )
     # The one matplotlib backend the core may use (tests/test_architecture.py allows it by name): the
     # PDF writer is a file format, not a screen. Imported here so loading the core stays light.
     from matplotlib.backends import backend_pdf

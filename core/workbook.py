@@ -1,4 +1,8 @@
-"""The Excel workbook export: a summary sheet of the segments and one sheet of customers per segment."""
+"""The Excel workbook export: a summary sheet of the segments and one sheet of customers per segment.
+
+The summary sheet is the profile table, with each segment's predicted value and share still active
+when the customers carry the lifetime-value columns of core.clv; customers summarised from orders get a
+sheet of their RFM groups after it."""
 
 import re
 from pathlib import Path
@@ -6,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.clv import rfm_group_table_with_value, with_segment_value
 from core.columns import name_words
 from core.errors import SettingsError
 from core.export import atomic_write, labelled_frame, neutralise_formulas
@@ -14,6 +19,7 @@ from core.profiling import profile_table
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
 
 SUMMARY_SHEET = "Summary"
+RFM_SHEET = "RFM groups"
 LEFT_OUT_SHEET = "Left out (missing values)"
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
 _SHEET_NAME_LENGTH = 31
@@ -59,7 +65,7 @@ def summary_number_format(column: str) -> str | None:
         return COUNT_FORMAT
     if column == "Name":
         return None
-    if column.endswith(" %"):  # a category's share, already in percent
+    if column.endswith((" %", "(%)")):  # a share already in percent (a category's, of predicted value)
         return PERCENT_POINTS_FORMAT
     if "year" in name_words(column) or column.lower().startswith("year"):
         return YEAR_FORMAT
@@ -103,14 +109,23 @@ def write_workbook(
             f"A segment has {largest:,} customers, more than one Excel sheet can hold "
             f"({EXCEL_MAX_ROWS - 1:,}). Export the customers as CSV instead."
         )
-    titles = sheet_names([SUMMARY_SHEET] + [name for name, _ in groups])
-    summary = profile_table(segmentation.profiles, segmentation.overall)
+    # Customers summarised from orders also get their RFM groups (with the predicted value, if estimated)
+    # on the sheet after the summary.
+    rfm_groups = rfm_group_table_with_value(frame)
+    first_titles = [SUMMARY_SHEET] + ([] if rfm_groups is None else [RFM_SHEET])
+    titles = sheet_names(first_titles + [name for name, _ in groups])
+    summary = with_segment_value(
+        profile_table(segmentation.profiles, segmentation.overall), frame, labels, segmentation.k
+    )
 
     def write(temporary: Path) -> None:
         with pd.ExcelWriter(temporary, engine="openpyxl") as workbook:
             neutralise_formulas(summary).to_excel(workbook, sheet_name=titles[0], index=False)
             _format_summary(workbook.sheets[titles[0]], summary)
-            for done, (title, (_, rows)) in enumerate(zip(titles[1:], groups, strict=True)):
+            if rfm_groups is not None:
+                rfm_groups.to_excel(workbook, sheet_name=titles[1])
+            segment_titles = titles[len(first_titles):]
+            for done, (title, (_, rows)) in enumerate(zip(segment_titles, groups, strict=True)):
                 raise_if_cancelled(cancel)
                 report(progress, done / len(groups), f"Writing the sheet {title}")
                 labelled[rows].to_excel(workbook, sheet_name=title, index=False)

@@ -98,6 +98,7 @@ def import_tab_modules() -> None:
     import desktop_app.data_tab
     import desktop_app.elbow_tab
     import desktop_app.explore_tab
+    import desktop_app.lifetime_tab
     import desktop_app.rfm_tab
     import desktop_app.segments_tab  # noqa: F401
 
@@ -170,7 +171,7 @@ class MainWindow(QMainWindow):
         self._close_confirmed = False
         self._painted = False
         self.data_tab = self.explore_tab = self.elbow_tab = self.clusters_tab = self.segments_tab = None
-        self.rfm_tab = None
+        self.rfm_tab = self.lifetime_tab = None
 
         self.setWindowTitle(APPLICATION_NAME)
         self.setAcceptDrops(True)
@@ -388,6 +389,7 @@ class MainWindow(QMainWindow):
         session.progress.connect(self._show_progress)
         session.summary_ready.connect(lambda statistics: self.explore_tab.set_summary(statistics))
         session.rfm_groups_ready.connect(self._show_rfm_groups)
+        session.lifetime_value_ready.connect(self._show_lifetime_value)
         session.error.connect(self.show_error)
         session.error.connect(self._forget_after_save)
         session.cancelled.connect(
@@ -428,6 +430,7 @@ class MainWindow(QMainWindow):
         from desktop_app.clusters_tab import ClustersTab
         from desktop_app.elbow_tab import ElbowTab
         from desktop_app.explore_tab import ExploreTab
+        from desktop_app.lifetime_tab import LifetimeTab
         from desktop_app.rfm_tab import RfmTab
         from desktop_app.segments_tab import SegmentsTab
 
@@ -436,12 +439,17 @@ class MainWindow(QMainWindow):
         self.clusters_tab = ClustersTab()
         self.segments_tab = SegmentsTab()
         self.rfm_tab = RfmTab()
+        self.lifetime_tab = LifetimeTab()
         self.tabs.addTab(self.explore_tab, "Explore")
         self.tabs.addTab(self.elbow_tab, "Choose k")
         self.tabs.addTab(self.clusters_tab, "Clusters")
         self.tabs.addTab(self.segments_tab, "Segments")
         self.tabs.addTab(self.rfm_tab, "RFM groups")
         self.tabs.setTabVisible(self.tabs.indexOf(self.rfm_tab), False)  # orders only
+        self.tabs.addTab(self.lifetime_tab, "Lifetime value")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.lifetime_tab), False)  # orders only
+        self.lifetime_tab.estimate_requested.connect(self.session.estimate_lifetime_value)
+        self.lifetime_tab.check_requested.connect(self.session.check_forecast)
         self.elbow_tab.sweep_requested.connect(self._sweep_range_requested)
         self.elbow_tab.k_chosen.connect(self.session.choose_k)
         self.segments_tab.segment_renamed.connect(self.session.rename_segment)
@@ -642,6 +650,21 @@ class MainWindow(QMainWindow):
         self.rfm_tab.set_groups(groups)
         self.tabs.setTabVisible(self.tabs.indexOf(self.rfm_tab), groups is not None)
 
+    def _show_lifetime_value(self, lifetime) -> None:
+        """The Lifetime value tab is there only for customers summarised from orders. The table with the
+        lifetime-value columns replaces the one shown (they are added on the worker after it is shown)."""
+        if lifetime is None:
+            if self.lifetime_tab is not None:
+                self.lifetime_tab.set_lifetime(None)
+                self.tabs.setTabVisible(self.tabs.indexOf(self.lifetime_tab), False)
+            return
+        self._ensure_analysis_tabs()
+        table = lifetime.table
+        self.data_tab.set_table(table)
+        self.explore_tab.set_table(table.frame, table.report.columns)
+        self.lifetime_tab.set_lifetime(lifetime)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.lifetime_tab), True)
+
     def _clear_results(self) -> None:
         if self.data_tab is not None:
             self.data_tab.set_segments(None, ())
@@ -693,7 +716,7 @@ class MainWindow(QMainWindow):
         self.data_tab.set_segments(segmentation.labels, segmentation.names)
         self.explore_tab.set_segments(segmentation.labels, segmentation.names)
         self.clusters_tab.show_segmentation(session.table.frame, session.prepared, segmentation)
-        self.segments_tab.show_segmentation(segmentation)
+        self.segments_tab.show_segmentation(segmentation, session.table.frame)
         self._update_actions()
 
     def _show_busy(self, busy: bool) -> None:
@@ -703,6 +726,8 @@ class MainWindow(QMainWindow):
         self.progress_bar.setValue(0)
         if self.data_tab is not None:
             self.data_tab.set_busy(busy)
+        if self.lifetime_tab is not None:
+            self.lifetime_tab.set_busy(busy)
         if not busy:
             self.statusBar().clearMessage()
 

@@ -3,6 +3,7 @@ profile table in the file's units below, and the export buttons. The main window
 The cards and the table are made when the tab is on screen, and a card's chart when the card is, so new
 segments cost a hidden tab nothing."""
 
+import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
@@ -77,6 +78,10 @@ class SegmentCard(QFrame):
         self.description_label = QLabel()
         self.description_label.setWordWrap(True)
         self.description_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.value_label = QLabel()  # predicted value, for customers summarised from orders
+        self.value_label.setWordWrap(True)
+        self.value_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.value_label.hide()
         self.show_profile(profile)
 
         layout = QVBoxLayout(self)
@@ -84,8 +89,14 @@ class SegmentCard(QFrame):
         layout.addWidget(self.size_label)
         layout.addWidget(self.plot)
         layout.addWidget(self.description_label)
+        layout.addWidget(self.value_label)
         layout.addStretch()  # a card taller than its contents (beside a longer one) keeps them together
         self.plot.request_draw()
+
+    def show_value(self, text: str) -> None:
+        """The segment's predicted value and share still active, in words; "" hides the line."""
+        self.value_label.setText(text)
+        self.value_label.setVisible(bool(text))
 
     def show_profile(self, profile: SegmentProfile) -> None:
         """Show the texts of `profile` (the same segment, perhaps renamed or with a rename undone)."""
@@ -123,6 +134,7 @@ class SegmentsTab(QWidget):
         super().__init__(parent)
         self.cards: list[SegmentCard] = []
         self._waiting: Segmentation | None = None  # shown when the tab is next on screen
+        self._customers: pd.DataFrame | None = None  # the segmented table, for the predicted value
 
         self._cards_widget = QWidget()
         self._cards_layout = QGridLayout(self._cards_widget)
@@ -171,12 +183,14 @@ class SegmentsTab(QWidget):
         layout.addWidget(splitter)
         self.set_exports_enabled(False)
 
-    def show_segmentation(self, segmentation: Segmentation) -> None:
+    def show_segmentation(self, segmentation: Segmentation, customers: pd.DataFrame | None = None) -> None:
         """Show the segments now if the tab is on screen, else when it is next shown: building the cards
         and the table costs the window 20-35 ms, which a hidden tab should not take at the end of every
-        fit (the Choose k tab is on screen then)."""
+        fit (the Choose k tab is on screen then). `customers` (the segmented table) adds each segment's
+        predicted value when it carries the lifetime-value columns."""
         self.set_exports_enabled(True)
         self._waiting = segmentation
+        self._customers = customers
         if self.isVisible():
             self._show_waiting()
 
@@ -188,7 +202,7 @@ class SegmentsTab(QWidget):
         segmentation, self._waiting = self._waiting, None
         if segmentation is None:
             return
-        self.profile_model.set_frame(self._display_table(segmentation))
+        self.profile_model.set_frame(self._display_table(segmentation, self._customers))
         shown = [(card.profile.number, card.profile.size) for card in self.cards]
         if shown == [(profile.number, profile.size) for profile in segmentation.profiles]:
             # The same segments renamed: update the texts in place, so typing in a card is not interrupted.
@@ -202,17 +216,39 @@ class SegmentsTab(QWidget):
             card.renamed.connect(self.segment_renamed)
             self._cards_layout.addWidget(card, index // CARD_COLUMNS, index % CARD_COLUMNS)
             self.cards.append(card)
+        self._show_value(segmentation)
+
+    def _show_value(self, segmentation: Segmentation) -> None:
+        from core.clv import value_by_segment
+
+        by_segment = None
+        if self._customers is not None:
+            by_segment = value_by_segment(self._customers, segmentation.labels, segmentation.k)
+        for card in self.cards:
+            if by_segment is None:
+                card.show_value("")
+                continue
+            label = f"Segment {card.profile.number}"
+            row = by_segment.table.loc[label]
+            card.show_value(
+                f"Predicted value {row['Predicted value per customer']:,.2f} per customer · "
+                f"{row['Share still active (%)']:.0f} % still active. {by_segment.sentences[label]}"
+            )
 
     def clear(self) -> None:
-        self._waiting = None
+        self._waiting = self._customers = None
         self._remove_cards()
         self._placeholder.show()
         self.profile_model.set_frame(None)
         self.set_exports_enabled(False)
 
     @staticmethod
-    def _display_table(segmentation: Segmentation):
+    def _display_table(segmentation: Segmentation, customers: pd.DataFrame | None):
+        from core.clv import with_segment_value
+
         table = profile_table(segmentation.profiles, segmentation.overall)
+        if customers is not None:
+            table = with_segment_value(table, customers, segmentation.labels, segmentation.k)
         table["Share"] = (table["Share"] * 100).round(1)
         table = table.rename(columns={"Share": "Share %"})
         numeric = table.select_dtypes("float").columns

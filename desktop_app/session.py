@@ -36,13 +36,15 @@ from desktop_app.worker import TaskHooks, TaskRunner
 # Cancel meanwhile.
 PAINT_WAIT_SECONDS = 2.0
 PAINT_POLL_SECONDS = 0.02
+LIFETIME_WEEKS = 52  # the forecast horizon until the user chooses another (core.clv.DEFAULT_WEEKS)
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from core.clustering import KSweep
+    from core.clv import OrderLifetimeValue
     from core.loading import LoadedTable, ReadOptions
-    from core.orders import OrderRequest
+    from core.orders import OrderRequest, OrderSummary
     from core.pipeline import AnalysisResult, AnalysisSettings, Segmentation
     from core.preparation import PreparedData
     from core.progress import ProgressCallback
@@ -64,7 +66,10 @@ class AnalysisSession(QObject):
     customer file moved or changed: nothing was loaded); new_data_used(message) (after a project was
     opened on its changed customer file with the saved settings: what changed);
     dates_ambiguous(path, ReadOptions, OrderRequest) (an order file's dates could be day-first or
-    month-first: ask, then open it again saying which); unsaved_changed(bool);
+    month-first: ask, then open it again saying which); lifetime_value_ready(OrderLifetimeValue or None)
+    (customers summarised from orders: the table with the lifetime-value columns, the holdout check and
+    why either could not be made; None for other tables; after a new horizon or split the table is the
+    new one and earlier segments are cleared); unsaved_changed(bool);
     busy_changed(bool), progress(fraction, message), error(message), cancelled(); preloaded() (`preload`
     imported the analysis modules before any file was opened).
     """
@@ -74,6 +79,7 @@ class AnalysisSession(QObject):
     preloaded = Signal()
     summary_ready = Signal(object)
     rfm_groups_ready = Signal(object)
+    lifetime_value_ready = Signal(object)
     results_cleared = Signal()
     sweep_started = Signal(int, int)
     score_added = Signal(object)
@@ -111,6 +117,11 @@ class AnalysisSession(QObject):
         self.project_path: Path | None = None  # where the current analysis was last saved or opened from
         # How the table was summarised from an order file (None: a customer file read as it is).
         self.order_request: OrderRequest | None = None
+        # The order summary the table was built from (its purchase days feed the holdout check), the
+        # forecast horizon in weeks, and the lifetime value found (None: not from orders, or cancelled).
+        self.order_summary: OrderSummary | None = None
+        self.lifetime_weeks = LIFETIME_WEEKS
+        self.lifetime: OrderLifetimeValue | None = None
         self.has_unsaved_changes = False
         # Called on a worker with the analysis modules (see `import_modules`): the window imports its
         # chart modules here (matplotlib takes about a second) so the GUI thread never does.
@@ -187,8 +198,9 @@ class AnalysisSession(QObject):
         path = Path(path)
         delivered: list[LoadedTable] = []
         painted = threading.Event()
+        weeks = self.lifetime_weeks
 
-        def load(hooks: TaskHooks) -> LoadedTable | None:
+        def load(hooks: TaskHooks) -> tuple | None:
             self.import_modules(analysis=False)
             from core.loading import load_table
             from core.orders import AmbiguousDatesError, summarise_order_file
@@ -198,7 +210,7 @@ class AnalysisSession(QObject):
             table = load_table(
                 path, options, progress=scaled(hooks.progress, 0.0, read_share), cancel=hooks.cancel
             )
-            built_with = None
+            built_with = summary = None
             if orders is not None:
                 try:
                     summary, table = summarise_order_file(
@@ -214,7 +226,18 @@ class AnalysisSession(QObject):
             # once this task ends) competed with the first paint for the two cores of a laptop.
             _wait_for_paint(painted, hooks.cancel)
             self.import_modules(analysis=True, progress=hooks.progress)
-            return table
+            if summary is None:
+                return table, None, None
+            # Lifetime value after the table is on screen: the models need scipy's optimiser, imported
+            # with the analysis modules above.
+            from core.clv import lifetime_value_of_orders
+            from core.progress import report
+
+            report(hooks.progress, 0.95, "Estimating each customer's lifetime value")
+            # The holdout check waits for the user to ask (`check_forecast`): on 200,000 customers it
+            # takes 20 s, which would keep Find segments waiting.
+            lifetime = lifetime_value_of_orders(summary, table, weeks, check=False, cancel=hooks.cancel)
+            return lifetime.table, summary, lifetime
 
         def show(outcome: tuple[LoadedTable, OrderRequest | None]) -> None:
             table, built_with = outcome
@@ -222,11 +245,15 @@ class AnalysisSession(QObject):
             self._table_ready(table, built_with)
             after_next_paint(painted.set)
 
-        def opened(table: LoadedTable | None) -> None:
-            if table is None:
+        def opened(outcome: tuple | None) -> None:
+            if outcome is None:
                 self.dates_ambiguous.emit(path, options, orders)
-            else:
-                self._analysis_ready(table)
+                return
+            table, summary, lifetime = outcome
+            if lifetime is not None:
+                self.table, self.order_summary, self.lifetime = table, summary, lifetime
+                self.lifetime_value_ready.emit(lifetime)
+            self._analysis_ready(table)
 
         def cancelled() -> None:
             # A Cancel pressed while the charts' modules loaded (imports cannot stop half-way): the task
@@ -245,12 +272,14 @@ class AnalysisSession(QObject):
     def _table_ready(self, table: LoadedTable, orders: OrderRequest | None = None) -> None:
         self.table = table
         self.order_request = orders
+        self.order_summary = self.lifetime = None
         self.settings = self.prepared = self.sweep = self.segmentation = None
         self.column_labels = {}
         self.project_path = None
         self._set_unsaved(False)
         self.results_cleared.emit()
         self.table_loaded.emit(table)
+        self.lifetime_value_ready.emit(None)
 
     def _analysis_ready(self, table: LoadedTable) -> None:
         self.analysis_ready.emit(table)
@@ -261,9 +290,9 @@ class AnalysisSession(QObject):
         quiet runner; `summary_ready` and `rfm_groups_ready` follow."""
 
         def summarise(hooks: TaskHooks):
-            from core.orders import rfm_group_table
+            from core.clv import rfm_group_table_with_value
 
-            return _summary_statistics(table.frame), rfm_group_table(table.frame)
+            return _summary_statistics(table.frame), rfm_group_table_with_value(table.frame)
 
         # The signals, not `self`: with a callback that held the session, a finished session was only
         # collected later by Python's cycle collector, while the next one's worker ran, and Qt crashed.
@@ -275,6 +304,60 @@ class AnalysisSession(QObject):
             rfm_groups_ready.emit(groups)
 
         self._background.run(summarise, done, description="summarising the columns")
+
+    def estimate_lifetime_value(self, weeks: int) -> None:
+        """Estimate lifetime value again over `weeks`, on the worker. The table gets the new columns:
+        segments found on the old one are cleared, since their profiles describe the old forecast. A
+        holdout check already made stays (it does not depend on the horizon)."""
+        summary, table, earlier = self.order_summary, self.table, self.lifetime
+        if summary is None or table is None or earlier is None:
+            return
+
+        def estimate(hooks: TaskHooks) -> OrderLifetimeValue:
+            from core.clv import lifetime_value_of_orders
+
+            return lifetime_value_of_orders(
+                summary, table, weeks, check=False, progress=hooks.progress, cancel=hooks.cancel
+            )
+
+        def estimated(lifetime: OrderLifetimeValue) -> None:
+            self.lifetime_weeks = weeks
+            self.lifetime = dataclasses.replace(
+                lifetime, holdout=earlier.holdout, not_checked=earlier.not_checked
+            )
+            if lifetime.table is not self.table:
+                self.table = lifetime.table
+                if self.segmentation is not None or self.sweep is not None:
+                    self.settings = self.prepared = self.sweep = self.segmentation = None
+                    self.results_cleared.emit()
+                self._summarise(lifetime.table)
+            self.lifetime_value_ready.emit(self.lifetime)
+
+        self.runner.run(estimate, estimated, description="estimating lifetime value")
+
+    def check_forecast(self, split: str | None = None) -> None:
+        """The holdout check at `split` (YYYY-MM-DD; None: two thirds into the history), on the worker:
+        `lifetime_value_ready` follows with it (or why it could not be made); the table stays as it is."""
+        summary, table, earlier = self.order_summary, self.table, self.lifetime
+        if summary is None or table is None or earlier is None:
+            return
+
+        def check(hooks: TaskHooks) -> OrderLifetimeValue:
+            from core.clv import lifetime_value_of_orders
+
+            return lifetime_value_of_orders(
+                summary, table, None, split, progress=hooks.progress, cancel=hooks.cancel
+            )
+
+        def checked(outcome: OrderLifetimeValue) -> None:
+            if self.lifetime is not earlier:  # another horizon or file meanwhile: this check is stale
+                return
+            self.lifetime = dataclasses.replace(
+                earlier, holdout=outcome.holdout, not_checked=outcome.not_checked
+            )
+            self.lifetime_value_ready.emit(self.lifetime)
+
+        self.runner.run(check, checked, description="checking the forecast")
 
     # --- analysis ------------------------------------------------------------------------------------
 
@@ -401,13 +484,17 @@ class AnalysisSession(QObject):
         """Write one row per segment (size, share, averages) plus an "All customers" row."""
         if self.segmentation is None or self.table is None:
             return
-        segmentation, source = self.segmentation, self.table.report.path
+        segmentation, source, frame = self.segmentation, self.table.report.path, self.table.frame
 
         def write(hooks: TaskHooks) -> str:
+            from core.clv import with_segment_value
             from core.export import write_table
             from core.profiling import profile_table
 
-            table = profile_table(segmentation.profiles, segmentation.overall)
+            table = with_segment_value(
+                profile_table(segmentation.profiles, segmentation.overall), frame, segmentation.labels,
+                segmentation.k,
+            )
             return str(_saving(path, lambda: write_table(path, table, protected=source)))
 
         self.runner.run(write, self.exported.emit, description=f"saving {Path(path).name}")
@@ -425,6 +512,7 @@ class AnalysisSession(QObject):
     def export_report(self, path: str | Path) -> None:
         """Write the PDF report of the current analysis, with the segment names as they are now."""
         table, result = self.table, self.analysis_result()
+        holdout = None if self.lifetime is None else self.lifetime.holdout
         if table is None or result is None:
             return
 
@@ -434,7 +522,9 @@ class AnalysisSession(QObject):
             return str(
                 _saving(
                     path,
-                    lambda: write_report(path, table, result, progress=hooks.progress, cancel=hooks.cancel),
+                    lambda: write_report(
+                        path, table, result, holdout=holdout, progress=hooks.progress, cancel=hooks.cancel
+                    ),
                 )
             )
 
@@ -560,6 +650,7 @@ class AnalysisSession(QObject):
         table, result = reopened
         self.table = table
         self.order_request = project.orders
+        self.order_summary = self.lifetime = None
         self.settings, self.prepared, self.sweep = result.settings, result.prepared, result.sweep
         self.segmentation = result.segmentation
         self.column_labels = dict(project.column_labels)
@@ -567,6 +658,7 @@ class AnalysisSession(QObject):
         self._set_unsaved(False)
         self.results_cleared.emit()
         self.table_loaded.emit(table)
+        self.lifetime_value_ready.emit(None)
         self._analysis_ready(table)
         if self.sweep is not None:
             self.sweep_finished.emit(self.sweep)

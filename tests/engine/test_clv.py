@@ -367,6 +367,10 @@ def conditional_expectation_by_integration(parameters: BgNbdParameters, weeks, x
         (0.3, 2.0, 2_000.0, 30_000.0, 2, 10.0, 30.0, 52, 1e-9),
         (60.0, 5.0, 0.8, 1.0, 10, 25.0, 26.0, 52, 1e-9),
         (0.1, 0.5, 5e5, 1e7, 1, 0.5, 0.7, 52, 1e-7),  # p's Beta so narrow that the reference is rougher
+        # Steady buyers who never drop out (purchase days spread evenly over the history): r and alpha
+        # run to hundreds of thousands and millions, where the series would need r terms to fall.
+        (594_826.6, 7_701_991.6, 0.5, 41_485.2, 9, 120.0, 128.0, 52, 1e-9),
+        (594_826.6, 7_701_991.6, 0.5, 41_485.2, 0, 0.0, 128.0, 52, 1e-9),
     ],
 )
 def test_expected_purchases_match_an_independent_integral(r, alpha, a, b, x, t_x, T, weeks, tolerance):
