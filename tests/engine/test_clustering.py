@@ -7,7 +7,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from core.clustering import (
-    _CHEAP_START_CELLS,
+    _ALL_CUSTOMERS_CELLS,
     MAX_K,
     START_SAMPLE_ROWS,
     KMeansSegmenter,
@@ -46,7 +46,7 @@ def large_data():
     centres = [[0, 0, 0], [8, 0, 0], [0, 8, 0], [0, 0, 8]]
     data = blobs([40_000, 30_000, 20_000, 10_000], centres, 1.5, seed=5)
     assert len(data) > START_SAMPLE_ROWS
-    assert data.size > _CHEAP_START_CELLS
+    assert data.size > _ALL_CUSTOMERS_CELLS
     return data
 
 
