@@ -35,7 +35,7 @@ from core.pipeline import (
     rename_segments,
     resolved_settings,
 )
-from core.preparation import MissingPolicy, Scaling
+from core.preparation import MissingPolicy, PreparedData, Scaling
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 
 PROJECT_FORMAT = "segment-studio-project"
@@ -372,7 +372,18 @@ def reopen(
     status = check_data_file(project, data_path, progress=scaled(progress, 0.0, 0.2), cancel=cancel)
     if not status.ok:
         raise InputFileError(status.message)
-    table = load_table(status.path, project.read_options, progress=scaled(progress, 0.2, 0.4), cancel=cancel)
+    table, prepared, segmentation = _fit_saved_settings(project, status.path, progress, cancel)
+    _check_same_segments(project, segmentation)
+    segmentation = rename_segments(segmentation, project.names)
+    return table, AnalysisResult(project.settings, prepared, project.sweep, segmentation)
+
+
+def _fit_saved_settings(
+    project: ProjectFile, path: Path, progress: ProgressCallback | None, cancel: CancelCheck | None
+) -> tuple[LoadedTable, PreparedData, Segmentation]:
+    """The data file read as saved (and summarised per customer again when it is an order history),
+    prepared and segmented with the project's settings and number of segments."""
+    table = load_table(path, project.read_options, progress=scaled(progress, 0.2, 0.4), cancel=cancel)
     if project.orders is not None:
         _, table = summarise_order_file(table, project.orders.columns, project.orders.as_of, cancel=cancel)
     raise_if_cancelled(cancel)
@@ -388,9 +399,7 @@ def reopen(
         progress=scaled(progress, 0.45, 1.0),
         cancel=cancel,
     )
-    _check_same_segments(project, segmentation)
-    segmentation = rename_segments(segmentation, project.names)
-    return table, AnalysisResult(project.settings, prepared, project.sweep, segmentation)
+    return table, prepared, segmentation
 
 
 def reopen_with_new_data(
@@ -410,20 +419,7 @@ def reopen_with_new_data(
     status = check_data_file(project, data_path, progress=scaled(progress, 0.0, 0.2), cancel=cancel)
     if status.path is None:
         raise InputFileError(status.message)
-    table = load_table(status.path, project.read_options, progress=scaled(progress, 0.2, 0.4), cancel=cancel)
-    raise_if_cancelled(cancel)
-    report(progress, 0.4, "Preparing the data")
-    prepared = prepare_table(table, project.settings)
-    segmentation = fit_segmentation(
-        table.frame,
-        prepared,
-        project.k,
-        seed=project.settings.seed,
-        columns=table.report.columns,
-        column_labels=project.column_labels,
-        progress=scaled(progress, 0.45, 1.0),
-        cancel=cancel,
-    )
+    table, prepared, segmentation = _fit_saved_settings(project, status.path, progress, cancel)
     names, kept = _names_of_matching_segments(project, segmentation, prepared.preprocessor)
     segmentation = rename_segments(segmentation, names)
     before = sum(segment.size for segment in project.segments)

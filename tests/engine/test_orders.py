@@ -341,6 +341,27 @@ def test_a_project_of_summarised_orders_reopens_to_the_same_customers_and_segmen
         profile.size for profile in result.segmentation.profiles]
 
 
+def test_a_refreshed_order_file_is_summarised_again_when_used_with_the_saved_settings(tmp_path, datasets_dir):
+    """A shop owner who exported the orders again opens the project on the new file with the saved
+    settings: the customers are summarised from the new orders, not read as if each order were one."""
+    from core.project import reopen_with_new_data
+
+    orders = tmp_path / "orders.txt"
+    lines = (datasets_dir / "CDNOW_master.txt").read_bytes().splitlines(keepends=True)
+    orders.write_bytes(b"".join(lines[:-1000]))  # the newer file below adds the last 1,000 order lines
+    table = load_table(orders)
+    summary, customers = summarise_order_file(table, recognise_order_history(table).columns, "1998-07-01")
+    result = run_analysis(customers, AnalysisSettings(k=3))
+    project_path = tmp_path / "analysis.segproj"
+    save_project(project_path, customers, result, orders=summary.request())
+    orders.write_bytes(b"".join(lines))
+
+    refreshed_table, refreshed, _ = reopen_with_new_data(load_project(project_path))
+    assert list(refreshed_table.frame.columns[:3]) == ["Customer", "First purchase", "Last purchase"]
+    assert len(refreshed_table.frame) == 23_570
+    assert refreshed.segmentation.k == 3
+
+
 def test_the_report_has_a_page_on_rfm_groups_for_summarised_orders_only(datasets_dir):
     from importlib.resources import files
 
