@@ -764,8 +764,10 @@ def _value_by_group(columns: pd.DataFrame, weeks: int, labels: pd.Series) -> Gro
     table.index = table.index.astype(object)
     table.index.name = labels.name
     horizon = "next year's" if weeks == 52 else f"the next {weeks} weeks'"
+    # "Segment 2 holds ...", but "The Champions group holds ...": RFM groups are named in the plural.
+    subject = "The {} group" if labels.name == RFM_GROUP else "{}"
     sentences = {
-        label: f"{label} holds {row['Share of customers (%)']:.0f} % of your customers and "
+        label: f"{subject.format(label)} holds {row['Share of customers (%)']:.0f} % of your customers and "
                f"{row['Share of predicted value (%)']:.0f} % of {horizon} expected revenue."
         for label, row in table.iterrows()
     }

@@ -114,7 +114,7 @@ def test_the_report_has_a_lifetime_value_page_and_the_holdout_check(cdnow_summar
     sentences = value_by_segment(with_value.frame, result.segmentation.labels, 3).sentences
     for sentence in sentences.values():
         assert sentence in value_text
-    assert "Champions holds 17 % of your customers" in value_text
+    assert "The Champions group holds 17 % of your customers" in value_text
     holdout_page = pages[rfm + 2]
     assert check.sentence in text_of(holdout_page)
     charts = holdout_page.axes
