@@ -1,4 +1,4 @@
-"""Rows 9-11: the whole command-line run on many shapes and on every real file, against the notebook.
+"""Rows 9-10: the whole command-line run on many shapes and on every real file, against the notebook.
 
 The notebook is the script people write (`benchmarks/notebook_script.py`): import pandas and
 scikit-learn, read the file, standardise the columns, `KMeans(n_init=10)` for k = 1..10. Both sides run
@@ -32,7 +32,7 @@ K_RANGE = range(1, 11)
 class Shape:
     name: str
     path: Path
-    # The notebook's read_csv options and columns (the columns our default choice makes of the file).
+    # The notebook's read_csv options; its columns are the ones our default choice took (from our summary).
     read_options: dict
     target_ratio: float
     runs: int = 3  # each side's time is the median of this many interleaved runs
@@ -64,7 +64,7 @@ def digits_file(folder: Path) -> Path:
 
 
 def shapes(folder: Path) -> list[Shape]:
-    comma = {}
+    comma = {}  # pandas' default dialect
     return [
         Shape("digits 1,797 x 61", digits_file(folder), comma, 1.0),
         Shape("CC GENERAL.csv 8,636 x 17", DATASETS / "CC GENERAL.csv", comma, 1.0),
