@@ -112,7 +112,8 @@ class KMeansSegmenter:
     """k-means with k-means++ seeding, `n_init` starts and a fixed seed (scikit-learn estimator style).
 
     After `fit`: `labels_` (0-based, numbered in a stable order: descending size, ties by centroid),
-    `cluster_centers_` (prepared space, in that order), `inertia_`, `sizes_`.
+    `cluster_centers_` (prepared space, in that order), `inertia_`, `sizes_`, `n_segments_`; it is
+    the k-means `Segmenter` of core.methods.
     """
 
     def __init__(self, n_clusters: int, *, n_init: int = DEFAULT_N_INIT, seed: int = DEFAULT_SEED) -> None:
@@ -161,8 +162,20 @@ class KMeansSegmenter:
         self.cluster_centers_ = centres[order]
         self.sizes_ = sizes[order]
         self.inertia_ = inertia
+        self.n_segments_ = k
         report(progress, 1.0, f"Found {k} segments")
         return self
+
+    @classmethod
+    def from_centres(cls, centres: np.ndarray) -> "KMeansSegmenter":
+        """A fitted segmenter that predicts with saved centres (a segment model, a project)."""
+        segmenter = cls(len(centres))
+        segmenter.cluster_centers_ = np.asarray(centres, dtype=np.float64)
+        segmenter.n_segments_ = len(centres)
+        return segmenter
+
+    def to_dict(self) -> dict:
+        return {"centres": self.cluster_centers_.tolist()}
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """The segment (in this model's numbering) whose centre is nearest to each row."""
