@@ -29,10 +29,10 @@ from core.methods.sampling import (
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 
 # Tables up to this many customers get the exact Ward tree of all of them. Its cost grows with the
-# square of the customers: scipy holds every pairwise distance (20,000 customers: 1.6 GB for a few
-# seconds) and joins them in one call that Cancel cannot interrupt (about 5 s on 20,000 customers
-# in 4 columns here, on a busy machine).
-EXACT_ROWS = 20_000
+# square of the customers, in one scipy call that Cancel cannot interrupt, holding every pairwise
+# distance twice: at the issue's "about 20,000" that call took 118 s (and 51 s in another run) on the
+# busy machine, with 3.2 GB; at 10,000 it took 8-12 s with 0.85 GB (make bench, row 13).
+EXACT_ROWS = 10_000
 # Larger tables are first split into this many small groups ("a few thousand", issue 19): small
 # enough that Ward on them takes a fraction of a second, fine enough that each holds about 0.2 % of
 # the customers, far below any segment a shop owner would keep.
