@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from core.clustering import DEFAULT_SEED, MAX_K, _as_matrix, _check_count
+from core.clustering import DEFAULT_SEED, _as_matrix, _check_count, check_k_range
 from core.errors import SettingsError
 from core.methods.base import Method
 from core.methods.sampling import check_columns, sample_rows, size_order, within_sum_of_squares
@@ -200,15 +200,7 @@ def sweep_mixtures(
 ) -> MixtureSweep:
     """A mixture for every k in [k_min, k_max] and its BIC; `on_score` gets each as soon as it is
     done. On a large table every k is fitted on the same sample (see FIT_SAMPLE_ROWS)."""
-    k_min = _check_count(k_min, "smallest number of segments")
-    k_max = _check_count(k_max, "largest number of segments")
-    if k_min >= k_max:
-        raise SettingsError(
-            f"The smallest number of segments to try ({k_min}) must be below the largest ({k_max}); "
-            "lower the first or raise the second."
-        )
-    if k_max > MAX_K:
-        raise SettingsError(f"At most {MAX_K} segments can be tried; you asked for up to {k_max}.")
+    k_min, k_max = check_k_range(k_min, k_max)
     data = _as_matrix(matrix)
     rows = sample_rows(len(data), FIT_SAMPLE_ROWS, seed)
     sample = data if rows is None else data[rows]

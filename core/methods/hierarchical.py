@@ -18,12 +18,12 @@ from sklearn.cluster import KMeans
 
 from core.clustering import (
     DEFAULT_SEED,
-    MAX_K,
     KScore,
     KSweep,
     _as_matrix,
     _check_count,
     _SeparationSample,
+    check_k_range,
     suggest_k,
 )
 from core.errors import SettingsError
@@ -178,15 +178,7 @@ def sweep_ward(
     """Ward's segments for every k in [k_min, k_max], from one tree cut at each k, scored and
     suggested as k-means' sweep is (core.clustering: WCSS, silhouette on the same sample, `suggest_k`),
     so the elbow chart and its reason read the same for both methods."""
-    k_min = _check_count(k_min, "smallest number of segments")
-    k_max = _check_count(k_max, "largest number of segments")
-    if k_min >= k_max:
-        raise SettingsError(
-            f"The smallest number of segments to try ({k_min}) must be below the largest ({k_max}); "
-            "lower the first or raise the second."
-        )
-    if k_max > MAX_K:
-        raise SettingsError(f"At most {MAX_K} segments can be tried; you asked for up to {k_max}.")
+    k_min, k_max = check_k_range(k_min, k_max)
     data = _as_matrix(matrix)
     if len(data) < k_max:
         raise SettingsError(
