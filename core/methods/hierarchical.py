@@ -43,12 +43,12 @@ from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, rep
 # busy machine, with 3.2 GB; at 10,000 it took 8-12 s with 0.85 GB (make bench, row 13).
 EXACT_ROWS = 10_000
 # Larger tables are first split into this many small groups ("a few thousand", issue 19): small
-# enough that Ward on them takes a fraction of a second, fine enough that each holds about 0.2 % of
-# the customers, far below any segment a shop owner would keep.
+# enough that Ward on them takes about a second on the busy machine, fine enough that each holds
+# about 0.05 % of the customers, far below any segment a shop owner would keep.
 MICRO_GROUPS = 2_000
 # The small groups are found by k-means on a random sample of this many customers (10 per small
-# group), started from randomly drawn customers (k-means++ seeding of 2,000 centres alone took 30 s
-# on 50,000 customers on the busy machine) and stopped after _MICRO_ITERATIONS rounds; then every
+# group), started from randomly drawn customers (k-means++ starts for 2,000 centres made a fit on
+# 50,000 customers take 30 s on the busy machine) and stopped after _MICRO_ITERATIONS rounds; then every
 # customer joins the nearest small group's centre and the centres become their customers' means.
 # k-means for 2,000 groups on all of a million customers would take minutes.
 MICRO_SAMPLE_ROWS = 20_000
