@@ -174,10 +174,12 @@ def sweep_ward(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_score: Callable[[KScore], None] | None = None,
+    on_labels: Callable[[int, np.ndarray], None] | None = None,
 ) -> KSweep:
     """Ward's segments for every k in [k_min, k_max], from one tree cut at each k, scored and
     suggested as k-means' sweep is (core.clustering: WCSS, silhouette on the same sample, `suggest_k`),
-    so the elbow chart and its reason read the same for both methods."""
+    so the elbow chart and its reason read the same for both methods. `on_score` gets each k's
+    score, `on_labels` each k and its labels (as `fit` gives them), as soon as they are known."""
     k_min, k_max = check_k_range(k_min, k_max)
     data = _as_matrix(matrix)
     if len(data) < k_max:
@@ -194,6 +196,8 @@ def sweep_ward(
         scores.append(KScore(k, within_sum_of_squares(data, labels, centres), *separation.scores(labels)))
         if on_score is not None:
             on_score(scores[-1])
+        if on_labels is not None:
+            on_labels(k, labels)
         report(progress, 0.6 + 0.4 * len(scores) / total, f"Tried {len(scores)} of {total} segment counts")
     suggested, reason = suggest_k(tuple(scores))
     return KSweep(tuple(scores), suggested, reason, _tree_notes(tree, len(data)))
