@@ -100,3 +100,15 @@ def test_cancel_stops_the_fit_between_starts():
     with pytest.raises(OperationCancelled):
         GaussianMixtureSegmenter(2).fit(matrix, cancel=cancel)
     assert len(calls) == 3  # stopped after the second start, not at the end
+
+
+def test_a_column_constant_within_segments_beside_unscaled_amounts_is_handled():
+    """A 0/1 column that is constant within each group, beside incomes in the tens of thousands: each
+    segment's spread is nearly flat in one direction (scipy's normal density refused it as singular)."""
+    rng = np.random.default_rng(7)
+    incomes = np.concatenate([rng.normal(30_000, 5_000, 300), rng.normal(90_000, 8_000, 300)])
+    member = np.repeat([0.0, 1.0], 300)
+    matrix = np.column_stack([incomes, member])
+    fitted = GaussianMixtureSegmenter(2, seed=0).fit(matrix)
+    assert sorted(np.bincount(fitted.labels_)) == [300, 300]
+    assert np.array_equal(gmm.GMM.from_dict(fitted.to_dict()).predict(matrix), fitted.labels_)
