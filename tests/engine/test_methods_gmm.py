@@ -112,3 +112,13 @@ def test_a_column_constant_within_segments_beside_unscaled_amounts_is_handled():
     fitted = GaussianMixtureSegmenter(2, seed=0).fit(matrix)
     assert sorted(np.bincount(fitted.labels_)) == [300, 300]
     assert np.array_equal(gmm.GMM.from_dict(fitted.to_dict()).predict(matrix), fitted.labels_)
+
+
+def test_groups_no_customer_is_most_likely_in_are_left_out_and_the_user_is_told():
+    matrix = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]), 100, axis=0)  # 3 kinds of customer
+    fitted = GaussianMixtureSegmenter(5, seed=0).fit(matrix)
+    assert fitted.n_segments_ == 3
+    assert list(np.bincount(fitted.labels_)) == [100, 100, 100]
+    assert fitted.predict_proba(matrix).shape == (300, 3)
+    assert "You asked for 5 segments" in fitted.notes_[-1]
+    assert "there are 3 segments" in fitted.notes_[-1]
