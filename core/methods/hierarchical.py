@@ -150,6 +150,14 @@ def _build_tree(
     """Ward's tree of every customer of a table of up to EXACT_ROWS, else of its small groups."""
     raise_if_cancelled(cancel)
     if len(data) <= EXACT_ROWS:
+        # Identical customers are joined first (at height 0); with fewer different customers than
+        # segments the cut would part some of them, and a saved model could not tell which way.
+        distinct = len(np.unique(data, axis=0))
+        if distinct < k:
+            raise SettingsError(
+                f"You asked for {k} segments but only {distinct} customers differ from each other; "
+                f"choose at most {distinct}."
+            )
         report(progress, 0.05, "Joining customers into a tree")
         leaves = np.arange(len(data))
         return _Tree(ward(data), leaves, np.ones(len(data), dtype=np.int64), data, micro_grouped=False)
