@@ -17,7 +17,7 @@ from sklearn.cluster import DBSCAN as ScikitDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
 from core.clustering import DEFAULT_SEED, _as_matrix, _check_count
-from core.errors import DataError, SettingsError
+from core.errors import SettingsError
 from core.methods.base import Method
 from core.methods.density import DensitySegmenter, SampleGrouping, default_neighbours, grouped_sample
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
@@ -87,13 +87,8 @@ def _bend_distance(ordered: np.ndarray, sample: np.ndarray) -> float:
     distance above 0 on the curve, and where every customer has that many identical ones, half the
     smallest distance between different customers (each kind of customer is then a group)."""
     positive = ordered[ordered > 0]
-    if len(positive) == 0:
+    if len(positive) == 0:  # (the sample holds different customers: see density.grouped_sample)
         different = np.unique(sample, axis=0)
-        if len(different) == 1:
-            raise DataError(
-                "All customers have the same values in the chosen columns, so there is nothing to group; "
-                "choose columns in which customers differ."
-            )
         gaps = NearestNeighbors(n_neighbors=2).fit(different).kneighbors(different)[0][:, 1]
         return float(gaps.min() / 2)
     logs = np.log(np.maximum(ordered, positive[0]))

@@ -149,5 +149,12 @@ def test_kinds_of_customer_each_repeated_many_times_are_each_a_dense_group():
     assert fitted.n_segments_ == 3
     assert fitted.unusual_ == 0
     assert fitted.to_dict()["reach"] == pytest.approx(np.sqrt(2) / 2)
+
+
+
+@pytest.mark.parametrize("name", DENSITY_METHODS)
+def test_customers_who_are_all_the_same_are_refused_in_plain_words(name):
     with pytest.raises(DataError, match="All customers have the same values"):
-        _fit("dbscan", np.zeros((50, 2)))
+        _fit(name, np.zeros((50, 2)))
+    with pytest.raises(DataError, match="All customers have the same values"):
+        distance_curve(np.ones((50, 2)))
