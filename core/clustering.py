@@ -134,6 +134,7 @@ class KMeansSegmenter:
         k = _check_count(self.n_clusters, "number of segments")
         n_init = _check_count(self.n_init, "number of starts (n_init)")
         data = _as_matrix(matrix)
+        check_magnitudes(data)
         rng = np.random.default_rng(self.seed)
         sample = _check_distinct(data, _start_sample(data, rng), k)
         if k == 1:  # one segment is everyone around their mean: nothing to search for
@@ -163,6 +164,7 @@ class KMeansSegmenter:
         self.sizes_ = sizes[order]
         self.inertia_ = inertia
         self.n_segments_ = k
+        self.notes_ = ()  # a large table's sample only ranks the starts: every customer counts in the end
         report(progress, 1.0, f"Found {k} segments")
         return self
 
@@ -172,6 +174,7 @@ class KMeansSegmenter:
         segmenter = cls(len(centres))
         segmenter.cluster_centers_ = np.asarray(centres, dtype=np.float64)
         segmenter.n_segments_ = len(centres)
+        segmenter.notes_ = ()
         return segmenter
 
     def to_dict(self) -> dict:
@@ -201,16 +204,9 @@ def sweep_k(
 ) -> KSweep:
     """Fit every k in [k_min, k_max]; `on_score` gets each KScore as soon as its k is done (the elbow
     chart grows point by point). Cancellation is honoured between fits."""
-    k_min = _check_count(k_min, "smallest number of segments")
-    k_max = _check_count(k_max, "largest number of segments")
-    if k_min >= k_max:
-        raise SettingsError(
-            f"The smallest number of segments to try ({k_min}) must be below the largest ({k_max}); "
-            "lower the first or raise the second."
-        )
-    if k_max > MAX_K:
-        raise SettingsError(f"At most {MAX_K} segments can be tried; you asked for up to {k_max}.")
+    k_min, k_max = check_k_range(k_min, k_max)
     data = _as_matrix(matrix)
+    check_magnitudes(data)
     rng = np.random.default_rng(seed)
     distinct = _distinct_rows_up_to(data, k_max)
     if distinct == 1:
@@ -258,6 +254,20 @@ def sweep_k(
         hand_over(*pending)
     suggested, reason = suggest_k(tuple(scores))
     return KSweep(tuple(scores), suggested, reason, notes)
+
+
+def check_k_range(k_min: object, k_max: object) -> tuple[int, int]:
+    """The numbers of segments a sweep tries, checked (every method's sweep takes the same range)."""
+    k_min = _check_count(k_min, "smallest number of segments")
+    k_max = _check_count(k_max, "largest number of segments")
+    if k_min >= k_max:
+        raise SettingsError(
+            f"The smallest number of segments to try ({k_min}) must be below the largest ({k_max}); "
+            "lower the first or raise the second."
+        )
+    if k_max > MAX_K:
+        raise SettingsError(f"At most {MAX_K} segments can be tried; you asked for up to {k_max}.")
+    return k_min, k_max
 
 
 def _distinct_rows_up_to(data: np.ndarray, limit: int) -> int:
@@ -421,6 +431,24 @@ def _check_count(value: object, setting: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise SettingsError(f"The {setting} must be a whole number of at least 1; got {value!r}.")
     return int(value)
+
+
+# Squared distances between customers leave float64's range (about 1e-308 to 1e308) when the values
+# are all below 1e-150 or some above 1e150: every customer is then at distance 0 or infinity from the
+# others (a column holding 0 and 2.3e-225 made k-means find one group where two were asked, and warn).
+_LARGEST_VALUE = 1e150
+_SMALLEST_LARGEST_VALUE = 1e-150
+
+
+def check_magnitudes(data: np.ndarray) -> None:
+    """A DataError when the values are too small or too large to measure distances between customers."""
+    largest = float(np.abs(data).max())
+    if largest > _LARGEST_VALUE or 0 < largest < _SMALLEST_LARGEST_VALUE:
+        raise DataError(
+            f"The prepared values are too {'large' if largest > 1 else 'small'} to measure how far apart "
+            f"customers are (the largest is {largest:.3g}); express the columns in other units, or let "
+            "the preparation scale them."
+        )
 
 
 def _as_matrix(matrix: np.ndarray) -> np.ndarray:
