@@ -266,6 +266,7 @@ def _repeated_identifiers(report) -> list[str]:
 def _print_result(table, result, left_out: dict[str, str]) -> None:
     """`left_out`: columns the default choice did not use, with why (empty when the user chose)."""
     from core.methods import method_named
+    from core.pipeline import sweep_measure
 
     segmentation = result.segmentation
     report = table.report
@@ -288,11 +289,19 @@ def _print_result(table, result, left_out: dict[str, str]) -> None:
     print(f"Method: {method.title}")
     if result.sweep is not None:
         print()
-        print("Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer)")
+        bic = sweep_measure(result.sweep, "bic")  # the Gaussian mixture's own sweep
+        if bic:
+            print("Segments tried   BIC (lower = better)")
+        else:
+            print("Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer)")
+        silhouette = sweep_measure(result.sweep, "silhouette")
         for score in result.sweep.scores:
-            silhouette = "" if score.silhouette is None else f"{score.silhouette:.3f}"
             marker = "  <- suggested" if score.k == result.sweep.suggested_k else ""
-            print(f"{score.k:>14}   {score.wcss:>22,.2f}   {silhouette:>29}{marker}")
+            if bic:
+                print(f"{score.k:>14}   {bic[str(score.k)]:>20,.2f}{marker}")
+            else:
+                shown = f"{silhouette[str(score.k)]:.3f}" if str(score.k) in silhouette else ""
+                print(f"{score.k:>14}   {score.wcss:>22,.2f}   {shown:>29}{marker}")
         print(f"Suggestion: {result.sweep.reason}")
     print()
     if segmentation.unusual:
