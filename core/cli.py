@@ -228,9 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     assign = commands.add_parser(
         "assign",
         help="place new customers into the segments of a saved model",
-        description="Place each customer of INPUT in the nearest segment of MODEL (saved with --model). "
-        "Customers farther from every segment than 99 % of the original customers are marked "
-        "'does not fit any segment'.",
+        description="Place each customer of INPUT in a segment of MODEL (saved with --model), as the "
+        "model's method places customers: the nearest segment for k-means and Ward, the most likely for a "
+        "Gaussian mixture, for DBSCAN and HDBSCAN the segment of the nearest core customer within the "
+        "distance, else 'Unusual customers' (segment 0). Customers farther from their segment than 99 % "
+        "of the original customers are marked 'does not fit any segment'.",
     )
     assign.add_argument("model", type=Path, help="the segment model (.json) saved with analyze --model")
     assign.add_argument("input", type=Path, help="the new customers; the file is only read, never changed")

@@ -304,7 +304,10 @@ def relabel_columns(
     """The same segments described with the user's new column labels ("MntWines" -> "Wine spending").
     A name that was the suggested one follows the new labels; a name the user typed stays."""
     def described(labels: Mapping[str, str]):
-        return profile_segments(frame, segmentation.labels, features, segmentation.centroids, labels, columns)
+        return profile_segments(
+            frame, segmentation.labels, features, segmentation.centroids, labels, columns,
+            unusual_first=segmentation.unusual > 0,
+        )
 
     suggested_before, _ = described(segmentation.overall.column_labels)
     profiles, overall = described(column_labels)

@@ -111,6 +111,9 @@ def test_assigning_the_original_file_with_a_saved_model_gives_back_the_same_segm
 ):
     table, result = analysed(data_file, name)
     path = save_segment_model(tmp_path / "model.json", build_segment_model(result))
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["method"] == name
+    assert saved["version"] == (1 if name == "kmeans" else 2)  # k-means models open in older versions
     model = load_segment_model(path)
     assert model.method == name
     assignment = assign_customers(model, table.frame)
@@ -222,8 +225,8 @@ def test_older_projects_without_a_method_reopen_with_k_means(data_file, tmp_path
     np.testing.assert_array_equal(reopened.segmentation.labels, result.segmentation.labels)
 
 
-def test_renaming_keeps_the_numbers(data_file, with_stand_in_density_method):
-    from core.pipeline import rename_segments
+def test_renaming_and_relabelling_columns_keep_the_numbers(data_file, with_stand_in_density_method):
+    from core.pipeline import relabel_columns, rename_segments
 
     table = load_table(data_file)
     result = run_analysis(table, AnalysisSettings(features=FEATURES, method=with_stand_in_density_method))
@@ -231,6 +234,9 @@ def test_renaming_keeps_the_numbers(data_file, with_stand_in_density_method):
     renamed = rename_segments(segmentation, ["Odd ones", "A", "B", "C"])
     assert renamed.numbers == segmentation.numbers == (0, 1, 2, 3)
     assert renamed.names[0] == "Odd ones"
+    relabelled = relabel_columns(table.frame, segmentation, FEATURES, {"Income": "Earnings"})
+    assert relabelled.numbers == (0, 1, 2, 3)
+    assert relabelled.names[0] == UNUSUAL_NAME
 
 
 def report_text(pages) -> str:
