@@ -16,6 +16,7 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 from core.clustering import DEFAULT_SEED, MAX_K, _as_matrix, _check_count
 from core.errors import SettingsError
@@ -73,18 +74,32 @@ class GaussianMixtureSegmenter:
         report(progress, 0.85, "Working out each customer's segment")
         self.bic_ = float(model.bic(sample))
         self.fitted_on_ = len(sample)
-        # The components in our order: largest (most customers most likely in it) first.
+        # The components in our order: largest (most customers most likely in it) first. A component
+        # that is no customer's most likely one is left out (its segment would be empty); the others'
+        # weights are scaled to add up to 1 again, which leaves every customer's most likely segment
+        # as it was.
         raw = GaussianMixtureSegmenter._from_parameters(model.weights_, model.means_, model.covariances_)
         probabilities = raw.predict_proba(data, cancel)
-        order = size_order(np.bincount(np.argmax(probabilities, axis=1), minlength=k), model.means_)
-        self._set_parameters(model.weights_[order], model.means_[order], model.covariances_[order])
+        sizes = np.bincount(np.argmax(probabilities, axis=1), minlength=k)
+        order = size_order(sizes, model.means_)
+        order = order[sizes[order] > 0]
+        weights = model.weights_[order] / model.weights_[order].sum()
+        self._set_parameters(weights, model.means_[order], model.covariances_[order])
         self.labels_ = np.argmax(probabilities[:, order], axis=1).astype(np.int64)  # as `predict` gives
-        self.notes_ = () if rows is None else (
-            f"The Gaussian mixture was fitted on a random sample of {len(sample):,} of your "
-            f"{len(data):,} customers; every customer then got the segment most likely for them.",
-        )
+        notes = []
+        if rows is not None:
+            notes.append(
+                f"The Gaussian mixture was fitted on a random sample of {len(sample):,} of your "
+                f"{len(data):,} customers; every customer then got the segment most likely for them."
+            )
+        if len(order) < k:
+            notes.append(
+                f"You asked for {k} segments, but no customer is most likely to belong to "
+                f"{k - len(order)} of the mixture's groups, so there are {len(order)} segments."
+            )
+        self.notes_ = tuple(notes)
         self.inertia_ = within_sum_of_squares(data, self.labels_, self.cluster_centers_)
-        report(progress, 1.0, f"Found {k} segments")
+        report(progress, 1.0, f"Found {self.n_segments_} segments")
         return self
 
     def _set_parameters(self, weights: np.ndarray, means: np.ndarray, covariances: np.ndarray) -> None:
@@ -143,7 +158,10 @@ def _best_of_starts(
     best = None
     for number, start_seed in enumerate(seeds, start=1):
         raise_if_cancelled(cancel)
-        with warnings.catch_warnings():
+        # One BLAS thread: an EM round's matrix products are too short to share, and on the busy
+        # machine two threads made a start on 3,000 customers take 0.83 s instead of 0.09 s (50,000
+        # customers: 0.86 s instead of 0.41 s).
+        with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
             # A start that has not settled after 100 rounds is still a usable answer; the best start
             # is kept whatever its rounds, as scikit-learn's own n_init does.
             warnings.simplefilter("ignore", ConvergenceWarning)
