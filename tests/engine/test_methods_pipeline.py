@@ -282,3 +282,13 @@ def test_the_report_says_when_ward_ran_on_small_groups(data_file, monkeypatch):
     table = load_table(data_file)
     result = run_analysis(table, AnalysisSettings(features=FEATURES, k=3, method="hierarchical"))
     assert "were first put into 40 small groups" in report_text(build_report_pages(table, result))
+
+
+@pytest.mark.parametrize("name", [name for name, method in METHODS.items() if method.finds_unusual])
+def test_density_methods_put_the_far_customers_in_segment_0(data_file, name):
+    table, result = analysed(data_file, name)
+    segmentation = result.segmentation
+    assert segmentation.profiles[0].number == UNUSUAL_NUMBER
+    far = table.frame.index[-len(FAR_AWAY):]
+    assert (segmentation.labels[far] == 0).all()
+    assert analysis_summary(table, result)["unusual"] == segmentation.profiles[0].size >= len(FAR_AWAY)
