@@ -121,6 +121,9 @@ def test_assigning_the_original_file_with_a_saved_model_gives_back_the_same_segm
     exported = labelled_customers(table.frame, result.segmentation, result.prepared)
     pd.testing.assert_series_equal(assigned[SEGMENT_COLUMN], exported[SEGMENT_COLUMN])
     pd.testing.assert_series_equal(assigned[SEGMENT_NAME_COLUMN], exported[SEGMENT_NAME_COLUMN])
+    chances = [column for column in exported.columns if column.startswith("P(segment")]
+    assert [column for column in assigned.columns if column.startswith("P(segment")] == chances
+    pd.testing.assert_frame_equal(assigned[chances], exported[chances], rtol=1e-9)
 
 
 def test_a_method_that_leaves_customers_out_makes_them_segment_0_everywhere(
