@@ -75,19 +75,21 @@ def advise_methods(
     same prepared space), each as a sentence with the methods to try; one sentence saying k-means
     suits the customers when none is found.
 
-    `shape_columns`: the prepared columns that measure something (amounts, counts, ages), None for
-    all. The shape signs (long groups, spreads, dense groups) look at those only: customers sharing a
-    category lie flat on its 0/1 column, and the categories split them into separate dense layers
-    (on Mall_Customers, the two genders made HDBSCAN's two dense groups, which every k-means segment
-    joins), which says nothing about the shape of the groups."""
+    `shape_columns`: the prepared columns that measure something (amounts, counts, ages); None takes
+    every column holding other values than 0 and 1 (the preparation's one-hot category columns hold
+    only those). The shape signs (long groups, spreads, dense groups) look at those only: customers
+    sharing a category lie flat on its 0/1 column, and the categories split them into separate dense
+    layers (on Mall_Customers, the two genders made HDBSCAN's two dense groups, which every k-means
+    segment joins), which says nothing about the shape of the groups."""
     data = _as_matrix(matrix)
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) != len(data) or labels.min() < 0:
         raise DataError("The guide needs a segment for every customer, as k-means gives.")
     rows = sample_rows(len(data), GUIDE_SAMPLE_ROWS, seed)
     sample, sample_labels = (data, labels) if rows is None else (data[rows], labels[rows])
-    if shape_columns is not None:
-        sample = sample[:, list(shape_columns)]
+    if shape_columns is None:
+        shape_columns = np.flatnonzero(((sample != 0) & (sample != 1)).any(axis=0))
+    sample = sample[:, list(shape_columns)]
     distances = np.linalg.norm(data - centres[labels], axis=1)
     signs = [
         *_mixture_signs(sample, len(centres), seed),

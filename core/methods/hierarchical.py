@@ -18,12 +18,12 @@ from sklearn.cluster import KMeans
 
 from core.clustering import (
     DEFAULT_SEED,
-    MAX_K,
     KScore,
     KSweep,
     _as_matrix,
     _check_count,
     _SeparationSample,
+    check_k_range,
     suggest_k,
 )
 from core.errors import SettingsError
@@ -40,15 +40,16 @@ from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, rep
 # Tables up to this many customers get the exact Ward tree of all of them. Its cost grows with the
 # square of the customers, in one scipy call that Cancel cannot interrupt, holding every pairwise
 # distance twice: at the issue's "about 20,000" that call took 118 s (and 51 s in another run) on the
-# busy machine, with 3.2 GB; at 10,000 it took 8-12 s with 0.85 GB (make bench, row 13).
+# busy machine, and would hold four times the 0.85 GB measured at 10,000, where it took 8-18 s
+# (make bench, row 13).
 EXACT_ROWS = 10_000
 # Larger tables are first split into this many small groups ("a few thousand", issue 19): small
-# enough that Ward on them takes a fraction of a second, fine enough that each holds about 0.2 % of
-# the customers, far below any segment a shop owner would keep.
+# enough that Ward on them takes about a second on the busy machine, fine enough that each holds
+# about 0.05 % of the customers, far below any segment a shop owner would keep.
 MICRO_GROUPS = 2_000
 # The small groups are found by k-means on a random sample of this many customers (10 per small
-# group), started from randomly drawn customers (k-means++ seeding of 2,000 centres alone took 30 s
-# on 50,000 customers on the busy machine) and stopped after _MICRO_ITERATIONS rounds; then every
+# group), started from randomly drawn customers (k-means++ starts for 2,000 centres made a fit on
+# 50,000 customers take 30 s on the busy machine) and stopped after _MICRO_ITERATIONS rounds; then every
 # customer joins the nearest small group's centre and the centres become their customers' means.
 # k-means for 2,000 groups on all of a million customers would take minutes.
 MICRO_SAMPLE_ROWS = 20_000
@@ -174,19 +175,13 @@ def sweep_ward(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_score: Callable[[KScore], None] | None = None,
+    on_labels: Callable[[int, np.ndarray], None] | None = None,
 ) -> KSweep:
     """Ward's segments for every k in [k_min, k_max], from one tree cut at each k, scored and
     suggested as k-means' sweep is (core.clustering: WCSS, silhouette on the same sample, `suggest_k`),
-    so the elbow chart and its reason read the same for both methods."""
-    k_min = _check_count(k_min, "smallest number of segments")
-    k_max = _check_count(k_max, "largest number of segments")
-    if k_min >= k_max:
-        raise SettingsError(
-            f"The smallest number of segments to try ({k_min}) must be below the largest ({k_max}); "
-            "lower the first or raise the second."
-        )
-    if k_max > MAX_K:
-        raise SettingsError(f"At most {MAX_K} segments can be tried; you asked for up to {k_max}.")
+    so the elbow chart and its reason read the same for both methods. `on_score` gets each k's
+    score, `on_labels` each k and its labels (as `fit` gives them), as soon as they are known."""
+    k_min, k_max = check_k_range(k_min, k_max)
     data = _as_matrix(matrix)
     if len(data) < k_max:
         raise SettingsError(
@@ -202,6 +197,8 @@ def sweep_ward(
         scores.append(KScore(k, within_sum_of_squares(data, labels, centres), *separation.scores(labels)))
         if on_score is not None:
             on_score(scores[-1])
+        if on_labels is not None:
+            on_labels(k, labels)
         report(progress, 0.6 + 0.4 * len(scores) / total, f"Tried {len(scores)} of {total} segment counts")
     suggested, reason = suggest_k(tuple(scores))
     return KSweep(tuple(scores), suggested, reason, _tree_notes(tree, len(data)))

@@ -117,10 +117,13 @@ def test_the_dendrogram_shows_the_cut_crossing_one_link_per_segment():
 
 def test_the_sweep_cuts_one_tree_at_every_k_and_suggests_the_groups_number():
     matrix, _ = _blobs(60)
-    sweep = sweep_ward(matrix, 1, 7)
+    labels_by_k = {}
+    sweep = sweep_ward(matrix, 1, 7, on_labels=labels_by_k.__setitem__)
     assert [score.k for score in sweep.scores] == list(range(1, 8))
     for score in sweep.scores:
-        assert score.wcss == pytest.approx(WardSegmenter(score.k).fit(matrix).inertia_)
+        fitted = WardSegmenter(score.k).fit(matrix)
+        assert score.wcss == pytest.approx(fitted.inertia_)
+        assert np.array_equal(labels_by_k[score.k], fitted.labels_)
     assert sweep.suggested_k == 4
     assert sweep.reason.startswith("4 segments:")
     assert sweep.notes == ()
