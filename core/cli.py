@@ -302,6 +302,8 @@ def _print_result(table, result, left_out: dict[str, str]) -> None:
         print(f"Customers used: {used:,} of {report.rows:,}")
     method = method_named(result.settings.method)
     print(f"Method: {method.title}")
+    for note in segmentation.segmenter.notes_:  # how the fit ran, e.g. the distance DBSCAN chose
+        print(f"  {note}")
     if result.sweep is not None:
         print()
         bic = sweep_measure(result.sweep, "bic")  # the Gaussian mixture's own sweep
