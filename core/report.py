@@ -412,7 +412,7 @@ def _how_k(result: AnalysisResult) -> str:
     settings, sweep, k = result.settings, result.sweep, result.segmentation.k
     method = method_named(settings.method)
     if not method.takes_k:
-        return f"{k} segments, a number {method.title} found itself."
+        return f"{k} segment{'s' if k != 1 else ''}, a number {method.title} found itself."
     if settings.k is None and sweep is not None and sweep.suggested_k == k:
         return f"{k} segments, as suggested after trying {settings.k_min} to {settings.k_max}."
     return f"{k} segments, chosen by the user."
@@ -429,10 +429,11 @@ def method_sentences(result: AnalysisResult) -> list[str]:
     sentences += list(result.segmentation.segmenter.notes_)
     segmentation = result.segmentation
     if method.finds_unusual or segmentation.unusual:
-        share = segmentation.unusual / max(segmentation.overall.size, 1)
+        unusual = segmentation.unusual
+        share = unusual / max(segmentation.overall.size, 1)
         sentences.append(
-            f"{method.title} left {segmentation.unusual:,} customers ({share:.0%}) in no group: they are "
-            'shown as segment 0, "Unusual customers", in grey.'
+            f"{method.title} left {unusual:,} customer{'s' if unusual != 1 else ''} ({share:.0%}) in no "
+            'group: they are shown as segment 0, "Unusual customers", in grey.'
         )
     return sentences
 
