@@ -14,11 +14,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from core.clustering import MAX_K, KScore, KSweep
+from core.methods import DEFAULT_METHOD, Method, method_named
+from core.pipeline import Segmentation
+from desktop_app.dendrogram_view import DendrogramView
 from desktop_app.plot_canvas import PlotCanvas
 
 HELP_TEXT = (
@@ -53,6 +57,7 @@ class ElbowTab(QWidget):
         self._k_range: tuple[int, int] | None = None
         self._chart_theme: dict[str, object] | None = None  # the theme the chart's artists were made in
         self._legend_labels: tuple[str, ...] | None = None
+        self._method: Method = method_named(DEFAULT_METHOD)
 
         help_label = QLabel(HELP_TEXT)
         help_label.setWordWrap(True)
@@ -109,17 +114,75 @@ class ElbowTab(QWidget):
         choice.addWidget(self.show_button)
         choice.addStretch()
 
+        # Methods that find the number of segments themselves have nothing to choose here: they say so.
+        self.no_k_label = QLabel()
+        self.no_k_label.setWordWrap(True)
+        self.no_k_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.no_k_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_k_label.hide()
+        # Hierarchical grouping: its tree, cut at the chosen number, beside the chart.
+        self.dendrogram = DendrogramView()
+        self.dendrogram.hide()
+        charts = QSplitter(Qt.Orientation.Horizontal)
+        charts.addWidget(self.plot)
+        charts.addWidget(self.dendrogram)
+        charts.setChildrenCollapsible(False)
+        self._k_widgets = [help_label, self.plot, self.reason_label]
+
         layout = QVBoxLayout(self)
         layout.addWidget(help_label)
         layout.addLayout(controls)
         layout.addWidget(self.reason_label)
-        layout.addWidget(self.plot, stretch=1)
+        layout.addWidget(self.no_k_label, stretch=1)
+        layout.addWidget(charts, stretch=1)
         layout.addLayout(choice)
+        self._k_layouts = [controls, choice]
         # Made now, while the window opens a file, rather than when the tab first shows during a sweep.
         self._build_chart()
         self.plot.request_draw()
 
     # --- driven by the session -------------------------------------------------------------------
+    def set_method(self, method: Method) -> None:
+        """Show the choice of k for a method that takes one; otherwise say plainly there is none."""
+        self._method = method
+        finds_k = not method.takes_k
+        for widget in self._k_widgets:
+            widget.setVisible(not finds_k)
+        for row in self._k_layouts:
+            for index in range(row.count()):
+                item = row.itemAt(index).widget()
+                if item is not None:
+                    item.setVisible(not finds_k)
+        self.no_k_label.setVisible(finds_k)
+        if finds_k:
+            self.no_k_label.setText(
+                f"{method.title} finds the number of segments itself: there is no number to choose here. "
+                "Customers who belong to no group are shown as segment 0, “Unusual customers”."
+            )
+        self.dendrogram.show_segmentation(None)
+        self.dendrogram.hide()
+
+    def show_segmentation(self, segmentation: Segmentation) -> None:
+        """What the fitted segments add to this tab: the tree of a hierarchical grouping, or what a
+        method that finds the number itself found."""
+        method = method_named(segmentation.method)
+        if method is not self._method:
+            self.set_method(method)
+        tree = DendrogramView.has_tree(segmentation)
+        # Drawn once shown and laid out: a chart made visible in the same step has no size yet.
+        self.dendrogram.show_segmentation(segmentation if tree else None)
+        self.dendrogram.setVisible(tree)
+        if not method.takes_k:
+            unusual = segmentation.unusual
+            found = f"It found {segmentation.k} segment{'s' if segmentation.k != 1 else ''}" + (
+                f" and {unusual:,} unusual customers (segment 0)." if unusual
+                else " and no unusual customers."
+            )
+            self.no_k_label.setText(
+                f"{method.title} finds the number of segments itself: there is no number to choose here. "
+                f"{found} See them on the Clusters and Segments tabs."
+            )
+
     def set_k_limit(self, max_k: int) -> None:
         """Bound every k to what the data allows (no more segments than customers), and to MAX_K."""
         limit = max(1, min(max_k, MAX_K))

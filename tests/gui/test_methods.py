@@ -1,0 +1,168 @@
+"""Other ways of grouping in the app: the method chooser on the Data tab, what Choose k shows for each
+method, unusual customers in grey, and Compare ways of grouping with keeping one."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+
+from core.methods import METHODS
+from desktop_app.main_window import MainWindow
+from desktop_app.palette import UNUSUAL_COLOUR
+from tests.gui.conftest import GUI_TIMEOUT
+
+
+def groups_with_strays(path, rows_per_group=70, strays=10, seed=5):
+    """Three well-apart groups of customers in two columns, and a few customers far from all of them."""
+    rng = np.random.default_rng(seed)
+    centres = np.array([[20.0, 20.0], [80.0, 20.0], [50.0, 80.0]])
+    points = np.vstack([centre + rng.normal(scale=3.0, size=(rows_per_group, 2)) for centre in centres])
+    stray_points = np.array([[-60.0, -60.0], [160.0, -60.0], [-60.0, 160.0], [160.0, 160.0], [50.0, -90.0],
+                             [50.0, 190.0], [-90.0, 50.0], [190.0, 50.0], [120.0, 130.0], [-30.0, 110.0]])
+    points = np.vstack([points, stray_points[:strays]])
+    frame = pd.DataFrame({"Customer": np.arange(1, len(points) + 1), "Spending": points[:, 0].round(2),
+                          "Visits": points[:, 1].round(2)})
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def window(qtbot, session, settings):
+    main = MainWindow(session, settings)
+    qtbot.addWidget(main)
+    main.show()
+    return main
+
+
+def open_file(qtbot, window, path):
+    with qtbot.waitSignal(window.session.analysis_ready, timeout=GUI_TIMEOUT):
+        window.session.open_file(path)
+    qtbot.waitUntil(lambda: window.session.is_idle, timeout=GUI_TIMEOUT)
+
+
+def choose_method(window, name):
+    chooser = window.data_tab.method_chooser
+    chooser.method_combo.setCurrentIndex(chooser.method_combo.findData(name))
+
+
+def find_segments(qtbot, window):
+    with qtbot.waitSignal(window.session.segmentation_changed, timeout=GUI_TIMEOUT):
+        window.data_tab.find_button.click()
+    qtbot.waitUntil(lambda: not window.session.is_busy, timeout=GUI_TIMEOUT)
+    return window.session.segmentation
+
+
+def test_the_chooser_offers_every_registered_method_in_plain_words(qtbot, window, sample_path):
+    open_file(qtbot, window, sample_path)
+    chooser = window.data_tab.method_chooser
+    titles = [chooser.method_combo.itemText(index) for index in range(chooser.method_combo.count())]
+    assert titles == [method.title for method in METHODS.values()]
+    assert chooser.method.name == "kmeans"  # the default
+    for method in METHODS.values():
+        choose_method(window, method.name)
+        assert chooser.when_label.text() == method.when_to_use
+        assert ("Choose k" in chooser.k_note.text()) == method.takes_k
+        assert chooser.distance_box.isVisibleTo(chooser) == ("distance" in method.options)
+        assert chooser.share_box.isVisibleTo(chooser) == ("min_segment_share" in method.options)
+        assert window.data_tab.analysis_settings().method == method.name
+
+
+def test_hierarchical_grouping_shows_its_tree_cut_at_the_chosen_number(qtbot, window, tmp_path):
+    open_file(qtbot, window, groups_with_strays(tmp_path / "groups.csv", strays=0))
+    choose_method(window, "hierarchical")
+    segmentation = find_segments(qtbot, window)
+    assert segmentation.method == "hierarchical"
+    assert segmentation.k == 3
+    tab = window.elbow_tab
+    assert tab.dendrogram.isVisible()
+    assert tab.dendrogram.tree.segments == 3
+    assert "Cut into 3 segments" in tab.dendrogram.note_label.text()
+    # Another number of segments: the tree is cut again there.
+    with qtbot.waitSignal(window.session.segmentation_changed, timeout=GUI_TIMEOUT):
+        tab.k_spin.setValue(4)
+    assert tab.dendrogram.tree.segments == 4
+    # Back to k-means: no tree.
+    choose_method(window, "kmeans")
+    find_segments(qtbot, window)
+    assert not tab.dendrogram.isVisible()
+
+
+def test_compare_two_ways_and_keep_the_other(qtbot, window, tmp_path):
+    open_file(qtbot, window, groups_with_strays(tmp_path / "groups.csv", strays=0))
+    find_segments(qtbot, window)
+    assert window.compare_methods_action.isEnabled()
+    window.compare_methods_action.trigger()
+    dialog = window.compare_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    for name, check in dialog.method_checks.items():
+        check.setChecked(name in ("kmeans", "hierarchical"))
+    dialog.k_spins["hierarchical"].setValue(3)
+    with qtbot.waitSignal(window.session.methods_compared, timeout=GUI_TIMEOUT):
+        dialog.compare_button.click()
+    comparison = dialog.comparison
+    assert [result.choice.method for result in comparison.results] == ["kmeans", "hierarchical"]
+    assert dialog.overview_model.rowCount() == 2
+    assert "put 100% of customers in corresponding segments" in dialog.agreement_label.text()
+    assert dialog.cross_model.rowCount() == 3
+    # The adjusted Rand index is only in the details.
+    assert "Rand" not in dialog.agreement_label.text()
+    assert not dialog.details_label.isVisible()
+    dialog.details_button.click()
+    assert "adjusted Rand index 1.00" in dialog.details_label.text()
+    # Keeping the hierarchical result makes it the segments; the Data tab shows its method.
+    before = window.session.segmentation
+    with qtbot.waitSignal(window.session.segmentation_changed, timeout=GUI_TIMEOUT):
+        dialog.keep_buttons[1].click()
+    assert window.session.segmentation is comparison.results[1].segmentation
+    assert window.session.segmentation is not before
+    assert window.session.settings.method == "hierarchical"
+    assert window.data_tab.method_chooser.method.name == "hierarchical"
+    assert not window.results_out_of_date()
+    assert not dialog.isVisible()
+    assert dialog.comparison is None  # the other result is discarded
+
+
+def test_cancelling_a_comparison_keeps_the_segments(qtbot, window, tmp_path):
+    open_file(qtbot, window, groups_with_strays(tmp_path / "groups.csv", strays=0))
+    segmentation = find_segments(qtbot, window)
+    window.compare_methods()
+    dialog = window.compare_dialog
+    with qtbot.waitSignal(window.session.cancelled, timeout=GUI_TIMEOUT):
+        dialog.compare_button.click()
+        assert dialog.cancel_button.isVisible()
+        dialog.cancel_button.click()
+    assert window.session.segmentation is segmentation
+    assert dialog.comparison is None
+    assert "Stopped" in dialog.status_label.text()
+    assert not dialog.results.isVisible()
+
+
+def line_colours(axes):
+    return {line.get_label(): to_hex(line.get_color()) for line in axes.get_lines()}
+
+
+def test_a_density_method_greys_out_unusual_customers_and_has_no_k_to_choose(qtbot, window, tmp_path):
+    open_file(qtbot, window, groups_with_strays(tmp_path / "groups.csv"))
+    choose_method(window, "hdbscan")
+    segmentation = find_segments(qtbot, window)
+    assert segmentation.method == "hdbscan"
+    assert segmentation.unusual >= 8
+    tab = window.elbow_tab
+    assert tab.no_k_label.isVisible()
+    assert "no number to choose" in tab.no_k_label.text()
+    assert f"{segmentation.unusual:,} unusual customers" in tab.no_k_label.text()
+    assert not tab.plot.isVisible()
+    # Clusters: the unusual customers in grey, no centres.
+    window.tabs.setCurrentWidget(window.clusters_tab)
+    qtbot.waitUntil(lambda: not window.clusters_tab.plot.draw_pending, timeout=GUI_TIMEOUT)
+    colours = line_colours(window.clusters_tab.axes)
+    unusual = [label for label in colours if label.startswith("0 · Unusual customers")]
+    assert unusual
+    assert colours[unusual[0]] == UNUSUAL_COLOUR.lower()
+    assert f"({segmentation.unusual:,})" in unusual[0]
+    assert not window.clusters_tab.axes.collections  # no centre markers
+    # Segments: a grey card for them, first.
+    window.tabs.setCurrentWidget(window.segments_tab)
+    first = window.segments_tab.cards[0]
+    assert first.profile.number == 0
+    assert UNUSUAL_COLOUR.lower() in first.findChildren(type(first.size_label))[0].styleSheet().lower()
