@@ -108,6 +108,10 @@ class WardSegmenter:
         self.cluster_centers_ = centres
         self.n_segments_ = k
         self.inertia_ = within_sum_of_squares(data, labels, centres)
+        self.notes_ = () if not self.micro_grouped_ else (
+            f"Your {len(data):,} customers were first put into {len(leaf_sizes):,} small groups of very "
+            "similar customers; the tree joins those groups, and every customer follows their small group.",
+        )
         report(progress, 1.0, f"Found {k} segments")
         return self
 
@@ -117,6 +121,7 @@ class WardSegmenter:
         segmenter = cls(len(centres))
         segmenter.cluster_centers_ = np.asarray(centres, dtype=np.float64)
         segmenter.n_segments_ = len(centres)
+        segmenter.notes_ = ()
         return segmenter
 
     def to_dict(self) -> dict[str, Any]:

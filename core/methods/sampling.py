@@ -89,12 +89,18 @@ def numbered_by_size(labels: np.ndarray, data: np.ndarray) -> tuple[np.ndarray, 
     means = np.stack(
         [np.bincount(codes, weights=column, minlength=len(groups)) for column in data[kept].T], axis=1
     ) / np.maximum(sizes, 1)[:, None]
-    order = np.lexsort([*(means[:, column] for column in reversed(range(data.shape[1]))), -sizes])
+    order = size_order(sizes, means)
     new_number = np.empty(len(groups), dtype=np.int64)
     new_number[order] = np.arange(len(groups))
     renumbered = np.full(len(labels), UNUSUAL, dtype=np.int64)
     renumbered[kept] = new_number[codes]
     return renumbered, means[order].reshape(len(groups), data.shape[1])
+
+
+def size_order(sizes: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The segments' old numbers in their new order: largest first, equal sizes by their centres'
+    coordinates (first column first)."""
+    return np.lexsort([*(centres[:, column] for column in reversed(range(centres.shape[1]))), -sizes])
 
 
 def within_sum_of_squares(data: np.ndarray, labels: np.ndarray, centres: np.ndarray) -> float:
