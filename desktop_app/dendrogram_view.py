@@ -3,7 +3,7 @@
 The tree's top part and the cut come from the core (`dendrogram_data` of the fitted segmenter); this view
 only draws them: the links below the cut in their segment's colour, the joins above it in grey, a dashed
 line where the tree is cut, and under each leaf how many customers it holds. On a large table the leaves
-are small groups of similar customers found first, and the view says so.
+are small groups of similar customers found first, and the view says so with the segmenter's notes.
 """
 
 from __future__ import annotations
@@ -24,10 +24,6 @@ HELP_TEXT = (
     "The tree shows how customers were joined, the most alike first, into ever larger groups; the higher "
     "a join, the more different the groups it joins. Cutting across it gives the segments: a tall gap "
     "below the line means the groups under it are clearly apart."
-)
-MICRO_GROUP_NOTE = (
-    "Your table is large, so the tree was built on {leaves:,} small groups of very similar customers "
-    "found first; every customer follows their small group."
 )
 ABOVE_CUT_COLOUR = "#8C8C8C"
 
@@ -68,9 +64,10 @@ class DendrogramView(QWidget):
         else:
             self._tree = dendrogram_data(segmentation.segmenter)
             self._numbers = segmentation.numbers
-            notes = [f"Cut into {self._tree.segments} segments (the dashed line)."]
-            if self._tree.micro_grouped:
-                notes.append(MICRO_GROUP_NOTE.format(leaves=len(segmentation.segmenter.leaf_sizes_)))
+            # On a large table the leaves are small groups: the segmenter's notes say so (core's words).
+            notes = [
+                f"Cut into {self._tree.segments} segments (the dashed line).", *segmentation.segmenter.notes_
+            ]
             self.note_label.setText(" ".join(notes))
         self.plot.request_draw()
 

@@ -6,6 +6,8 @@ The chart is drawn only while the tab is visible, on a worker (see `_draw`); sco
 a sweep are drawn together at most every tenth of a second.
 """
 
+from dataclasses import dataclass
+
 from matplotlib.backend_bases import MouseButton, MouseEvent
 from matplotlib.ticker import NullLocator
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
@@ -40,6 +42,47 @@ MEASURES_TOOLTIP = (
     "customer sits in its own segment rather than in the next one. Higher is clearer; above 0.5 the "
     "segments are well apart, below 0.25 they blur into each other."
 )
+MIXTURE_HELP_TEXT = (
+    "How many groups are there in your customers? For each number of segments the chart shows how well "
+    "a mixture of that many groups describes your customers, with a price for every extra group, so "
+    "that splitting a real group in two does not pay (the solid line, lower is better). The suggested "
+    "number is marked and its reason given above. Click a point or set the number below, then press "
+    "“Show segments”."
+)
+MIXTURE_TOOLTIP = (
+    "<b>Fit with a price per group (BIC, the Bayesian information criterion)</b>: how well the mixture "
+    "describes the customers, minus a price for each of its settings. Lower is better; a difference of "
+    "10 or more is a clear difference."
+)
+
+
+@dataclass(frozen=True)
+class CurveMeasure:
+    """What the chart's solid line shows: the sweep's own measure of fit (both are lower-is-better)."""
+
+    legend: str
+    axis: str
+    help: str
+    tooltip: str
+
+
+DISTANCE = CurveMeasure("Distance within segments", "Distance within segments (WCSS)", HELP_TEXT,
+                        MEASURES_TOOLTIP)
+MIXTURE_FIT = CurveMeasure("Fit with a price per group", "Fit with a price per group (BIC)",
+                           MIXTURE_HELP_TEXT, MIXTURE_TOOLTIP)
+
+
+def curve_value(score) -> float:
+    """The solid line's value of a score: a Gaussian mixture's sweep scores its BIC, k-means' the
+    distance within segments (core.methods.gmm.MixtureScore, core.clustering.KScore)."""
+    bic = getattr(score, "bic", None)
+    return score.wcss if bic is None else bic
+
+
+def curve_measure(score) -> CurveMeasure:
+    return DISTANCE if getattr(score, "bic", None) is None else MIXTURE_FIT
+
+
 WCSS_COLOUR = "#0072B2"
 SILHOUETTE_COLOUR = "#D55E00"
 SUGGESTED_COLOUR = "#E69F00"
@@ -58,8 +101,9 @@ class ElbowTab(QWidget):
         self._chart_theme: dict[str, object] | None = None  # the theme the chart's artists were made in
         self._legend_labels: tuple[str, ...] | None = None
         self._method: Method = method_named(DEFAULT_METHOD)
+        self._measure = DISTANCE  # what the solid line shows, from the sweep's scores
 
-        help_label = QLabel(HELP_TEXT)
+        help_label = self.help_label = QLabel(HELP_TEXT)
         help_label.setWordWrap(True)
         help_label.setToolTip(MEASURES_TOOLTIP)
 
@@ -162,6 +206,14 @@ class ElbowTab(QWidget):
         self.dendrogram.show_segmentation(None)
         self.dendrogram.hide()
 
+    def _set_measure(self, measure: CurveMeasure) -> None:
+        if measure is self._measure:
+            return
+        self._measure = measure
+        self.help_label.setText(measure.help)
+        for widget in (self.help_label, self.plot):
+            widget.setToolTip(measure.tooltip)
+
     def show_segmentation(self, segmentation: Segmentation) -> None:
         """What the fitted segments add to this tab: the tree of a hierarchical grouping, or what a
         method that finds the number itself found."""
@@ -180,7 +232,7 @@ class ElbowTab(QWidget):
             )
             self.no_k_label.setText(
                 f"{method.title} finds the number of segments itself: there is no number to choose here. "
-                f"{found} See them on the Clusters and Segments tabs."
+                " ".join([found, *segmentation.segmenter.notes_, "See them on the Clusters and Segments tabs."])
             )
 
     def set_k_limit(self, max_k: int) -> None:
@@ -208,11 +260,14 @@ class ElbowTab(QWidget):
 
     def add_score(self, score: KScore) -> None:
         self._scores[score.k] = score
+        self._set_measure(curve_measure(score))
         self.plot.request_draw_soon()
 
     def show_sweep(self, sweep: KSweep) -> None:
         self._scores = {score.k: score for score in sweep.scores}
         self._suggested_k = sweep.suggested_k
+        if sweep.scores:
+            self._set_measure(curve_measure(sweep.scores[0]))
         self.reason_label.setText(sweep.reason)  # names the suggested k; the chart marks it
         with QSignalBlocker(self.k_spin):
             self.k_spin.setValue(sweep.suggested_k)
@@ -324,13 +379,17 @@ class ElbowTab(QWidget):
         axes.yaxis.set_major_locator(self._y_locators[axes.yaxis] if scores else NullLocator())
 
         self._wcss_line.set_visible(bool(scores) or sweeping)  # the legend lists visible lines only
-        self._wcss_line.set_data([score.k for score in scores], [score.wcss for score in scores])
-        with_silhouette = [score for score in scores if score.silhouette is not None]
+        self._wcss_line.set_data([score.k for score in scores], [curve_value(score) for score in scores])
+        self._wcss_line.set_label(self._measure.legend)
+        axes.set_ylabel(self._measure.axis, color=WCSS_COLOUR)
+        with_silhouette = [score for score in scores if getattr(score, "silhouette", None) is not None]
         self._silhouette_line.set_data(
             [score.k for score in with_silhouette], [score.silhouette for score in with_silhouette]
         )
-        self._silhouette_line.set_visible(bool(with_silhouette) or sweeping)
-        twin.set_visible(bool(with_silhouette) or sweeping)
+        # A mixture's sweep has no separation scores: no dashed line then, not even while it runs.
+        separation = bool(with_silhouette) or (sweeping and self._measure is DISTANCE)
+        self._silhouette_line.set_visible(separation)
+        twin.set_visible(separation)
         twin.yaxis.set_major_locator(self._y_locators[twin.yaxis] if with_silhouette else NullLocator())
 
         suggested = self._suggested_k if self._suggested_k in self._scores else None
@@ -354,7 +413,7 @@ class ElbowTab(QWidget):
     def _mark(self, marker, k: int | None, name: str) -> None:
         marker.set_visible(k is not None)
         if k is not None:
-            marker.set_data([k], [self._scores[k].wcss])
+            marker.set_data([k], [curve_value(self._scores[k])])
             marker.set_label(f"{name}: {k}")
 
     def _set_legend(self, handles: list) -> None:

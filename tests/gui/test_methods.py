@@ -4,9 +4,12 @@ method, unusual customers in grey, and Compare ways of grouping with keeping one
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backend_bases import MouseEvent
 from matplotlib.colors import to_hex
 
 from core.methods import METHODS
+from desktop_app.clusters_tab import HOVER_HINT
+from desktop_app.elbow_tab import MIXTURE_HELP_TEXT
 from desktop_app.main_window import MainWindow
 from desktop_app.palette import UNUSUAL_COLOUR
 from tests.gui.conftest import GUI_TIMEOUT
@@ -166,3 +169,38 @@ def test_a_density_method_greys_out_unusual_customers_and_has_no_k_to_choose(qtb
     first = window.segments_tab.cards[0]
     assert first.profile.number == 0
     assert UNUSUAL_COLOUR.lower() in first.findChildren(type(first.size_label))[0].styleSheet().lower()
+
+
+def hover(qtbot, tab, line_index, point_index):
+    """Point at one drawn customer of the Clusters chart; the label under it describes them."""
+    qtbot.waitUntil(lambda: not tab.plot.draw_pending, timeout=GUI_TIMEOUT)
+    drawn = [line for line in tab.axes.get_lines() if not line.get_label().startswith("_")]
+    x, y = tab.axes.transData.transform(drawn[line_index].get_xydata()[point_index])
+    tab.plot.canvas.callbacks.process(
+        "motion_notify_event", MouseEvent("motion_notify_event", tab.plot.canvas, x, y)
+    )
+    qtbot.waitUntil(lambda: tab.hover_label.text() != HOVER_HINT, timeout=GUI_TIMEOUT)
+    return tab.hover_label.text()
+
+
+def test_a_gaussian_mixture_shows_its_fit_curve_and_each_customers_chances(qtbot, window, tmp_path):
+    open_file(qtbot, window, groups_with_strays(tmp_path / "groups.csv", strays=0))
+    choose_method(window, "gmm")
+    segmentation = find_segments(qtbot, window)
+    assert segmentation.method == "gmm"
+    assert segmentation.k == 3  # the fit curve's suggestion
+    tab = window.elbow_tab
+    assert tab.help_label.text() == MIXTURE_HELP_TEXT
+    assert tab.reason_label.text() == window.session.sweep.reason
+    qtbot.waitUntil(lambda: not tab.plot.draw_pending, timeout=GUI_TIMEOUT)
+    assert "BIC" in tab.wcss_axes.get_ylabel()
+    assert not tab._silhouette_line.get_visible()  # a mixture's sweep has no separation scores
+    assert [value for _, value in tab._wcss_line.get_xydata()] == [
+        score.bic for score in window.session.sweep.scores
+    ]
+    # On the Clusters tab each customer's chance of each segment shows on hover; centres are marked.
+    window.tabs.setCurrentWidget(window.clusters_tab)
+    text = hover(qtbot, window.clusters_tab, 1, 0)
+    assert text.startswith("Segment 2 (")
+    assert "100% likely" in text
+    assert window.clusters_tab.axes.collections  # the mixture's centres
