@@ -230,9 +230,12 @@ class ElbowTab(QWidget):
                 f" and {unusual:,} unusual customers (segment 0)." if unusual
                 else " and no unusual customers."
             )
+            finds_itself = (
+                f"{method.title} finds the number of segments itself: there is no number to choose here."
+            )
+            notes = segmentation.segmenter.notes_
             self.no_k_label.setText(
-                f"{method.title} finds the number of segments itself: there is no number to choose here. "
-                " ".join([found, *segmentation.segmenter.notes_, "See them on the Clusters and Segments tabs."])
+                " ".join([finds_itself, found, *notes, "See them on the Clusters and Segments tabs."])
             )
 
     def set_k_limit(self, max_k: int) -> None:
