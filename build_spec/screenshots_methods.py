@@ -1,0 +1,129 @@
+"""Screenshots of the other ways of grouping (issue 19), for the README: part of `make screenshots`.
+
+Driven as a user would: Mall_Customers.csv grouped hierarchically (Choose k with the tree cut at the
+chosen number), the same customers in Compare ways of grouping (k-means, hierarchical and Gaussian
+mixture side by side), and CC GENERAL.csv grouped by a density method (the Data tab's chooser, Choose k
+saying there is no number to choose, the Clusters and Segments tabs with the unusual customers in grey).
+The real files are read from ../shared/datasets; without them there is nothing to show and no picture
+is made.
+"""
+
+import sys
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.main_window import MainWindow
+from desktop_app.plot_canvas import PlotCanvas
+from desktop_app.session import AnalysisSession
+
+OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+MALL = DATASETS / "Mall_Customers.csv"
+CC_GENERAL = DATASETS / "CC GENERAL.csv"
+WAIT_MS = 180_000  # the longest step: a comparison of three methods on a busy machine
+# Mall's spending and income, where its five groups are plain to see (age blurs them).
+MALL_COLUMNS = ("Annual Income (k$)", "Spending Score (1-100)")
+DENSITY_METHOD = "hdbscan"
+
+
+class Failed(Exception):
+    pass
+
+
+def main() -> int:
+    if not (MALL.is_file() and CC_GENERAL.is_file()):
+        print(f"no screenshots of the grouping methods: {DATASETS} lacks the data sets", file=sys.stderr)
+        return 0
+    application = QApplication(sys.argv)
+    application.setApplicationName("Segment Studio")
+    settings = QSettings(str(OUTPUT / ".screenshot-methods-settings.ini"), QSettings.Format.IniFormat)
+    session = AnalysisSession()
+    window = MainWindow(session, settings)
+    window.resize(1280, 800)
+    window.show()
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    session.error.connect(errors.append)
+
+    def wait_for(signal) -> None:
+        """Run the event loop until `signal` is emitted (or an error is reported, or time runs out)."""
+        loop = QEventLoop()
+        signal.connect(loop.quit)
+        session.error.connect(loop.quit)
+        QTimer.singleShot(WAIT_MS, loop.quit)
+        loop.exec()
+        signal.disconnect(loop.quit)
+        session.error.disconnect(loop.quit)
+        if errors:
+            raise Failed(errors[-1])
+        while not session.is_idle:
+            application.processEvents()
+
+    def grab(name: str, shown=None) -> None:
+        application.processEvents()
+        # Charts may be rendering on a worker: wait for their pictures.
+        while any(canvas.isVisible() and canvas.draw_pending for canvas in window.findChildren(PlotCanvas)):
+            application.processEvents()
+            threading.Event().wait(0.01)
+        application.processEvents()
+        widget = shown or window
+        widget.screen().grabWindow(widget.winId()).save(str(OUTPUT / f"{name}.png"))
+        print(f"wrote {OUTPUT / f'{name}.png'}")
+
+    def open_and_choose(path: Path, method: str, columns: tuple[str, ...] | None = None) -> None:
+        session.open_file(path)
+        wait_for(session.analysis_ready)
+        if columns is not None:
+            for column in session.table.report.columns:
+                window.data_tab.set_feature_used(column.name, column.name in columns)
+        chooser = window.data_tab.method_chooser
+        chooser.method_combo.setCurrentIndex(chooser.method_combo.findData(method))
+
+    def find_segments() -> None:
+        window.find_segments(window.data_tab.analysis_settings())
+        wait_for(session.segmentation_changed)
+
+    try:
+        # Hierarchical on Mall: the tree beside the elbow chart.
+        open_and_choose(MALL, "hierarchical", MALL_COLUMNS)
+        find_segments()
+        window.tabs.setCurrentWidget(window.elbow_tab)
+        grab("methods-dendrogram")
+
+        # Compare ways of grouping on the same customers.
+        window.compare_methods()
+        dialog = window.compare_dialog
+        dialog.resize(1100, 760)
+        for name, check in dialog.method_checks.items():
+            check.setChecked(name in ("hierarchical", "kmeans", "gmm"))
+        dialog.compare()
+        wait_for(session.methods_compared)
+        grab("methods-compare", dialog)
+        dialog.close()
+
+        # A density method on CC GENERAL: unusual customers in grey, no number to choose.
+        session.open_file(CC_GENERAL)  # not the window's open_path: it would ask to save Mall's segments
+        wait_for(session.analysis_ready)
+        chooser = window.data_tab.method_chooser
+        chooser.method_combo.setCurrentIndex(chooser.method_combo.findData(DENSITY_METHOD))
+        window.tabs.setCurrentWidget(window.data_tab)
+        grab("methods-density-data")
+        find_segments()
+        for tab, name in ((window.elbow_tab, "choose-k"), (window.clusters_tab, "clusters"),
+                          (window.segments_tab, "segments")):
+            window.tabs.setCurrentWidget(tab)
+            grab(f"methods-density-{name}")
+    except Failed as problem:
+        print(f"screenshots of the grouping methods failed: {problem}", file=sys.stderr)
+        return 1
+    finally:
+        window.shutdown()
+        (OUTPUT / ".screenshot-methods-settings.ini").unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
