@@ -223,7 +223,7 @@ class DataTab(QWidget):
         from core.preparation import default_features
 
         self._table = table
-        self.method_chooser.set_customers(table.report.rows)
+        self.method_chooser.forget_distance_curve()
         self.model.set_frame(table.frame)
         self.table_view.scrollToTop()  # not where the previous file was scrolled to
         self.table_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)

@@ -54,9 +54,9 @@ class MethodChooser(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("How to group the customers", parent)
         from core.methods import DEFAULT_METHOD, METHODS
+        from core.methods.hdbscan import MIN_SEGMENT_CUSTOMERS
 
         self._methods: dict[str, Method] = dict(METHODS)
-        self._customers = 0  # the table's, for the smallest group in customers
         self._curve = None  # the last distance curve measured (core), drawn under the distance
 
         self.method_combo = QComboBox()
@@ -111,7 +111,8 @@ class MethodChooser(QGroupBox):
         self.share_spin.setSingleStep(0.5)
         self.share_spin.setSuffix(" % of customers")
         self.share_spin.setKeyboardTracking(False)
-        self.share_count_label = QLabel()
+        self.share_count_label = QLabel(f"(and never fewer than {MIN_SEGMENT_CUSTOMERS} customers)")
+        self.share_count_label.setEnabled(False)  # a hint, in the muted colour
         share_row = QHBoxLayout(self.share_box)
         share_row.setContentsMargins(0, 0, 0, 0)
         share_row.addWidget(QLabel("Smallest group worth naming:"))
@@ -129,7 +130,7 @@ class MethodChooser(QGroupBox):
         self.automatic_distance_check.toggled.connect(self._distance_choice_changed)
         self.distance_spin.valueChanged.connect(self._distance_value_changed)
         self.curve_button.clicked.connect(self.distance_curve_requested)
-        self.share_spin.valueChanged.connect(self._share_changed)
+        self.share_spin.valueChanged.connect(self.changed)
         self._show_method()
 
     # --- public ----------------------------------------------------------------------------------------
@@ -167,9 +168,8 @@ class MethodChooser(QGroupBox):
                 self.share_spin.setValue(float(share) * 100)
         self._show_method()
 
-    def set_customers(self, customers: int) -> None:
-        """The number of customers in the table, to say how many the smallest group is."""
-        self._customers = customers
+    def forget_distance_curve(self) -> None:
+        """A new table: the curve measured on the previous one no longer applies."""
         self._curve = None
         self._show_method()
 
@@ -178,7 +178,7 @@ class MethodChooser(QGroupBox):
         self._curve = curve
         if self.automatic_distance_check.isChecked():
             with QSignalBlocker(self.distance_spin):
-                self.distance_spin.setValue(curve.distance)
+                self.distance_spin.setValue(curve.chosen_distance)
         self._ensure_curve_plot()
         self.curve_plot.show()
         self.curve_plot.request_draw()
@@ -204,7 +204,6 @@ class MethodChooser(QGroupBox):
         self.distance_box.setVisible(DISTANCE_OPTION in method.options)
         self.share_box.setVisible(SHARE_OPTION in method.options)
         self.distance_spin.setEnabled(not self.automatic_distance_check.isChecked())
-        self._update_share_count()
         self._update_distance_label()
         if self.curve_plot is not None:
             self.curve_plot.setVisible(self._curve is not None)
@@ -213,7 +212,7 @@ class MethodChooser(QGroupBox):
         self.distance_spin.setEnabled(not automatic)
         if automatic and self._curve is not None:
             with QSignalBlocker(self.distance_spin):
-                self.distance_spin.setValue(self._curve.distance)
+                self.distance_spin.setValue(self._curve.chosen_distance)
         self._update_distance_label()
         if self.curve_plot is not None and self._curve is not None:
             self.curve_plot.request_draw()
@@ -225,23 +224,10 @@ class MethodChooser(QGroupBox):
             self.curve_plot.request_draw()
         self.changed.emit()
 
-    def _share_changed(self) -> None:
-        self._update_share_count()
-        self.changed.emit()
-
-    def _update_share_count(self) -> None:
-        if not self._customers or SHARE_OPTION not in self.method.options:
-            self.share_count_label.clear()
-            return
-        from core.methods.hdbscan import smallest_segment_size
-
-        size = smallest_segment_size(self._customers, self.share_spin.value() / 100)
-        self.share_count_label.setText(f"(at least {size:,} customers)")
-
     def _update_distance_label(self) -> None:
         if self.automatic_distance_check.isChecked():
             text = (
-                f"Worked out from your customers: {self._curve.distance:.3g}."
+                f"Worked out from your customers: {self._curve.sentence}"
                 if self._curve is not None
                 else "Worked out from your customers when the segments are found."
             )

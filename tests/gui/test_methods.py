@@ -204,3 +204,45 @@ def test_a_gaussian_mixture_shows_its_fit_curve_and_each_customers_chances(qtbot
     assert text.startswith("Segment 2 (")
     assert "100% likely" in text
     assert window.clusters_tab.axes.collections  # the mixture's centres
+
+
+def test_dbscan_shows_its_automatic_distance_with_the_curve_and_takes_the_users_own(qtbot, window, tmp_path):
+    open_file(qtbot, window, groups_with_strays(tmp_path / "groups.csv"))
+    choose_method(window, "dbscan")
+    chooser = window.data_tab.method_chooser
+    assert chooser.automatic_distance_check.isChecked()
+    assert not chooser.distance_spin.isEnabled()
+    assert "distance" not in window.data_tab.analysis_settings().method_options  # automatic
+    with qtbot.waitSignal(window.session.distance_measured, timeout=GUI_TIMEOUT):
+        chooser.curve_button.click()
+    assert window.session.segmentation is None  # measuring finds no segments
+    qtbot.waitUntil(lambda: chooser.curve_plot is not None and chooser.curve_plot.isVisible())
+    measured = chooser._curve
+    assert chooser.distance_spin.value() == pytest.approx(measured.chosen_distance, abs=1e-3)
+    assert measured.sentence in chooser.distance_label.text()
+    # The segments use the automatic distance; the Choose k tab says there is no number to choose.
+    segmentation = find_segments(qtbot, window)
+    assert segmentation.method == "dbscan"
+    assert "no number to choose" in window.elbow_tab.no_k_label.text()
+    assert f"{measured.chosen_distance:.3g}" in window.elbow_tab.no_k_label.text()
+    # The user's own, smaller distance: the segments shown are out of date until found again.
+    chooser.automatic_distance_check.setChecked(False)
+    chooser.distance_spin.setValue(measured.chosen_distance * 0.6)
+    assert window.data_tab.analysis_settings().method_options == {
+        "distance": pytest.approx(measured.chosen_distance * 0.6, abs=1e-3)
+    }
+    assert window.results_out_of_date()
+    smaller = find_segments(qtbot, window)
+    assert smaller.unusual > segmentation.unusual
+
+
+def test_hdbscan_takes_its_smallest_group_as_a_share_of_customers(qtbot, window, sample_path):
+    open_file(qtbot, window, sample_path)
+    choose_method(window, "hdbscan")
+    chooser = window.data_tab.method_chooser
+    assert chooser.share_spin.value() == pytest.approx(1.0)  # the method's default, 1 %
+    assert chooser.share_spin.suffix() == " % of customers"
+    assert "never fewer than 5 customers" in chooser.share_count_label.text()
+    assert window.data_tab.analysis_settings().method_options == {}
+    chooser.share_spin.setValue(5.0)
+    assert window.data_tab.analysis_settings().method_options == {"min_segment_share": 0.05}
