@@ -228,9 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     assign = commands.add_parser(
         "assign",
         help="place new customers into the segments of a saved model",
-        description="Place each customer of INPUT in the nearest segment of MODEL (saved with --model). "
-        "Customers farther from every segment than 99 % of the original customers are marked "
-        "'does not fit any segment'.",
+        description="Place each customer of INPUT in a segment of MODEL (saved with --model), as the "
+        "model's method places customers: the nearest segment for k-means and Ward, the most likely for a "
+        "Gaussian mixture, for DBSCAN and HDBSCAN the segment of the nearest core customer within the "
+        "distance, else 'Unusual customers' (segment 0). Customers farther from their segment than 99 % "
+        "of the original customers are marked 'does not fit any segment'.",
     )
     assign.add_argument("model", type=Path, help="the segment model (.json) saved with analyze --model")
     assign.add_argument("input", type=Path, help="the new customers; the file is only read, never changed")
@@ -266,6 +268,7 @@ def _repeated_identifiers(report) -> list[str]:
 def _print_result(table, result, left_out: dict[str, str]) -> None:
     """`left_out`: columns the default choice did not use, with why (empty when the user chose)."""
     from core.methods import method_named
+    from core.pipeline import sweep_measure
 
     segmentation = result.segmentation
     report = table.report
@@ -288,11 +291,19 @@ def _print_result(table, result, left_out: dict[str, str]) -> None:
     print(f"Method: {method.title}")
     if result.sweep is not None:
         print()
-        print("Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer)")
+        bic = sweep_measure(result.sweep, "bic")  # the Gaussian mixture's own sweep
+        if bic:
+            print("Segments tried   BIC (lower = better)")
+        else:
+            print("Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer)")
+        silhouette = sweep_measure(result.sweep, "silhouette")
         for score in result.sweep.scores:
-            silhouette = "" if score.silhouette is None else f"{score.silhouette:.3f}"
             marker = "  <- suggested" if score.k == result.sweep.suggested_k else ""
-            print(f"{score.k:>14}   {score.wcss:>22,.2f}   {silhouette:>29}{marker}")
+            if bic:
+                print(f"{score.k:>14}   {bic[str(score.k)]:>20,.2f}{marker}")
+            else:
+                shown = f"{silhouette[str(score.k)]:.3f}" if str(score.k) in silhouette else ""
+                print(f"{score.k:>14}   {score.wcss:>22,.2f}   {shown:>29}{marker}")
         print(f"Suggestion: {result.sweep.reason}")
     print()
     if segmentation.unusual:

@@ -25,6 +25,7 @@ from core.errors import DataError, SettingsError
 from core.export import labelled_frame, probability_column
 from core.loading import LoadedTable
 from core.methods import DEFAULT_METHOD, UNUSUAL, Method, Segmenter, method_named
+from core.methods.gmm import MixtureScore, MixtureSweep
 from core.preparation import (
     MissingPolicy,
     PreparationSettings,
@@ -101,7 +102,9 @@ class Segmentation:
 class AnalysisResult:
     settings: AnalysisSettings  # with features resolved
     prepared: PreparedData
-    sweep: KSweep | None  # None when k was given and no sweep was asked for
+    # The sweep over k (k-means' or the method's own); None when the method finds the number itself
+    # or a project was reopened on changed data.
+    sweep: KSweep | MixtureSweep | None
     segmentation: Segmentation
 
 
@@ -167,16 +170,16 @@ def run_sweep(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
-    on_score: Callable[[KScore], None] | None = None,
-) -> KSweep | None:
-    """Try every number of segments in [k_min, k_max] with the method's own measure of fit where it has
-    one (Gaussian mixtures: BIC), else the k-means sweep; None for a method that finds the number of
+    on_score: Callable[[KScore | MixtureScore], None] | None = None,
+) -> KSweep | MixtureSweep | None:
+    """Try every number of segments in [k_min, k_max] with the method's own sweep where it has one
+    (Gaussian mixtures: BIC), else the k-means sweep (its elbow and silhouette say how many round
+    groups there are, which is what Ward finds too); None for a method that finds the number of
     segments itself (density methods): there is nothing to choose."""
     method = method_named(settings.method)
     if not method.takes_k:
         return None
-    sweep = getattr(method, "sweep", None) or sweep_k
-    return sweep(
+    return (method.sweep or sweep_k)(
         prepared.matrix,
         settings.k_min,
         settings.k_max,
@@ -248,11 +251,10 @@ def fit_segmentation(
 def segment_probabilities(segmentation: Segmentation, prepared: PreparedData) -> pd.DataFrame | None:
     """Each customer's probability of belonging to each segment, as columns "P(segment N)" (one row per
     table row, empty for customers left out for missing values), for methods that give probabilities
-    (Gaussian mixtures: their segmenter has `predict_proba`, as in scikit-learn); None for the others."""
-    predict_proba = getattr(segmentation.segmenter, "predict_proba", None)
-    if predict_proba is None:
+    (`Method.gives_probabilities`: Gaussian mixtures); None for the others."""
+    if not method_named(segmentation.method).gives_probabilities:
         return None
-    chances = np.asarray(predict_proba(prepared.matrix), dtype=np.float64)
+    chances = np.asarray(segmentation.segmenter.predict_proba(prepared.matrix), dtype=np.float64)
     rows = len(segmentation.labels)
     columns = {}
     for segment, position in enumerate(segmentation.segment_positions(np.arange(chances.shape[1]))):
@@ -302,7 +304,10 @@ def relabel_columns(
     """The same segments described with the user's new column labels ("MntWines" -> "Wine spending").
     A name that was the suggested one follows the new labels; a name the user typed stays."""
     def described(labels: Mapping[str, str]):
-        return profile_segments(frame, segmentation.labels, features, segmentation.centroids, labels, columns)
+        return profile_segments(
+            frame, segmentation.labels, features, segmentation.centroids, labels, columns,
+            unusual_first=segmentation.unusual > 0,
+        )
 
     suggested_before, _ = described(segmentation.overall.column_labels)
     profiles, overall = described(column_labels)
@@ -337,7 +342,7 @@ def run_analysis(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
-    on_score: Callable[[KScore], None] | None = None,
+    on_score: Callable[[KScore | MixtureScore], None] | None = None,
 ) -> AnalysisResult:
     """Prepare, sweep k over [k_min, k_max], fit the chosen (or suggested) k and profile the segments.
     A method that finds the number of segments itself (density methods) skips the sweep and ignores k."""
@@ -362,13 +367,22 @@ def run_analysis(
     return AnalysisResult(settings, prepared, sweep, segmentation)
 
 
+def sweep_measure(sweep, measure: str) -> dict[str, float]:
+    """A sweep's values of one measure ("wcss", "silhouette", "bic") by k, as text; empty when the
+    sweep did not take that measure (or there was no sweep)."""
+    if sweep is None:
+        return {}
+    values = {str(score.k): getattr(score, measure, None) for score in sweep.scores}
+    return {k: float(value) for k, value in values.items() if value is not None}
+
+
 def analysis_summary(table: LoadedTable, result: AnalysisResult) -> dict:
     """The JSON-ready summary the command line writes with --summary."""
     segmentation = result.segmentation
     sweep = result.sweep
     method = method_named(result.settings.method)
-    # Density methods always say how many customers they left out, even none; other methods when any.
-    unusual = {"unusual": segmentation.unusual} if not method.takes_k or segmentation.unusual else {}
+    # Density methods always say how many customers they left out, even none.
+    unusual = {"unusual": segmentation.unusual} if method.finds_unusual or segmentation.unusual else {}
     options = dict(result.settings.method_options)
     return {
         "input": table.report.path,
@@ -382,12 +396,12 @@ def analysis_summary(table: LoadedTable, result: AnalysisResult) -> dict:
         "log_columns": list(result.settings.log_columns),
         "seed": result.settings.seed,
         "preparation_steps": list(result.prepared.steps),
-        "wcss": {str(score.k): score.wcss for score in sweep.scores} if sweep else {},
-        "silhouette": (
-            {str(score.k): score.silhouette for score in sweep.scores if score.silhouette is not None}
-            if sweep
-            else {}
-        ),
+        # Each measure the sweep took (k-means: WCSS and silhouette; Gaussian mixtures: BIC) by k.
+        **{
+            measure: sweep_measure(sweep, measure)
+            for measure in ("wcss", "silhouette", "bic")
+            if measure != "bic" or sweep_measure(sweep, measure)
+        },
         "suggested_k": sweep.suggested_k if sweep else None,
         "suggestion_reason": sweep.reason if sweep else None,
         "k": segmentation.k,

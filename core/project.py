@@ -5,10 +5,10 @@ docs/project-format.md). It stores where the customer file is (absolute, and rel
 file so a folder moved as a whole still works), the file's size and SHA-256 checksum, how it was read,
 every analysis setting (the grouping method and its settings among them), the chosen k, the segment
 names (with the user's edits) and the results: the k sweep's scores, each segment's size and centre,
-and the fitted method's own parameters (`Segmenter.to_dict`, as a segment model stores them). Labels are not stored: reopening prepares the same
-file with the same settings and fits the same method and k with the same seed, which gives the same
-labels; the stored sizes and centres (the unusual customers', segment 0, among them) are then checked
-against the new fit.
+and the fitted method's own parameters (`Segmenter.to_dict`, as a segment model stores them). Labels
+are not stored: reopening prepares the same file with the same settings and fits the same method and
+k with the same seed, which gives the same labels; the stored sizes and centres (the unusual
+customers', segment 0, among them) are then checked against the new fit.
 """
 
 import dataclasses
@@ -28,6 +28,7 @@ from core.errors import DataError, InputFileError
 from core.export import check_file_header, write_json
 from core.loading import LoadedTable, ReadOptions, load_table
 from core.methods import DEFAULT_METHOD
+from core.methods.gmm import MixtureScore, MixtureSweep
 from core.orders import OrderColumns, OrderRequest, summarise_order_file
 from core.pipeline import (
     AnalysisResult,
@@ -77,7 +78,7 @@ class ProjectFile:
     settings: AnalysisSettings  # features resolved
     k: int  # the chosen number of segments
     segments: tuple[SavedSegment, ...]  # in segment order, with the user's names
-    sweep: KSweep | None
+    sweep: KSweep | MixtureSweep | None
     saved_at: str = ""  # ISO 8601, UTC
     written_by: str = ""
     path: Path | None = None  # where the project was loaded from or saved to
@@ -215,16 +216,7 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
             method_options=dict(saved.get("method_options", {})),
         )
         results = data["results"]
-        saved_sweep = results["sweep"]
-        sweep = (
-            None
-            if saved_sweep is None
-            else KSweep(
-                scores=tuple(KScore(**score) for score in saved_sweep["scores"]),
-                suggested_k=int(saved_sweep["suggested_k"]),
-                reason=str(saved_sweep["reason"]),
-            )
-        )
+        sweep = _sweep_from_dict(results["sweep"])
         segments = tuple(
             SavedSegment(
                 number=int(segment["number"]),
@@ -264,6 +256,26 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
             "analysis again."
         ) from error
     return project
+
+
+# The sweeps a project can hold, told apart by their scores' measures (k-means: WCSS and silhouette,
+# Gaussian mixtures: BIC).
+_SWEEP_KINDS = ((KScore, KSweep), (MixtureScore, MixtureSweep))
+
+
+def _sweep_from_dict(saved: dict | None) -> KSweep | MixtureSweep | None:
+    if saved is None:
+        return None
+    measures = {key for score in saved["scores"] for key in score}
+    score_type, sweep_type = next(
+        (kinds for kinds in _SWEEP_KINDS if measures <= {each.name for each in dataclasses.fields(kinds[0])}),
+        _SWEEP_KINDS[0],
+    )
+    return sweep_type(
+        scores=tuple(score_type(**score) for score in saved["scores"]),
+        suggested_k=int(saved["suggested_k"]),
+        reason=str(saved["reason"]),
+    )
 
 
 def save_project(

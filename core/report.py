@@ -40,7 +40,7 @@ from core.exploration import project_2d, sample_rows
 from core.export import atomic_write
 from core.loading import LoadedTable
 from core.methods import DEFAULT_METHOD, method_named
-from core.pipeline import AnalysisResult, rename_segments
+from core.pipeline import AnalysisResult, rename_segments, sweep_measure
 from core.preparation import MissingPolicy, default_features, missing_impact
 from core.profiling import HIGH_STANDING, UNUSUAL_NUMBER, OverallProfile, SegmentProfile, column_label
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
@@ -425,10 +425,10 @@ def method_sentences(result: AnalysisResult) -> list[str]:
     method = method_named(result.settings.method)
     chosen = "the default method" if method.name == DEFAULT_METHOD else "chosen instead of the default"
     sentences = [f"Grouping method: {method.title} ({chosen}). {method.when_to_use}"]
-    # Things a method says about how this fit ran (e.g. Ward on the centres of micro-groups).
-    sentences += list(getattr(result.segmentation.segmenter, "notes_", ()))
+    # What the method says about how this fit ran (Ward on a large table: on small groups).
+    sentences += list(result.segmentation.segmenter.notes_)
     segmentation = result.segmentation
-    if segmentation.unusual or not method.takes_k:
+    if method.finds_unusual or segmentation.unusual:
         share = segmentation.unusual / max(segmentation.overall.size, 1)
         sentences.append(
             f"{method.title} left {segmentation.unusual:,} customers ({share:.0%}) in no group: they are "
@@ -621,25 +621,36 @@ def _elbow_page(pages: list[Figure], result: AnalysisResult) -> None:
                 f"together: it found {chosen}. No number of segments had to be chosen."
             )
         return
-    page.paragraph(
-        "Each number of segments was tried. The dark line (WCSS) shows how tightly customers sit around "
-        "their segment's centre: lower is tighter, and it always falls as segments are added, so the point "
-        "where it stops falling steeply (the elbow) is a good choice. The grey line (silhouette) shows how "
-        "clearly the segments are separated: higher is clearer."
-    )
-    page.space()
-    axes = page.axes(0.36)
     ks = [score.k for score in sweep.scores]
-    axes.plot(ks, [score.wcss for score in sweep.scores], marker="o", color=_NEUTRAL, label="WCSS")
+    if sweep_measure(sweep, "bic"):  # the Gaussian mixture's own sweep
+        page.paragraph(
+            "Each number of segments was tried. The line (BIC) weighs how well the segments describe the "
+            "customers against how many segments it takes: lower is better, and the lowest point is the "
+            "suggested number."
+        )
+        page.space()
+        axes = page.axes(0.36)
+        axes.plot(ks, [score.bic for score in sweep.scores], marker="o", color=_NEUTRAL, label="BIC")
+        axes.set_ylabel("BIC (lower = better)", fontsize=BODY_PT)
+    else:
+        page.paragraph(
+            "Each number of segments was tried. The dark line (WCSS) shows how tightly customers sit around "
+            "their segment's centre: lower is tighter, and it always falls as segments are added, so the "
+            "point where it stops falling steeply (the elbow) is a good choice. The grey line (silhouette) "
+            "shows how clearly the segments are separated: higher is clearer."
+        )
+        page.space()
+        axes = page.axes(0.36)
+        axes.plot(ks, [score.wcss for score in sweep.scores], marker="o", color=_NEUTRAL, label="WCSS")
+        axes.set_ylabel("WCSS (lower = tighter)", fontsize=BODY_PT)
     axes.set_xlabel("Number of segments", fontsize=BODY_PT)
-    axes.set_ylabel("WCSS (lower = tighter)", fontsize=BODY_PT)
     axes.set_xticks(ks)
-    with_silhouette = [score for score in sweep.scores if score.silhouette is not None]
-    if with_silhouette:
+    silhouette = sweep_measure(sweep, "silhouette")
+    if silhouette:
         second = axes.twinx()
         second.plot(
-            [score.k for score in with_silhouette],
-            [score.silhouette for score in with_silhouette],
+            [int(k) for k in silhouette],
+            list(silhouette.values()),
             marker="s",
             linestyle="--",
             color=_SECOND_SERIES,

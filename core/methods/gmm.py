@@ -16,6 +16,7 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 from core.clustering import DEFAULT_SEED, MAX_K, _as_matrix, _check_count
 from core.errors import SettingsError
@@ -143,7 +144,10 @@ def _best_of_starts(
     best = None
     for number, start_seed in enumerate(seeds, start=1):
         raise_if_cancelled(cancel)
-        with warnings.catch_warnings():
+        # One BLAS thread: an EM round's matrix products are too short to share, and on the busy
+        # machine two threads made a start on 3,000 customers take 0.83 s instead of 0.09 s (50,000
+        # customers: 0.86 s instead of 0.41 s).
+        with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
             # A start that has not settled after 100 rounds is still a usable answer; the best start
             # is kept whatever its rounds, as scikit-learn's own n_init does.
             warnings.simplefilter("ignore", ConvergenceWarning)

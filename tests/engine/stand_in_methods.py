@@ -54,6 +54,7 @@ FAR_FROM_CENTRES = Method(
     make=lambda k, seed, options: FarFromCentres(options["radius"], seed),
     from_dict=FarFromCentres.from_dict,
     options={"radius": 2.0},
+    finds_unusual=True,
 )
 
 

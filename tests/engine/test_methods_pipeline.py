@@ -6,6 +6,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgba
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 
 from core.colours import UNUSUAL_COLOUR, segment_number_colour
 from core.errors import SettingsError
@@ -21,6 +25,7 @@ from core.pipeline import (
 )
 from core.profiling import UNUSUAL_NAME, UNUSUAL_NUMBER
 from core.project import load_project, reopen, save_project
+from core.report import build_report_pages
 from core.segment_model import (
     assign_customers,
     assignment_frame,
@@ -106,6 +111,9 @@ def test_assigning_the_original_file_with_a_saved_model_gives_back_the_same_segm
 ):
     table, result = analysed(data_file, name)
     path = save_segment_model(tmp_path / "model.json", build_segment_model(result))
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["method"] == name
+    assert saved["version"] == (1 if name == "kmeans" else 2)  # k-means models open in older versions
     model = load_segment_model(path)
     assert model.method == name
     assignment = assign_customers(model, table.frame)
@@ -217,8 +225,8 @@ def test_older_projects_without_a_method_reopen_with_k_means(data_file, tmp_path
     np.testing.assert_array_equal(reopened.segmentation.labels, result.segmentation.labels)
 
 
-def test_renaming_keeps_the_numbers(data_file, with_stand_in_density_method):
-    from core.pipeline import rename_segments
+def test_renaming_and_relabelling_columns_keep_the_numbers(data_file, with_stand_in_density_method):
+    from core.pipeline import relabel_columns, rename_segments
 
     table = load_table(data_file)
     result = run_analysis(table, AnalysisSettings(features=FEATURES, method=with_stand_in_density_method))
@@ -226,3 +234,51 @@ def test_renaming_keeps_the_numbers(data_file, with_stand_in_density_method):
     renamed = rename_segments(segmentation, ["Odd ones", "A", "B", "C"])
     assert renamed.numbers == segmentation.numbers == (0, 1, 2, 3)
     assert renamed.names[0] == "Odd ones"
+    relabelled = relabel_columns(table.frame, segmentation, FEATURES, {"Income": "Earnings"})
+    assert relabelled.numbers == (0, 1, 2, 3)
+    assert relabelled.names[0] == UNUSUAL_NAME
+
+
+def report_text(pages) -> str:
+    return " ".join(" ".join(item.get_text() for item in page.findobj(Text)) for page in pages)
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_the_report_names_the_method_and_when_it_fits(data_file, name):
+    table, result = analysed(data_file, name)
+    text = report_text(build_report_pages(table, result))
+    method = METHODS[name]
+    assert f"Grouping method: {method.title}" in text
+    assert method.when_to_use in text
+
+
+def test_the_report_counts_the_unusual_customers_and_shows_them_in_grey(
+    data_file, with_stand_in_density_method
+):
+    table = load_table(data_file)
+    result = run_analysis(table, AnalysisSettings(features=FEATURES, method=with_stand_in_density_method))
+    pages = build_report_pages(table, result)
+    text = report_text(pages)
+    assert f"left {len(FAR_AWAY)} customers (2%) in no group" in text
+    assert "a number Far from centres found itself" in text
+    assert "Segment 0: Unusual customers" in text
+    grey = to_rgba(UNUSUAL_COLOUR)
+    swatches = [patch for patch in pages[0].findobj(Rectangle) if patch.get_facecolor() == grey]
+    assert swatches  # the unusual customers' line on the first page is grey
+    dots = [
+        collection for page in pages for collection in page.findobj(PathCollection)
+        if len(collection.get_facecolors()) and tuple(collection.get_facecolors()[0][:3]) == grey[:3]
+    ]
+    assert dots  # and so are their dots on the cluster chart
+
+
+def test_the_report_says_when_ward_ran_on_small_groups(data_file, monkeypatch):
+    from core.methods import hierarchical
+
+    # A "large" table of 306 customers: Ward on 40 small groups found on a sample of 200.
+    monkeypatch.setattr(hierarchical, "EXACT_ROWS", 100)
+    monkeypatch.setattr(hierarchical, "MICRO_SAMPLE_ROWS", 200)
+    monkeypatch.setattr(hierarchical, "MICRO_GROUPS", 40)
+    table = load_table(data_file)
+    result = run_analysis(table, AnalysisSettings(features=FEATURES, k=3, method="hierarchical"))
+    assert "were first put into 40 small groups" in report_text(build_report_pages(table, result))
