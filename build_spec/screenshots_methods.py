@@ -2,8 +2,9 @@
 
 Driven as a user would: Mall_Customers.csv grouped hierarchically (Choose k with the tree cut at the
 chosen number), the same customers in Compare ways of grouping (k-means, hierarchical and Gaussian
-mixture side by side), and CC GENERAL.csv grouped by a density method (the Data tab's chooser, Choose k
-saying there is no number to choose, the Clusters and Segments tabs with the unusual customers in grey).
+mixture side by side) and grouped by HDBSCAN (the Clusters and Segments tabs with the unusual customers
+in grey), then CC GENERAL.csv with DBSCAN (the Data tab's chooser with the distance curve its automatic
+distance is read from, and Choose k saying there is no number to choose).
 The real files are read from ../shared/datasets; without them there is nothing to show and no picture
 is made.
 """
@@ -26,7 +27,6 @@ CC_GENERAL = DATASETS / "CC GENERAL.csv"
 WAIT_MS = 180_000  # the longest step: a comparison of three methods on a busy machine
 # Mall's spending and income, where its five groups are plain to see (age blurs them).
 MALL_COLUMNS = ("Annual Income (k$)", "Spending Score (1-100)")
-DENSITY_METHOD = "hdbscan"
 
 
 class Failed(Exception):
@@ -96,7 +96,7 @@ def main() -> int:
         # Compare ways of grouping on the same customers.
         window.compare_methods()
         dialog = window.compare_dialog
-        dialog.resize(1100, 760)
+        dialog.resize(1260, 780)
         for name, check in dialog.method_checks.items():
             check.setChecked(name in ("hierarchical", "kmeans", "gmm"))
         dialog.compare()
@@ -104,18 +104,26 @@ def main() -> int:
         grab("methods-compare", dialog)
         dialog.close()
 
-        # A density method on CC GENERAL: unusual customers in grey, no number to choose.
-        session.open_file(CC_GENERAL)  # not the window's open_path: it would ask to save Mall's segments
-        wait_for(session.analysis_ready)
+        # HDBSCAN on the same customers: the unusual ones in grey, on the chart and as a card.
         chooser = window.data_tab.method_chooser
-        chooser.method_combo.setCurrentIndex(chooser.method_combo.findData(DENSITY_METHOD))
-        window.tabs.setCurrentWidget(window.data_tab)
-        grab("methods-density-data")
+        chooser.method_combo.setCurrentIndex(chooser.method_combo.findData("hdbscan"))
         find_segments()
-        for tab, name in ((window.elbow_tab, "choose-k"), (window.clusters_tab, "clusters"),
-                          (window.segments_tab, "segments")):
+        for tab, name in ((window.clusters_tab, "clusters"), (window.segments_tab, "segments")):
             window.tabs.setCurrentWidget(tab)
             grab(f"methods-density-{name}")
+
+        # DBSCAN on CC GENERAL: the distance curve, and no number of segments to choose.
+        session.open_file(CC_GENERAL)  # not the window's open_path: it would ask to save Mall's segments
+        wait_for(session.analysis_ready)
+        chooser.method_combo.setCurrentIndex(chooser.method_combo.findData("dbscan"))
+        window.tabs.setCurrentWidget(window.data_tab)
+        window.data_tab.panel_splitter.setSizes([250, 550])  # the choices in view, the columns above
+        chooser.curve_button.click()
+        wait_for(session.distance_measured)
+        grab("methods-dbscan-data")
+        find_segments()
+        window.tabs.setCurrentWidget(window.elbow_tab)
+        grab("methods-dbscan-choose-k")
     except Failed as problem:
         print(f"screenshots of the grouping methods failed: {problem}", file=sys.stderr)
         return 1

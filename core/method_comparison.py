@@ -2,8 +2,10 @@
 
 `compare_methods` fits each chosen method (core.methods, through `pipeline.fit_segmentation`, so each
 result is a whole segmentation the user can keep), measures every result's separation (silhouette) on
-one shared sample of customers, so the numbers compare like with like, and compares each result with
-the first one (`core.comparison`: who went where, the agreement in words, the adjusted Rand index).
+one shared sample of customers, so the numbers compare like with like, compares each result with
+the first one (`core.comparison`: who went where, the agreement in words, the adjusted Rand index), and
+adds the measured guide of `core.methods.guide` (read from a k-means result: the one compared, or one
+fitted for it with as many segments as the first result).
 """
 
 from collections.abc import Mapping, Sequence
@@ -19,6 +21,8 @@ from core.columns import ColumnSummary
 from core.comparison import Comparison, compare_segmentations
 from core.errors import SettingsError
 from core.methods import method_named
+from core.methods.guide import MethodAdvice, advise_methods
+from core.methods.kmeans import KMEANS
 from core.pipeline import Segmentation, fit_segmentation
 from core.preparation import PreparedData
 from core.profiling import UNUSUAL_NUMBER
@@ -61,6 +65,8 @@ class MethodComparison:
     # The first result against each of the others, in order (the first is the one the user had).
     comparisons: tuple[Comparison, ...]
     sample_size: int  # customers the silhouettes were measured on (the same ones for every method)
+    # Signs measured on the customers and the methods that cope with them, in plain words.
+    advice: tuple[MethodAdvice, ...] = ()
 
     def overview(self) -> pd.DataFrame:
         """One row per method: segments found, unusual customers, the largest and smallest segment's
@@ -98,8 +104,9 @@ def compare_methods(
         raise SettingsError("Choose at least two ways of grouping to compare them.")
     sample = _shared_sample(len(prepared.row_positions), seed)
     results = []
+    steps = len(choices) + 1  # the guide takes about as long as one method
     for index, choice in enumerate(choices):
-        share = scaled(progress, index / len(choices), (index + 1) / len(choices))
+        share = scaled(progress, index / steps, (index + 1) / steps)
         title = method_named(choice.method).title
         report(share, 0.0, f"Grouping with {title} ({index + 1} of {len(choices)})")
         segmentation = fit_segmentation(
@@ -122,8 +129,25 @@ def compare_methods(
         )
         for other in results[1:]
     )
+    report(progress, len(choices) / steps, "Looking for signs that another way fits better")
+    advice = _advice(prepared, results, seed, cancel)
     report(progress, 1.0, f"Compared {len(results)} ways of grouping")
-    return MethodComparison(tuple(results), comparisons, len(sample))
+    return MethodComparison(tuple(results), comparisons, len(sample), advice)
+
+
+def _advice(
+    prepared: PreparedData, results: list[MethodResult], seed: int, cancel: CancelCheck | None
+) -> tuple[MethodAdvice, ...]:
+    """The guide's signs, read from the compared k-means result, or from a k-means fit with as many
+    segments as the first result (at least 2) when k-means is not among them."""
+    kmeans = next((result for result in results if result.choice.method == KMEANS.name), None)
+    if kmeans is not None:
+        segmenter = kmeans.segmentation.segmenter
+    else:
+        k = max(2, results[0].segmentation.k)
+        segmenter = KMEANS.make(k, seed, {}).fit(prepared.matrix, cancel=cancel)
+    raise_if_cancelled(cancel)
+    return advise_methods(prepared.matrix, segmenter.labels_, segmenter.cluster_centers_, seed=seed)
 
 
 def _shared_sample(rows: int, seed: int) -> np.ndarray:

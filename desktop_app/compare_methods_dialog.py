@@ -8,6 +8,7 @@ other results are dropped with the dialog's comparison.
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -40,6 +41,9 @@ INTRO = (
     "Tick two or more ways, then press Compare. Keep the one you like: the others are discarded."
 )
 TICK_TWO = "Tick at least two ways to compare them."
+CROSS_CORNER = "Segments ↓ went to →"
+GUIDE_WIDTH = 340
+CROSS_HEADER_CHARACTERS = 16
 SEPARATION_NOTE = (
     "Separation (silhouette, -1 to 1; higher: customers sit more clearly in their own segment) is "
     "measured on the same {sample:,} customers for every way; unusual customers are not counted."
@@ -136,7 +140,12 @@ class CompareMethodsDialog(QDialog):
         self.guide_label = QLabel()
         self.guide_label.setWordWrap(True)
         self.guide_label.setTextFormat(Qt.TextFormat.RichText)
+        self.guide_label.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.guide_label.setMinimumWidth(GUIDE_WIDTH)
+        self.guide_label.setMaximumWidth(GUIDE_WIDTH)
         self.keep_row = QHBoxLayout()
+        self.keep_row.addWidget(QLabel("<b>Keep one:</b>"))
+        self.keep_row.addStretch()
         self.keep_buttons: list[QPushButton] = []
 
         pair_row = QHBoxLayout()
@@ -144,17 +153,21 @@ class CompareMethodsDialog(QDialog):
         pair_row.addWidget(self.pair_combo, stretch=1)
         pair_row.addWidget(self.details_button)
         self.results = QWidget()
+        who_went_where = QVBoxLayout()
+        who_went_where.addLayout(pair_row)
+        who_went_where.addWidget(self.agreement_label)
+        who_went_where.addWidget(self.cross_view, stretch=1)
+        who_went_where.addWidget(self.details_label)
+        below = QHBoxLayout()
+        below.addLayout(who_went_where, stretch=1)
+        below.addWidget(self.guide_label)
         results_layout = QVBoxLayout(self.results)
         results_layout.setContentsMargins(0, 0, 0, 0)
         results_layout.addWidget(QLabel("<b>Side by side</b>"))
         results_layout.addWidget(self.overview_view)
         results_layout.addWidget(self.separation_label)
-        results_layout.addLayout(pair_row)
-        results_layout.addWidget(self.agreement_label)
-        results_layout.addWidget(self.cross_view, stretch=1)
-        results_layout.addWidget(self.details_label)
-        results_layout.addWidget(self.guide_label)
         results_layout.addLayout(self.keep_row)
+        results_layout.addLayout(below, stretch=1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.results)
@@ -257,6 +270,10 @@ class CompareMethodsDialog(QDialog):
         self._show_busy(self.session.is_busy)
         overview = comparison.overview().reset_index(names="Way of grouping")
         self.overview_model.set_frame(overview)
+        # As tall as its rows: the space below is for who went where.
+        view = self.overview_view
+        rows = sum(view.rowHeight(row) for row in range(len(overview)))
+        view.setFixedHeight(rows + view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth())
         self.separation_label.setText(SEPARATION_NOTE.format(sample=comparison.sample_size))
         self.pair_combo.blockSignals(True)
         self.pair_combo.clear()
@@ -269,10 +286,11 @@ class CompareMethodsDialog(QDialog):
             self.keep_row.removeWidget(button)
             button.deleteLater()
         self.keep_buttons = []
-        for result in comparison.results:
-            button = QPushButton(f"Keep {result.title}")
+        for index, result in enumerate(comparison.results):
+            button = QPushButton(result.title)
+            button.setToolTip("Make these the segments; the other results are discarded")
             button.clicked.connect(lambda _checked=False, kept=result: self.keep(kept))
-            self.keep_row.addWidget(button)
+            self.keep_row.insertWidget(1 + index, button)
             self.keep_buttons.append(button)
         self.results.show()
 
@@ -283,16 +301,25 @@ class CompareMethodsDialog(QDialog):
         self.agreement_label.setText(pair.sentence)
         # Rows: the first way's segments; columns: where their customers went in the other.
         table = pair.counts.copy()
-        table.insert(0, f"{pair.first_title} ↓ / {pair.second_title} →", table.index)
+        # The other way's segment names over a few short lines, so that several columns fit side by side.
+        table.columns = [textwrap.fill(name, CROSS_HEADER_CHARACTERS) for name in table.columns]
+        table.insert(0, CROSS_CORNER, table.index)
         self.cross_model.set_frame(table.reset_index(drop=True))
         self.details_label.setText(RAND_NOTE.format(rand=pair.adjusted_rand, compared=pair.compared))
 
     @staticmethod
     def _guide(comparison: MethodComparison) -> str:
+        """The guide's signs measured on these customers, then when each compared way fits."""
+        from html import escape
+
         from core.methods import method_named
 
-        lines = []
-        for result in comparison.results:
-            method = method_named(result.choice.method)
-            lines.append(f"<li><b>{method.title}</b>: {method.when_to_use}</li>")
-        return f"<b>When to prefer each</b><ul>{''.join(lines)}</ul>"
+        signs = "".join(f"<li>{escape(advice.sentence)}</li>" for advice in comparison.advice)
+        compared = [method_named(name) for name in dict.fromkeys(r.choice.method for r in comparison.results)]
+        ways = "".join(
+            f"<li><b>{escape(method.title)}</b>: {escape(method.when_to_use)}</li>" for method in compared
+        )
+        return (
+            f"<b>What your customers look like</b><ul>{signs}</ul>"
+            f"<b>When to prefer each</b><ul>{ways}</ul>"
+        )

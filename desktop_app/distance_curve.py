@@ -23,7 +23,7 @@ def draw_distance_curve(axes: Axes, curve, chosen: float | None, *, ink: str) ->
     if chosen is not None:
         axes.axhline(chosen, color=CHOSEN_COLOUR, linestyle="--", linewidth=1.4, label=f"Yours: {chosen:.3g}")
     axes.set_xlabel("Customers, from the most closely packed (%)", fontsize="small")
-    axes.set_ylabel(f"Distance to reach {curve.neighbours - 1} others", fontsize="small")
+    axes.set_ylabel("Distance", fontsize="small")
     axes.tick_params(labelsize="small")
     axes.set_xlim(0, 100)
     axes.set_ylim(0, max(curve.distances[-1], chosen or 0) * 1.05)

@@ -162,7 +162,11 @@ class ElbowTab(QWidget):
         self.no_k_label = QLabel()
         self.no_k_label.setWordWrap(True)
         self.no_k_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.no_k_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_k_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.no_k_label.setContentsMargins(12, 24, 12, 12)
+        font = self.no_k_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.no_k_label.setFont(font)
         self.no_k_label.hide()
         # Hierarchical grouping: its tree, cut at the chosen number, beside the chart.
         self.dendrogram = DendrogramView()
@@ -171,7 +175,7 @@ class ElbowTab(QWidget):
         charts.addWidget(self.plot)
         charts.addWidget(self.dendrogram)
         charts.setChildrenCollapsible(False)
-        self._k_widgets = [help_label, self.plot, self.reason_label]
+        self._k_widgets = [help_label, charts, self.reason_label]
 
         layout = QVBoxLayout(self)
         layout.addWidget(help_label)

@@ -113,11 +113,15 @@ class MethodChooser(QGroupBox):
         self.share_spin.setKeyboardTracking(False)
         self.share_count_label = QLabel(f"(and never fewer than {MIN_SEGMENT_CUSTOMERS} customers)")
         self.share_count_label.setEnabled(False)  # a hint, in the muted colour
-        share_row = QHBoxLayout(self.share_box)
-        share_row.setContentsMargins(0, 0, 0, 0)
+        self.share_count_label.setWordWrap(True)
+        share_row = QHBoxLayout()
         share_row.addWidget(QLabel("Smallest group worth naming:"))
         share_row.addWidget(self.share_spin)
-        share_row.addWidget(self.share_count_label, stretch=1)
+        share_row.addStretch()
+        share_layout = QVBoxLayout(self.share_box)
+        share_layout.setContentsMargins(0, 0, 0, 0)
+        share_layout.addLayout(share_row)
+        share_layout.addWidget(self.share_count_label)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.method_combo)

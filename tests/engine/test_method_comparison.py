@@ -106,3 +106,29 @@ def test_cancel_stops_the_comparison(prepared_groups):
             table.frame, prepared, [MethodChoice("kmeans", 3), MethodChoice("hierarchical", 3)],
             cancel=lambda: True,
         )
+
+
+def test_the_guide_is_read_from_the_compared_k_means_result_or_one_fitted_for_it(prepared_groups):
+    table, prepared = prepared_groups
+    gmm, kmeans, ward = MethodChoice("gmm", 3), MethodChoice("kmeans", 3), MethodChoice("hierarchical", 3)
+    with_kmeans = compare_methods(table.frame, prepared, [gmm, kmeans])
+    without = compare_methods(table.frame, prepared, [gmm, ward])
+    # Three round groups of the same spread: the guide says k-means suits them, both ways.
+    for comparison in (with_kmeans, without):
+        assert [advice.sign for advice in comparison.advice] == ["k_means_fits"]
+
+
+def test_the_guide_points_to_a_mixture_for_long_slanted_groups(tmp_path):
+    rng = np.random.default_rng(7)
+    along = rng.normal(scale=10.0, size=(400, 1))
+    across = rng.normal(scale=1.0, size=(400, 1))
+    offset = np.repeat([[0.0], [8.0]], 200, axis=0)  # two long parallel groups, slanted at 45 degrees
+    points = np.hstack([along - across - offset, along + across + offset])
+    frame = pd.DataFrame({"Spending": points[:, 0], "Visits": points[:, 1]})
+    table = _table(tmp_path, frame)
+    prepared = prepare_table(table, AnalysisSettings(features=("Spending", "Visits")))
+    choices = [MethodChoice("kmeans", 2), MethodChoice("gmm", 2)]
+    comparison = compare_methods(table.frame, prepared, choices)
+    long_groups = [advice for advice in comparison.advice if advice.sign == "long"]
+    assert long_groups
+    assert long_groups[0].methods[0] == "gmm"

@@ -112,6 +112,9 @@ def test_compare_two_ways_and_keep_the_other(qtbot, window, tmp_path):
     assert not dialog.details_label.isVisible()
     dialog.details_button.click()
     assert "adjusted Rand index 1.00" in dialog.details_label.text()
+    # The guide's measured signs and when each compared way fits.
+    assert comparison.advice[0].sentence in dialog.guide_label.text()
+    assert METHODS["hierarchical"].when_to_use in dialog.guide_label.text()
     # Keeping the hierarchical result makes it the segments; the Data tab shows its method.
     before = window.session.segmentation
     with qtbot.waitSignal(window.session.segmentation_changed, timeout=GUI_TIMEOUT):
