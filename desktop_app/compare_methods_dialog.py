@@ -180,6 +180,7 @@ class CompareMethodsDialog(QDialog):
         layout.addWidget(scroll, stretch=1)
 
         session.methods_compared.connect(self._compared)
+        session.results_cleared.connect(self._forget)
         session.busy_changed.connect(self._show_busy)
         session.progress.connect(self._show_progress)
         session.cancelled.connect(self._stopped)
@@ -234,6 +235,11 @@ class CompareMethodsDialog(QDialog):
         self.accept()
 
     # --- private ---------------------------------------------------------------------------------------
+
+    def _forget(self) -> None:
+        """Another table or project: results compared on the old one no longer apply."""
+        self.comparison = None
+        self.results.hide()
 
     def _update_compare_button(self) -> None:
         ticked = sum(check.isChecked() for check in self.method_checks.values())

@@ -462,8 +462,9 @@ class AnalysisSession(QObject):
         """Make one result of a comparison the current segments (the others are dropped with the
         comparison). The settings now name its method, so Find segments goes on with it; a sweep made
         for another method no longer applies and is cleared."""
-        if self.settings is None or result.segmentation.labels.shape != (len(self.table.frame),):
-            return
+        table = self.table
+        if self.settings is None or table is None or len(result.segmentation.labels) != len(table.frame):
+            return  # compared on another table
         choice = result.choice
         changed_method = choice.method != self.settings.method
         self.settings = dataclasses.replace(
