@@ -73,22 +73,34 @@ def _k_choice(text: str) -> int | None:
 
 
 def _method_option_type(default: object):
-    """The command-line type of a method's setting, from its default: a whole number, or a number
-    (a default of None means the method chooses it: 'auto')."""
+    """The command-line type of a method's setting, from its default: a whole number where the default
+    is one, else a number (whole where written so), a percentage such as 2% (0.02), or 'auto' when the
+    default is None (the method chooses it)."""
     if isinstance(default, bool):
         raise TypeError("yes/no method settings have no command-line form yet")
     if isinstance(default, int):
-        return int
+        return _positive_int
 
-    def number(text: str) -> float | None:
+    def number(text: str) -> int | float | None:
         if text == "auto" and default is None:
             return None
         try:
-            return float(text)
+            if text.endswith("%"):
+                return float(text[:-1]) / 100
+            return int(text) if text.lstrip("+").isdigit() else float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, not '{text}'") from None
 
     return number
+
+
+# What the methods' settings mean, for --help (a setting not listed here is described by its name).
+_SETTING_HELP = {
+    "distance": "how close customers must be to count as neighbours in a group, in the prepared "
+    "columns' units",
+    "neighbours": "how many neighbours within the distance make a customer the core of a group",
+    "min_segment_share": "the smallest segment worth keeping, as a share of the customers (0.02 or 2%%)",
+}
 
 
 def _method_settings() -> dict[str, list]:
@@ -127,7 +139,8 @@ def _add_analysis_options(parser: argparse.ArgumentParser, *, k_default: object)
             type=_method_option_type(default),
             default=argparse.SUPPRESS,
             metavar="auto|X" if default is None else "X",
-            help=f"{', '.join(method.title for method in methods)} only: {name.replace('_', ' ')} "
+            help=f"{', '.join(method.title for method in methods)} only: "
+            f"{_SETTING_HELP.get(name, name.replace('_', ' '))} "
             f"(default: {'chosen from the data' if default is None else default})",
         )
     parser.add_argument(

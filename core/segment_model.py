@@ -31,7 +31,7 @@ import pandas as pd
 
 from core import __version__
 from core.errors import DataError, InputFileError, SegmentStudioError, SettingsError
-from core.export import check_file_header, labelled_frame, write_json
+from core.export import check_file_header, labelled_frame, probability_column, write_json
 from core.methods import DEFAULT_METHOD, UNUSUAL, Segmenter, method_named
 from core.pipeline import AnalysisResult, profile_positions
 from core.preparation import MissingPolicy, Preprocessor
@@ -103,6 +103,9 @@ class Assignment:
     fits: np.ndarray  # per row: True when in a segment, within the model's distance threshold
     filled: np.ndarray  # per row: True when a gap was filled with the model's fill value
     distance_threshold: float
+    # For a method that gives them (Gaussian mixtures): each row's probability of each segment, columns
+    # in the segmenter's order (NaN where unassigned); None for the others.
+    probabilities: np.ndarray | None = None
 
     @property
     def left_out(self) -> np.ndarray:
@@ -346,6 +349,8 @@ def assign_customers(
     skip = gaps if model.preprocessor.settings.missing == MissingPolicy.DROP else np.zeros_like(gaps)
     segments = np.full(len(frame), UNUSUAL, dtype=np.int64)  # in the segmenter's numbering
     distances = np.full(len(frame), np.nan)
+    gives_probabilities = method_named(model.method).gives_probabilities
+    probabilities = np.full((len(frame), model.k), np.nan) if gives_probabilities else None
     rows = np.flatnonzero(~skip)
     for start in range(0, len(rows), _CHUNK_ROWS):
         raise_if_cancelled(cancel)
@@ -353,6 +358,8 @@ def assign_customers(
         chunk = rows[start : start + _CHUNK_ROWS]
         matrix = model.preprocessor.transform(renamed.iloc[chunk])
         segments[chunk] = model.segmenter.predict(matrix)
+        if probabilities is not None:
+            probabilities[chunk] = model.segmenter.predict_proba(matrix)
         distances[chunk] = _distances_to_segments(matrix, segments[chunk], model.centroids)
     report(progress, 1.0, f"Placed {len(rows):,} customers")
     names, numbers = model.names, model.numbers
@@ -371,6 +378,7 @@ def assign_customers(
         fits=fits,
         filled=gaps & ~skip,
         distance_threshold=model.distance_threshold,
+        probabilities=probabilities,
     )
 
 
@@ -382,12 +390,27 @@ def assignment_frame(frame: pd.DataFrame, assignment: Assignment) -> pd.DataFram
             raise SettingsError(
                 f"The file already has a column named '{column}'; rename it in the file before assigning."
             )
-    labelled = labelled_frame(frame, assignment.labels, assignment.names, assignment.numbers)
+    labelled = labelled_frame(
+        frame, assignment.labels, assignment.names, assignment.numbers,
+        probabilities=_probability_columns(assignment),
+    )
     fits = np.where(assignment.fits, "yes", NOT_FITTING).astype(object)
     fits[assignment.left_out] = LEFT_OUT_MISSING
     labelled[FITS_COLUMN] = pd.array(fits, dtype="string")
     labelled[DISTANCE_COLUMN] = assignment.distances
     return labelled
+
+
+def _probability_columns(assignment: Assignment) -> pd.DataFrame | None:
+    """The assignment's probabilities as "P(segment N)" columns, N the segments' numbers."""
+    if assignment.probabilities is None:
+        return None
+    has_unusual = UNUSUAL_NUMBER in assignment.numbers
+    positions = profile_positions(np.arange(assignment.probabilities.shape[1]), has_unusual=has_unusual)
+    return pd.DataFrame({
+        probability_column(assignment.numbers[position]): assignment.probabilities[:, segment]
+        for segment, position in enumerate(positions)
+    })
 
 
 def assignment_summary(assignment: Assignment) -> dict:

@@ -76,9 +76,10 @@ class Method:
     # Settings the method takes beyond k, with their defaults (e.g. {"min_segment_share": 0.01}).
     options: Mapping[str, Any] = field(default_factory=dict)
     # The sweep over k that suggests a number of segments, None when the method has none:
-    # sweep(matrix, k_min, k_max, *, seed, progress, cancel, on_score) -> an object with `scores`
-    # (one per k, ascending), `suggested_k`, `reason` (one plain sentence) and `notes`; k-means gives
-    # core.clustering.KSweep, the Gaussian mixture core.methods.gmm.MixtureSweep.
+    # sweep(matrix, k_min, k_max, *, seed, progress, cancel, on_score, on_labels) -> an object with
+    # `scores` (one per k, ascending), `suggested_k`, `reason` (one plain sentence) and `notes`;
+    # k-means and Ward give core.clustering.KSweep, the Gaussian mixture core.methods.gmm.MixtureSweep.
+    # on_labels(k, labels) gets each k's labels per row, as the method's fit with that k gives them.
     sweep: Callable[..., Any] | None = None
     # Whether the fitted Segmenter has `predict_proba(matrix)`: each customer's probability of each
     # segment (exported as "P(segment N)" columns, shown on hover).

@@ -13,6 +13,7 @@ signs say when the customers do not look like that, each with the method that co
   sample finds them), which is how k-means cuts crescents or rings.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,8 @@ GUIDE_SAMPLE_ROWS = 3_000
 LONG_GROUP = 3.0
 # ... and it must hold at least this share of the customers to be worth a sentence.
 _NOTABLE_SHARE = 0.05
+# A group's variance in a direction below this share of the columns' mean variance: flat, not narrow.
+_FLAT = 1e-4
 # The loosest group of the mixture this many times as spread out (root-mean-square distance to its
 # centre) as the tightest: "very different spreads". Round groups of equal spread measured 1.0-1.2.
 DIFFERENT_SPREADS = 2.5
@@ -61,17 +64,32 @@ class MethodAdvice:
 
 
 def advise_methods(
-    matrix: np.ndarray, labels: np.ndarray, centres: np.ndarray, *, seed: int = DEFAULT_SEED
+    matrix: np.ndarray,
+    labels: np.ndarray,
+    centres: np.ndarray,
+    *,
+    shape_columns: Sequence[int] | None = None,
+    seed: int = DEFAULT_SEED,
 ) -> tuple[MethodAdvice, ...]:
     """The signs found in a k-means result (`labels` 0-based per row of `matrix`, `centres` in the
     same prepared space), each as a sentence with the methods to try; one sentence saying k-means
-    suits the customers when none is found."""
+    suits the customers when none is found.
+
+    `shape_columns`: the prepared columns that measure something (amounts, counts, ages); None takes
+    every column holding other values than 0 and 1 (the preparation's one-hot category columns hold
+    only those). The shape signs (long groups, spreads, dense groups) look at those only: customers
+    sharing a category lie flat on its 0/1 column, and the categories split them into separate dense
+    layers (on Mall_Customers, the two genders made HDBSCAN's two dense groups, which every k-means
+    segment joins), which says nothing about the shape of the groups."""
     data = _as_matrix(matrix)
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) != len(data) or labels.min() < 0:
         raise DataError("The guide needs a segment for every customer, as k-means gives.")
     rows = sample_rows(len(data), GUIDE_SAMPLE_ROWS, seed)
     sample, sample_labels = (data, labels) if rows is None else (data[rows], labels[rows])
+    if shape_columns is None:
+        shape_columns = np.flatnonzero(((sample != 0) & (sample != 1)).any(axis=0))
+    sample = sample[:, list(shape_columns)]
     distances = np.linalg.norm(data - centres[labels], axis=1)
     signs = [
         *_mixture_signs(sample, len(centres), seed),
@@ -95,7 +113,7 @@ def _mixture_signs(sample: np.ndarray, k: int, seed: int) -> list[MethodAdvice |
     k-means' own segments hide both (they cut long groups into rounder pieces, and give a loose
     group's edge to its tighter neighbours: a group 8 times as spread as another measured 2.5 in
     k-means' segments)."""
-    if k < 2 or len(sample) < 10 * k:
+    if k < 2 or len(sample) < 10 * k or sample.shape[1] == 0:
         return [None, None]
     with threadpool_limits(limits=1, user_api="blas"):  # short products (see core.methods.gmm)
         mixture = GaussianMixture(k, covariance_type="full", init_params="k-means++", n_init=2,
@@ -104,15 +122,19 @@ def _mixture_signs(sample: np.ndarray, k: int, seed: int) -> list[MethodAdvice |
     notable = np.flatnonzero(shares >= _NOTABLE_SHARE)
     if len(notable) == 0:
         return [None, None]
-    variances = np.clip(np.linalg.eigvalsh(mixture.covariances_[notable]), 1e-300, None)
-    return [_long_groups(shares[notable], variances), _different_spreads(variances)]
+    variances = np.linalg.eigvalsh(mixture.covariances_[notable])
+    # Directions in which a group is flat (a column constant within it: the mixture adds 1e-6 to
+    # every variance) are not its width: on Mall_Customers' columns they made a group "1,163 times
+    # as long as wide".
+    flat = variances < _FLAT * float(np.mean(np.var(sample, axis=0)))
+    return [_long_groups(shares[notable], np.where(flat, np.nan, variances)), _different_spreads(variances)]
 
 
 def _long_groups(shares: np.ndarray, variances: np.ndarray) -> MethodAdvice | None:
-    """`variances`: per group, its variance along each of its own directions, ascending."""
+    """`variances`: per group, its variance along each of its own directions (NaN where it is flat)."""
     if variances.shape[1] < 2:
         return None
-    lengths = np.sqrt(variances[:, -1] / variances[:, 0])
+    lengths = np.array([_length(group[np.isfinite(group)]) for group in variances])
     longest = int(np.argmax(lengths))
     if lengths[longest] < LONG_GROUP:
         return None
@@ -122,6 +144,12 @@ def _long_groups(shares: np.ndarray, variances: np.ndarray) -> MethodAdvice | No
         f"{shares[longest]:.0%} of your customers is {lengths[longest]:.1f} times as spread along its "
         "length as across it): try Gaussian mixture, which follows groups of any orientation.",
     )
+
+
+def _length(variances: np.ndarray) -> float:
+    """How many times as spread along its longest direction a group is as along its shortest (1 when
+    it has fewer than two directions that are not flat)."""
+    return float(np.sqrt(variances.max() / variances.min())) if len(variances) > 1 else 1.0
 
 
 def _different_spreads(variances: np.ndarray) -> MethodAdvice | None:
@@ -156,7 +184,7 @@ def _far_away(distances: np.ndarray, labels: np.ndarray) -> MethodAdvice | None:
 
 def _not_round(sample: np.ndarray, labels: np.ndarray) -> MethodAdvice | None:
     smallest = max(5, round(_DENSE_GROUP_SHARE * len(sample)))
-    if len(sample) < 2 * smallest:
+    if len(sample) < 2 * smallest or sample.shape[1] == 0:
         return None
     dense = HDBSCAN(min_cluster_size=smallest, copy=True).fit(sample).labels_
     if np.mean(dense >= 0) < _DENSE_COVERAGE:

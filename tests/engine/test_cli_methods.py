@@ -119,3 +119,30 @@ def test_orders_segment_with_the_chosen_method(capsys, tmp_path):
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     assert summary["method"] == name
     assert summary["customers"] == 60
+
+
+@pytest.mark.parametrize(
+    ("method", "setting", "value", "given"),
+    [("dbscan", "--distance", "0.5", 0.5), ("hdbscan", "--min-segment-share", "2%", 0.02)],
+)
+def test_the_density_methods_settings_reach_the_method(
+    capsys, tmp_path, data_file, method, setting, value, given
+):
+    summary_path = tmp_path / "summary.json"
+    code, _, err = run_cli(
+        capsys, "analyze", data_file, "--features", *FEATURES, "--method", method, setting, value,
+        "--summary", summary_path,
+    )  # fmt: skip
+    assert code == EXIT_OK, err
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    assert summary["method_options"] == {setting[2:].replace("-", "_"): given}
+    assert summary["unusual"] == summary["segments"][0]["size"]
+
+
+def test_a_setting_out_of_range_is_one_error_line(capsys, data_file):
+    code, _, err = run_cli(
+        capsys, "analyze", data_file, "--method", "hdbscan", "--min-segment-share", "80%"
+    )
+    assert code == EXIT_BAD_INPUT
+    assert len(err.strip().splitlines()) == 1
+    assert "at most 50 %" in err

@@ -47,3 +47,16 @@ def test_every_method_says_what_it_is_in_plain_words(name):
     assert method.title
     assert method.when_to_use.endswith(".")
     assert method.finds_unusual == (not method.takes_k)  # the density methods find the number themselves
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_progress_only_moves_forward_and_ends_full(name):
+    rng = np.random.default_rng(2)
+    matrix = np.vstack([rng.normal(centre, 0.3, size=(100, 2)) for centre in ((0, 0), (5, 5), (0, 5))])
+    method = method_named(name)
+    fractions = []
+    method.make(3 if method.takes_k else None, 0, method.options).fit(
+        matrix, progress=lambda fraction, message: fractions.append(fraction)
+    )
+    assert fractions == sorted(fractions)
+    assert fractions[-1] == 1.0

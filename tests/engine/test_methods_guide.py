@@ -80,3 +80,14 @@ def test_every_suggested_method_is_registered_and_a_missing_segment_is_refused()
     labels[0] = -1
     with pytest.raises(DataError, match="segment for every customer"):
         advise_methods(matrix, labels, k_means.cluster_centers_)
+
+
+def test_a_category_column_does_not_make_round_groups_look_long_or_layered():
+    rng = np.random.default_rng(6)
+    groups = _round_groups(rng, spreads=(0.3, 0.3, 0.3))  # tight: the genders' layers lie 3 spreads apart
+    gender = rng.integers(0, 2, size=(len(groups), 1)).astype(float)  # one-hot, as the preparation makes
+    matrix = np.hstack([groups, gender])
+    assert list(_signs(matrix, 3)) == ["k_means_fits"]
+    k_means = KMeansSegmenter(3).fit(matrix)
+    every_column = advise_methods(matrix, k_means.labels_, k_means.cluster_centers_, shape_columns=[0, 1, 2])
+    assert "not_round" in {advice.sign for advice in every_column}  # the two genders are two dense layers

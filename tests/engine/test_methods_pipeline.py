@@ -121,6 +121,9 @@ def test_assigning_the_original_file_with_a_saved_model_gives_back_the_same_segm
     exported = labelled_customers(table.frame, result.segmentation, result.prepared)
     pd.testing.assert_series_equal(assigned[SEGMENT_COLUMN], exported[SEGMENT_COLUMN])
     pd.testing.assert_series_equal(assigned[SEGMENT_NAME_COLUMN], exported[SEGMENT_NAME_COLUMN])
+    chances = [column for column in exported.columns if column.startswith("P(segment")]
+    assert [column for column in assigned.columns if column.startswith("P(segment")] == chances
+    pd.testing.assert_frame_equal(assigned[chances], exported[chances], rtol=1e-9)
 
 
 def test_a_method_that_leaves_customers_out_makes_them_segment_0_everywhere(
@@ -282,3 +285,13 @@ def test_the_report_says_when_ward_ran_on_small_groups(data_file, monkeypatch):
     table = load_table(data_file)
     result = run_analysis(table, AnalysisSettings(features=FEATURES, k=3, method="hierarchical"))
     assert "were first put into 40 small groups" in report_text(build_report_pages(table, result))
+
+
+@pytest.mark.parametrize("name", [name for name, method in METHODS.items() if method.finds_unusual])
+def test_density_methods_put_the_far_customers_in_segment_0(data_file, name):
+    table, result = analysed(data_file, name)
+    segmentation = result.segmentation
+    assert segmentation.profiles[0].number == UNUSUAL_NUMBER
+    far = table.frame.index[-len(FAR_AWAY):]
+    assert (segmentation.labels[far] == 0).all()
+    assert analysis_summary(table, result)["unusual"] == segmentation.profiles[0].size >= len(FAR_AWAY)
