@@ -10,18 +10,12 @@ is made.
 """
 
 import sys
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEventLoop, QTimer
+from screenshot_window import DATASETS, OUTPUT, grab, screenshot_window
 
-from desktop_app.main_window import MainWindow
-from desktop_app.plot_canvas import PlotCanvas
-from desktop_app.session import AnalysisSession
-
-OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+SETTINGS_FILE = ".screenshot-methods-settings.ini"
 MALL = DATASETS / "Mall_Customers.csv"
 CC_GENERAL = DATASETS / "CC GENERAL.csv"
 WAIT_MS = 180_000  # the longest step: a comparison of three methods on a busy machine
@@ -37,14 +31,7 @@ def main() -> int:
     if not (MALL.is_file() and CC_GENERAL.is_file()):
         print(f"no screenshots of the grouping methods: {DATASETS} lacks the data sets", file=sys.stderr)
         return 0
-    application = QApplication(sys.argv)
-    application.setApplicationName("Segment Studio")
-    settings = QSettings(str(OUTPUT / ".screenshot-methods-settings.ini"), QSettings.Format.IniFormat)
-    session = AnalysisSession()
-    window = MainWindow(session, settings)
-    window.resize(1280, 800)
-    window.show()
-    OUTPUT.mkdir(parents=True, exist_ok=True)
+    application, session, window = screenshot_window(SETTINGS_FILE)
     errors: list[str] = []
     session.error.connect(errors.append)
 
@@ -61,17 +48,6 @@ def main() -> int:
             raise Failed(errors[-1])
         while not session.is_idle:
             application.processEvents()
-
-    def grab(name: str, shown=None) -> None:
-        application.processEvents()
-        # Charts may be rendering on a worker: wait for their pictures.
-        while any(canvas.isVisible() and canvas.draw_pending for canvas in window.findChildren(PlotCanvas)):
-            application.processEvents()
-            threading.Event().wait(0.01)
-        application.processEvents()
-        widget = shown or window
-        widget.screen().grabWindow(widget.winId()).save(str(OUTPUT / f"{name}.png"))
-        print(f"wrote {OUTPUT / f'{name}.png'}")
 
     def open_and_choose(path: Path, method: str, columns: tuple[str, ...] | None = None) -> None:
         session.open_file(path)
@@ -91,7 +67,7 @@ def main() -> int:
         open_and_choose(MALL, "hierarchical", MALL_COLUMNS)
         find_segments()
         window.tabs.setCurrentWidget(window.elbow_tab)
-        grab("methods-dendrogram")
+        grab(application, window, "methods-dendrogram")
 
         # Compare ways of grouping on the same customers.
         window.compare_methods()
@@ -101,7 +77,7 @@ def main() -> int:
             check.setChecked(name in ("hierarchical", "kmeans", "gmm"))
         dialog.compare()
         wait_for(session.methods_compared)
-        grab("methods-compare", dialog)
+        grab(application, window, "methods-compare", dialog)
         dialog.close()
 
         # HDBSCAN on the same customers: the unusual ones in grey, on the chart and as a card.
@@ -110,7 +86,7 @@ def main() -> int:
         find_segments()
         for tab, name in ((window.clusters_tab, "clusters"), (window.segments_tab, "segments")):
             window.tabs.setCurrentWidget(tab)
-            grab(f"methods-density-{name}")
+            grab(application, window, f"methods-density-{name}")
 
         # DBSCAN on CC GENERAL: the distance curve, and no number of segments to choose.
         session.open_file(CC_GENERAL)  # not the window's open_path: it would ask to save Mall's segments
@@ -120,16 +96,16 @@ def main() -> int:
         window.data_tab.panel_splitter.setSizes([250, 550])  # the choices in view, the columns above
         chooser.curve_button.click()
         wait_for(session.distance_measured)
-        grab("methods-dbscan-data")
+        grab(application, window, "methods-dbscan-data")
         find_segments()
         window.tabs.setCurrentWidget(window.elbow_tab)
-        grab("methods-dbscan-choose-k")
+        grab(application, window, "methods-dbscan-choose-k")
     except Failed as problem:
         print(f"screenshots of the grouping methods failed: {problem}", file=sys.stderr)
         return 1
     finally:
         window.shutdown()
-        (OUTPUT / ".screenshot-methods-settings.ini").unlink(missing_ok=True)
+        (OUTPUT / SETTINGS_FILE).unlink(missing_ok=True)
     return 0
 
 

@@ -249,3 +249,22 @@ def test_hdbscan_takes_its_smallest_group_as_a_share_of_customers(qtbot, window,
     assert window.data_tab.analysis_settings().method_options == {}
     chooser.share_spin.setValue(5.0)
     assert window.data_tab.analysis_settings().method_options == {"min_segment_share": 0.05}
+
+
+def test_a_reopened_project_puts_its_method_back_on_the_data_tab(qtbot, monkeypatch, window, tmp_path):
+    from tests.gui.test_projects import reopen, save_project_to
+
+    open_file(qtbot, window, groups_with_strays(tmp_path / "groups.csv"))
+    choose_method(window, "hdbscan")
+    window.data_tab.method_chooser.share_spin.setValue(5.0)
+    segmentation = find_segments(qtbot, window)
+    project = save_project_to(qtbot, monkeypatch, window, tmp_path / "dense.segproj")
+    choose_method(window, "kmeans")  # another choice on the Data tab: the segments shown are out of date
+    assert window.results_out_of_date()
+    reopen(qtbot, window, project)
+    chooser = window.data_tab.method_chooser
+    assert chooser.method.name == "hdbscan"
+    assert chooser.share_spin.value() == pytest.approx(5.0)
+    assert not window.results_out_of_date()
+    assert window.session.segmentation.unusual == segmentation.unusual
+    assert window.elbow_tab.no_k_label.isVisibleTo(window.elbow_tab)
