@@ -184,7 +184,7 @@ class CompareMethodsDialog(QDialog):
         session.busy_changed.connect(self._show_busy)
         session.progress.connect(self._show_progress)
         session.cancelled.connect(self._stopped)
-        session.error.connect(self._stopped)
+        session.error.connect(self._failed)
         self._show_busy(session.is_busy)
 
     # --- public ----------------------------------------------------------------------------------------
@@ -261,10 +261,17 @@ class CompareMethodsDialog(QDialog):
             self.progress_bar.setValue(round(fraction * 1000))
             self.status_label.setText(message)
 
-    def _stopped(self, *_args) -> None:
+    def _stopped(self) -> None:
+        self._end_waiting("Stopped. The segments you have are kept.")
+
+    def _failed(self, _message: str) -> None:
+        # The main window shows the message itself.
+        self._end_waiting("Could not compare (see the message); the segments you have are kept.")
+
+    def _end_waiting(self, text: str) -> None:
         if self._waiting:
             self._waiting = False
-            self.status_label.setText("Stopped. The segments you have are kept.")
+            self.status_label.setText(text)
             self._show_busy(self.session.is_busy)
 
     def _compared(self, comparison: MethodComparison) -> None:

@@ -138,7 +138,7 @@ class DataTab(QWidget):
         self.scaling_label = QLabel()
         self.scaling_label.setWordWrap(True)
         self.scaling_combo.currentIndexChanged.connect(self._update_scaling_label)
-        self.scaling_combo.currentIndexChanged.connect(self.settings_changed)
+        self.scaling_combo.currentIndexChanged.connect(self._preparation_changed)
         self._update_scaling_label()
 
         self.method_chooser = MethodChooser()
@@ -350,11 +350,17 @@ class DataTab(QWidget):
     def _column_choice_changed(self, item: QTreeWidgetItem, column: int) -> None:
         if column == USE_COLUMN:
             self._refresh_dependent_choices()
-            self.settings_changed.emit()
+            self._preparation_changed()
 
     def _missing_choice_changed(self, _button, checked: bool) -> None:
         if checked:
-            self.settings_changed.emit()
+            self._preparation_changed()
+
+    def _preparation_changed(self) -> None:
+        """A choice that changes the prepared customers: a distance curve measured before no longer
+        describes them."""
+        self.method_chooser.forget_distance_curve()
+        self.settings_changed.emit()
 
     def _refresh_dependent_choices(self) -> None:
         from core.preparation import suggest_log_columns
@@ -374,7 +380,7 @@ class DataTab(QWidget):
         for name in columns:
             box = QCheckBox(name)
             box.setChecked(name in kept)
-            box.toggled.connect(self.settings_changed)
+            box.toggled.connect(self._preparation_changed)
             box.setToolTip(
                 f"A few customers have much larger '{name}' values than most; on a log scale they do "
                 "not pull the segments towards themselves."

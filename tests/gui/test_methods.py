@@ -237,6 +237,9 @@ def test_dbscan_shows_its_automatic_distance_with_the_curve_and_takes_the_users_
     assert window.results_out_of_date()
     smaller = find_segments(qtbot, window)
     assert smaller.unusual > segmentation.unusual
+    # Another scaling prepares other numbers: the curve measured before is no longer shown.
+    window.data_tab.scaling_combo.setCurrentIndex(1)
+    assert not chooser.curve_plot.isVisible()
 
 
 def test_hdbscan_takes_its_smallest_group_as_a_share_of_customers(qtbot, window, sample_path):
@@ -268,3 +271,18 @@ def test_a_reopened_project_puts_its_method_back_on_the_data_tab(qtbot, monkeypa
     assert not window.results_out_of_date()
     assert window.session.segmentation.unusual == segmentation.unusual
     assert window.elbow_tab.no_k_label.isVisibleTo(window.elbow_tab)
+
+
+def test_a_comparison_that_cannot_be_made_says_so_and_keeps_the_segments(qtbot, window, tmp_path):
+    open_file(qtbot, window, groups_with_strays(tmp_path / "groups.csv", rows_per_group=4, strays=0))
+    segmentation = find_segments(qtbot, window)
+    window.compare_methods()
+    dialog = window.compare_dialog
+    for name, check in dialog.method_checks.items():
+        check.setChecked(name in ("kmeans", "hierarchical"))
+    dialog.k_spins["hierarchical"].setValue(20)  # more segments than the 12 customers
+    with qtbot.waitSignal(window.session.error, timeout=GUI_TIMEOUT):
+        dialog.compare_button.click()
+    assert "Could not compare" in dialog.status_label.text()
+    assert window.session.segmentation is segmentation
+    assert not dialog.results.isVisible()
