@@ -67,7 +67,8 @@ class Method:
     when_to_use: str
     # Whether the user chooses the number of segments (density methods find it themselves).
     takes_k: bool
-    # Whether the segments have centres of the method's own (k-means, Ward) that charts can mark.
+    # Whether the segments have centres of the method's own (k-means, Ward, the mixture's means) that
+    # charts can mark (density methods: none).
     has_centres: bool
     # make(k, seed, options) -> an unfitted Segmenter; k is None for methods that do not take it.
     make: Callable[[int | None, int, Mapping[str, Any]], Segmenter]

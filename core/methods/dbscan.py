@@ -19,8 +19,7 @@ from sklearn.neighbors import NearestNeighbors
 from core.clustering import DEFAULT_SEED, _as_matrix, _check_count
 from core.errors import DataError, SettingsError
 from core.methods.base import Method
-from core.methods.density import SAMPLE_ROWS, DensitySegmenter, SampleGrouping, default_neighbours
-from core.methods.sampling import sample_rows
+from core.methods.density import DensitySegmenter, SampleGrouping, default_neighbours, grouped_sample
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
 
 # DBSCAN holds every pair of customers within the distance; more pairs than this (about 0.5 GB of
@@ -52,8 +51,8 @@ def distance_curve(
     """The k-distance curve of the customers DBSCAN would group (the same sample on a large table)
     and the distance at its bend, which DBSCAN uses unless the user sets another."""
     data = _as_matrix(matrix)
-    rows = sample_rows(len(data), SAMPLE_ROWS, seed)
-    return _curve(data if rows is None else data[rows], neighbours or default_neighbours(data.shape[1]))
+    sample = grouped_sample(data, seed)[1]
+    return _curve(sample, neighbours or default_neighbours(data.shape[1]))
 
 
 def _curve(sample: np.ndarray, neighbours: int) -> DistanceCurve:

@@ -40,7 +40,8 @@ from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, rep
 # Tables up to this many customers get the exact Ward tree of all of them. Its cost grows with the
 # square of the customers, in one scipy call that Cancel cannot interrupt, holding every pairwise
 # distance twice: at the issue's "about 20,000" that call took 118 s (and 51 s in another run) on the
-# busy machine, with 3.2 GB; at 10,000 it took 8-12 s with 0.85 GB (make bench, row 13).
+# busy machine, and would hold four times the 0.85 GB measured at 10,000, where it took 8-18 s
+# (make bench, row 13).
 EXACT_ROWS = 10_000
 # Larger tables are first split into this many small groups ("a few thousand", issue 19): small
 # enough that Ward on them takes about a second on the busy machine, fine enough that each holds

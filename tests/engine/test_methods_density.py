@@ -134,3 +134,10 @@ def test_hdbscan_finds_groups_of_different_density_and_drops_too_small_ones():
     assert np.all(without_small.labels_[-60:] == UNUSUAL)
     with pytest.raises(SettingsError, match="smallest segment"):
         _fit("hdbscan", matrix, min_segment_share=0)
+
+
+def test_the_distance_curve_of_a_large_table_is_the_grouped_samples(monkeypatch):
+    monkeypatch.setattr(density, "SAMPLE_ROWS", 800)
+    matrix, _ = _moons_with_scattered_customers(4000, 200)
+    curve = distance_curve(matrix, seed=3)
+    assert _fit("dbscan", matrix, seed=3).to_dict()["reach"] == curve.chosen_distance
