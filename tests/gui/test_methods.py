@@ -286,3 +286,22 @@ def test_a_comparison_that_cannot_be_made_says_so_and_keeps_the_segments(qtbot, 
     assert "Could not compare" in dialog.status_label.text()
     assert window.session.segmentation is segmentation
     assert not dialog.results.isVisible()
+
+
+def test_the_tree_of_a_large_table_says_it_joins_small_groups_first(qtbot):
+    from types import SimpleNamespace
+
+    from core.methods.hierarchical import EXACT_ROWS, WardSegmenter
+    from desktop_app.dendrogram_view import DendrogramView
+
+    rng = np.random.default_rng(1)
+    half = EXACT_ROWS // 2 + 1  # one customer more than the exact tree takes
+    data = np.vstack([rng.normal(centre, 1.0, size=(half, 2)) for centre in (0.0, 8.0)])
+    segmenter = WardSegmenter(2).fit(data)
+    view = DendrogramView()
+    qtbot.addWidget(view)
+    view.show_segmentation(SimpleNamespace(segmenter=segmenter, numbers=(1, 2)))
+    assert view.tree.micro_grouped
+    assert "Cut into 2 segments" in view.note_label.text()
+    assert "small groups" in view.note_label.text()
+    assert segmenter.notes_[0] in view.note_label.text()
