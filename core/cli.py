@@ -302,6 +302,8 @@ def _print_result(table, result, left_out: dict[str, str]) -> None:
         print(f"Customers used: {used:,} of {report.rows:,}")
     method = method_named(result.settings.method)
     print(f"Method: {method.title}")
+    for note in segmentation.segmenter.notes_:  # how the fit ran, e.g. the distance DBSCAN chose
+        print(f"  {note}")
     if result.sweep is not None:
         print()
         bic = sweep_measure(result.sweep, "bic")  # the Gaussian mixture's own sweep
@@ -319,10 +321,12 @@ def _print_result(table, result, left_out: dict[str, str]) -> None:
                 print(f"{score.k:>14}   {score.wcss:>22,.2f}   {shown:>29}{marker}")
         print(f"Suggestion: {result.sweep.reason}")
     print()
+    found = f"{segmentation.k} segment{'s' if segmentation.k != 1 else ''}"
     if segmentation.unusual:
-        print(f"{segmentation.k} segments, and {segmentation.unusual:,} unusual customers in no group:")
+        unusual = f"{segmentation.unusual:,} unusual customer{'s' if segmentation.unusual != 1 else ''}"
+        print(f"{found}, and {unusual} in no group:")
     else:
-        print(f"{segmentation.k} segments:")
+        print(f"{found}:")
     for profile in segmentation.profiles:
         print(f"{profile.number}. {profile.name}: {profile.size:,} customers ({profile.share:.0%})")
         centre = ", ".join(f"{feature} {value:,.1f}" for feature, value in profile.centroid.items())

@@ -412,7 +412,7 @@ def _how_k(result: AnalysisResult) -> str:
     settings, sweep, k = result.settings, result.sweep, result.segmentation.k
     method = method_named(settings.method)
     if not method.takes_k:
-        return f"{k} segments, a number {method.title} found itself."
+        return f"{k} segment{'s' if k != 1 else ''}, a number {method.title} found itself."
     if settings.k is None and sweep is not None and sweep.suggested_k == k:
         return f"{k} segments, as suggested after trying {settings.k_min} to {settings.k_max}."
     return f"{k} segments, chosen by the user."
@@ -429,10 +429,11 @@ def method_sentences(result: AnalysisResult) -> list[str]:
     sentences += list(result.segmentation.segmenter.notes_)
     segmentation = result.segmentation
     if method.finds_unusual or segmentation.unusual:
-        share = segmentation.unusual / max(segmentation.overall.size, 1)
+        unusual = segmentation.unusual
+        share = unusual / max(segmentation.overall.size, 1)
         sentences.append(
-            f"{method.title} left {segmentation.unusual:,} customers ({share:.0%}) in no group: they are "
-            'shown as segment 0, "Unusual customers", in grey.'
+            f"{method.title} left {unusual:,} customer{'s' if unusual != 1 else ''} ({share:.0%}) in no "
+            'group: they are shown as segment 0, "Unusual customers", in grey.'
         )
     return sentences
 
@@ -621,28 +622,26 @@ def _elbow_page(pages: list[Figure], result: AnalysisResult) -> None:
                 f"together: it found {chosen}. No number of segments had to be chosen."
             )
         return
-    ks = [score.k for score in sweep.scores]
     if sweep_measure(sweep, "bic"):  # the Gaussian mixture's own sweep
-        page.paragraph(
+        measure, axis_title, explanation = "bic", "BIC (lower = better)", (
             "Each number of segments was tried. The line (BIC) weighs how well the segments describe the "
             "customers against how many segments it takes: lower is better, and the lowest point is the "
             "suggested number."
         )
-        page.space()
-        axes = page.axes(0.36)
-        axes.plot(ks, [score.bic for score in sweep.scores], marker="o", color=_NEUTRAL, label="BIC")
-        axes.set_ylabel("BIC (lower = better)", fontsize=BODY_PT)
     else:
-        page.paragraph(
+        measure, axis_title, explanation = "wcss", "WCSS (lower = tighter)", (
             "Each number of segments was tried. The dark line (WCSS) shows how tightly customers sit around "
             "their segment's centre: lower is tighter, and it always falls as segments are added, so the "
             "point where it stops falling steeply (the elbow) is a good choice. The grey line (silhouette) "
             "shows how clearly the segments are separated: higher is clearer."
         )
-        page.space()
-        axes = page.axes(0.36)
-        axes.plot(ks, [score.wcss for score in sweep.scores], marker="o", color=_NEUTRAL, label="WCSS")
-        axes.set_ylabel("WCSS (lower = tighter)", fontsize=BODY_PT)
+    page.paragraph(explanation)
+    page.space()
+    axes = page.axes(0.36)
+    values = sweep_measure(sweep, measure)
+    ks = [int(k) for k in values]
+    axes.plot(ks, list(values.values()), marker="o", color=_NEUTRAL, label=measure.upper())
+    axes.set_ylabel(axis_title, fontsize=BODY_PT)
     axes.set_xlabel("Number of segments", fontsize=BODY_PT)
     axes.set_xticks(ks)
     silhouette = sweep_measure(sweep, "silhouette")

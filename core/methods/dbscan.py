@@ -17,7 +17,7 @@ from sklearn.cluster import DBSCAN as ScikitDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
 from core.clustering import DEFAULT_SEED, _as_matrix, _check_count
-from core.errors import DataError, SettingsError
+from core.errors import SettingsError
 from core.methods.base import Method
 from core.methods.density import DensitySegmenter, SampleGrouping, default_neighbours, grouped_sample
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
@@ -63,8 +63,7 @@ def _curve(sample: np.ndarray, neighbours: int) -> DistanceCurve:
     # The sample itself is searched, so each customer is its own nearest (at 0), as DBSCAN counts.
     distances = NearestNeighbors(n_neighbors=neighbours).fit(sample).kneighbors(sample)[0][:, -1]
     ordered = np.sort(distances)
-    bend = _bend(ordered)
-    chosen = float(ordered[bend])
+    chosen = _bend_distance(ordered, sample)
     shown = np.unique(np.linspace(0, len(ordered) - 1, min(CURVE_POINTS, len(ordered))).astype(np.int64))
     share = float(np.searchsorted(ordered, chosen, side="right") / len(ordered))
     return DistanceCurve(
@@ -78,24 +77,26 @@ def _curve(sample: np.ndarray, neighbours: int) -> DistanceCurve:
     )
 
 
-def _bend(ordered: np.ndarray) -> int:
-    """Where the sorted distances bend upwards: the point farthest below the straight line from the
-    first to the last point (the Kneedle idea, as core.clustering's elbow), on the logarithm of the
-    distances. On the distances themselves one far-away customer sets the scale, the line runs
-    along the bottom and the bend lands just before that customer (measured: one customer 100
-    spreads away put all others in one group); the logarithm keeps the curve's shape."""
+def _bend_distance(ordered: np.ndarray, sample: np.ndarray) -> float:
+    """The distance where the sorted distances bend upwards: at the point farthest below the straight
+    line from the first to the last point (the Kneedle idea, as core.clustering's elbow), on the
+    logarithm of the distances. On the distances themselves one far-away customer sets the scale,
+    the line runs along the bottom and the bend lands just before that customer (measured: one
+    customer 100 spreads away put all others in one group); the logarithm keeps the curve's shape.
+    Always above 0 (DBSCAN needs it): where many customers are identical, at least the smallest
+    distance above 0 on the curve, and where every customer has that many identical ones, half the
+    smallest distance between different customers (each kind of customer is then a group)."""
     positive = ordered[ordered > 0]
-    if len(positive) == 0:
-        raise DataError(
-            "All customers have the same values in the chosen columns, so there is nothing to group; "
-            "choose columns in which customers differ."
-        )
+    if len(positive) == 0:  # (the sample holds different customers: see density.grouped_sample)
+        different = np.unique(sample, axis=0)
+        gaps = NearestNeighbors(n_neighbors=2).fit(different).kneighbors(different)[0][:, 1]
+        return float(gaps.min() / 2)
     logs = np.log(np.maximum(ordered, positive[0]))
     if logs[-1] == logs[0]:
-        return len(ordered) - 1  # evenly spaced customers: every one is in an equally dense spot
+        return float(positive[0])  # evenly spaced customers: every one is in an equally dense spot
     along = np.linspace(0.0, 1.0, len(logs))
     up = (logs - logs[0]) / (logs[-1] - logs[0])
-    return int(np.argmax(along - up))
+    return float(max(ordered[int(np.argmax(along - up))], positive[0]))
 
 
 @dataclass(frozen=True)

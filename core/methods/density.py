@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from core.clustering import DEFAULT_SEED, _as_matrix
-from core.errors import SettingsError
+from core.errors import DataError, SettingsError
 from core.methods.sampling import (
     NearestReference,
     assign_to_nearest,
@@ -46,9 +46,15 @@ def default_neighbours(columns: int) -> int:
 
 def grouped_sample(data: np.ndarray, seed: int) -> tuple[np.ndarray | None, np.ndarray]:
     """The customers a density method groups: the rows of a sample of SAMPLE_ROWS of a larger table
-    (None: all of them), and their values."""
+    (None: all of them), and their values; a DataError when they are all the same."""
     rows = sample_rows(len(data), SAMPLE_ROWS, seed)
-    return rows, (data if rows is None else data[rows])
+    sample = data if rows is None else data[rows]
+    if (sample == sample[0]).all():
+        raise DataError(
+            "All customers have the same values in the chosen columns, so there is nothing to group; "
+            "choose columns in which customers differ."
+        )
+    return rows, sample
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.linalg import cholesky, solve_triangular
 from scipy.special import logsumexp
-from scipy.stats import multivariate_normal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
@@ -139,13 +139,27 @@ class GaussianMixtureSegmenter:
         log_joint = np.empty((len(data), self.n_segments_))
         for segment in range(self.n_segments_):
             raise_if_cancelled(cancel)
-            density = multivariate_normal(self.cluster_centers_[segment], self.covariances_[segment])
-            log_joint[:, segment] = np.log(self.weights_[segment]) + density.logpdf(data).reshape(len(data))
+            mean, covariance = self.cluster_centers_[segment], self.covariances_[segment]
+            log_density = _log_normal_density(data, mean, covariance)
+            log_joint[:, segment] = np.log(self.weights_[segment]) + log_density
         return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
 
     def predict(self, matrix: np.ndarray, cancel: CancelCheck | None = None) -> np.ndarray:
         """Each row's most likely segment."""
         return np.argmax(self.predict_proba(matrix, cancel), axis=1).astype(np.int64)
+
+
+def _log_normal_density(data: np.ndarray, mean: np.ndarray, covariance: np.ndarray) -> np.ndarray:
+    """log N(row | mean, covariance) for each row, through the covariance's Cholesky factor L:
+    -(columns * log(2 pi) + log det(covariance) + |L^-1 (row - mean)|^2) / 2, as scikit-learn computes
+    it. scipy.stats.multivariate_normal refuses covariances it deems singular, which a segment's is
+    when one column is nearly constant in it and another is in the tens of thousands (a 0/1 column
+    beside unscaled incomes: "the input matrix must be symmetric positive definite")."""
+    factor = cholesky(covariance, lower=True)
+    whitened = solve_triangular(factor, (data - mean).T, lower=True)
+    log_determinant = 2.0 * np.sum(np.log(np.diag(factor)))
+    squared = np.einsum("ij,ij->j", whitened, whitened)
+    return -0.5 * (data.shape[1] * np.log(2.0 * np.pi) + log_determinant + squared)
 
 
 def _best_of_starts(

@@ -48,7 +48,7 @@ EXACT_ROWS = 10_000
 # about 0.05 % of the customers, far below any segment a shop owner would keep.
 MICRO_GROUPS = 2_000
 # The small groups are found by k-means on a random sample of this many customers (10 per small
-# group), started from randomly drawn customers (k-means++ starts for 2,000 centres made a fit on
+# group), started from randomly drawn different customers (k-means++ starts for 2,000 centres made a fit on
 # 50,000 customers take 30 s on the busy machine) and stopped after _MICRO_ITERATIONS rounds; then every
 # customer joins the nearest small group's centre and the centres become their customers' means.
 # k-means for 2,000 groups on all of a million customers would take minutes.
@@ -150,6 +150,14 @@ def _build_tree(
     """Ward's tree of every customer of a table of up to EXACT_ROWS, else of its small groups."""
     raise_if_cancelled(cancel)
     if len(data) <= EXACT_ROWS:
+        # Identical customers are joined first (at height 0); with fewer different customers than
+        # segments the cut would part some of them, and a saved model could not tell which way.
+        distinct = len(np.unique(data, axis=0))
+        if distinct < k:
+            raise SettingsError(
+                f"You asked for {k} segments but only {distinct} customers differ from each other; "
+                f"choose at most {distinct}."
+            )
         report(progress, 0.05, "Joining customers into a tree")
         leaves = np.arange(len(data))
         return _Tree(ward(data), leaves, np.ones(len(data), dtype=np.int64), data, micro_grouped=False)
@@ -223,11 +231,19 @@ def _micro_groups(
     report(progress, 0.0, "Splitting the customers into small groups")
     rows = sample_rows(len(data), MICRO_SAMPLE_ROWS, seed)
     sample = data if rows is None else data[rows]
-    groups = min(MICRO_GROUPS, len(np.unique(sample, axis=0)))
-    seeds = KMeans(groups, init="random", n_init=1, max_iter=_MICRO_ITERATIONS, random_state=seed).fit(sample)
+    different = np.unique(sample, axis=0)
+    if len(different) <= MICRO_GROUPS:
+        # Few kinds of customer (categories, small counts): each kind its own small group, so the
+        # tree is Ward's on the customers themselves (identical customers are joined first anyway).
+        centres = different
+    else:
+        # Started from different customers: k-means started from two identical ones would find fewer
+        # groups than asked and warn.
+        starts = different[np.random.default_rng(seed).choice(len(different), MICRO_GROUPS, replace=False)]
+        k_means = KMeans(MICRO_GROUPS, init=starts, n_init=1, max_iter=_MICRO_ITERATIONS).fit(sample)
+        centres = k_means.cluster_centers_
     raise_if_cancelled(cancel)
     report(progress, 0.4, "Placing every customer in a small group")
-    centres = seeds.cluster_centers_
     nearest = NearestReference(centres, np.arange(len(centres), dtype=np.int64))
     group = assign_to_nearest(data, nearest, progress=scaled(progress, 0.4, 1.0), cancel=cancel)
     used, group = np.unique(group, return_inverse=True)

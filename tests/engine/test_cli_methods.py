@@ -33,6 +33,9 @@ def test_each_method_runs_from_the_command_line_and_says_which_it_was(capsys, tm
     )  # fmt: skip
     assert code == EXIT_OK, err
     assert f"Method: {method.title}" in out
+    if name == "dbscan":  # the distance it chose, so that the user can change it with --distance
+        assert "The distance " in out
+        assert "was chosen where the distance curve bends" in out
     assert ("--k 3 is ignored" in err) == (not method.takes_k)
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     assert summary["method"] == name
@@ -129,13 +132,15 @@ def test_the_density_methods_settings_reach_the_method(
     capsys, tmp_path, data_file, method, setting, value, given
 ):
     summary_path = tmp_path / "summary.json"
-    code, _, err = run_cli(
+    code, out, err = run_cli(
         capsys, "analyze", data_file, "--features", *FEATURES, "--method", method, setting, value,
         "--summary", summary_path,
     )  # fmt: skip
     assert code == EXIT_OK, err
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     assert summary["method_options"] == {setting[2:].replace("-", "_"): given}
+    if method == "dbscan":
+        assert "distance curve bends" not in out  # given, not read from the data
     assert summary["unusual"] == summary["segments"][0]["size"]
 
 

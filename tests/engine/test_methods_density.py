@@ -8,7 +8,7 @@ from sklearn.datasets import make_moons
 
 from core.clustering import KMeansSegmenter
 from core.comparison import compare_segmentations
-from core.errors import OperationCancelled, SettingsError
+from core.errors import DataError, OperationCancelled, SettingsError
 from core.methods import UNUSUAL, dbscan, density, method_named
 from core.methods.dbscan import distance_curve
 
@@ -141,3 +141,20 @@ def test_the_distance_curve_of_a_large_table_is_the_grouped_samples(monkeypatch)
     matrix, _ = _moons_with_scattered_customers(4000, 200)
     curve = distance_curve(matrix, seed=3)
     assert _fit("dbscan", matrix, seed=3).to_dict()["reach"] == curve.chosen_distance
+
+
+def test_kinds_of_customer_each_repeated_many_times_are_each_a_dense_group():
+    matrix = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]), 50, axis=0)
+    fitted = _fit("dbscan", matrix)
+    assert fitted.n_segments_ == 3
+    assert fitted.unusual_ == 0
+    assert fitted.to_dict()["reach"] == pytest.approx(np.sqrt(2) / 2)
+
+
+
+@pytest.mark.parametrize("name", DENSITY_METHODS)
+def test_customers_who_are_all_the_same_are_refused_in_plain_words(name):
+    with pytest.raises(DataError, match="All customers have the same values"):
+        _fit(name, np.zeros((50, 2)))
+    with pytest.raises(DataError, match="All customers have the same values"):
+        distance_curve(np.ones((50, 2)))

@@ -100,3 +100,25 @@ def test_cancel_stops_the_fit_between_starts():
     with pytest.raises(OperationCancelled):
         GaussianMixtureSegmenter(2).fit(matrix, cancel=cancel)
     assert len(calls) == 3  # stopped after the second start, not at the end
+
+
+def test_a_column_constant_within_segments_beside_unscaled_amounts_is_handled():
+    """A 0/1 column that is constant within each group, beside incomes in the tens of thousands: each
+    segment's spread is nearly flat in one direction (scipy's normal density refused it as singular)."""
+    rng = np.random.default_rng(7)
+    incomes = np.concatenate([rng.normal(30_000, 5_000, 300), rng.normal(90_000, 8_000, 300)])
+    member = np.repeat([0.0, 1.0], 300)
+    matrix = np.column_stack([incomes, member])
+    fitted = GaussianMixtureSegmenter(2, seed=0).fit(matrix)
+    assert sorted(np.bincount(fitted.labels_)) == [300, 300]
+    assert np.array_equal(gmm.GMM.from_dict(fitted.to_dict()).predict(matrix), fitted.labels_)
+
+
+def test_groups_no_customer_is_most_likely_in_are_left_out_and_the_user_is_told():
+    matrix = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]), 100, axis=0)  # 3 kinds of customer
+    fitted = GaussianMixtureSegmenter(5, seed=0).fit(matrix)
+    assert fitted.n_segments_ == 3
+    assert list(np.bincount(fitted.labels_)) == [100, 100, 100]
+    assert fitted.predict_proba(matrix).shape == (300, 3)
+    assert "You asked for 5 segments" in fitted.notes_[-1]
+    assert "there are 3 segments" in fitted.notes_[-1]

@@ -6,7 +6,7 @@ from scipy.cluster.hierarchy import ward
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.metrics import adjusted_rand_score
 
-from core.errors import OperationCancelled
+from core.errors import OperationCancelled, SettingsError
 from core.methods import hierarchical
 from core.methods.hierarchical import WardSegmenter, dendrogram_data, sweep_ward, weighted_ward_tree
 
@@ -134,3 +134,21 @@ def test_the_sweep_of_a_large_table_says_it_joined_small_groups(small_limits):
     sweep = sweep_ward(matrix, 2, 6)
     assert sweep.suggested_k == 4
     assert "small groups" in sweep.notes[0]
+
+
+def test_more_segments_than_different_customers_are_refused_in_plain_words():
+    matrix = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]), 20, axis=0)
+    assert len(np.unique(WardSegmenter(3).fit(matrix).labels_)) == 3
+    with pytest.raises(SettingsError, match="only 3 customers differ from each other; choose at most 3"):
+        WardSegmenter(4).fit(matrix)
+
+
+def test_a_large_table_of_few_kinds_of_customer_gets_wards_exact_answer(small_limits):
+    rng = np.random.default_rng(8)
+    kinds = rng.normal(size=(40, 2)) * [3.0, 1.0]
+    matrix = kinds[rng.integers(0, 40, size=3000)]  # 3,000 customers, 40 kinds (categories, counts)
+    fitted = WardSegmenter(5).fit(matrix)
+    assert fitted.micro_grouped_
+    assert len(fitted.leaf_sizes_) == 40  # each kind its own small group
+    theirs = AgglomerativeClustering(n_clusters=5, linkage="ward").fit(matrix).labels_
+    assert adjusted_rand_score(theirs, fitted.labels_) == 1.0
