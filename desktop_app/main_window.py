@@ -66,7 +66,9 @@ QUICK_GUIDE = """<h3>Quick guide</h3>
 A list of purchases (one row per order) works too: the preview offers to summarise it per customer
 (recency, frequency, spend and RFM groups), as does File &gt; Summarise Purchases per Customer.</li>
 <li>On <b>Data</b>, tick the columns that describe how customers behave (age, income, spending...).
-Customer numbers, dates and constant columns are left out for you.</li>
+Customer numbers, dates and constant columns are left out for you. <i>How to group the customers</i>
+offers other methods than k-means, each with a sentence on when it fits; Analysis &gt; Compare Ways of
+Grouping shows them side by side on your customers.</li>
 <li>Press <b>Find segments</b> (F5 or Ctrl+Enter). <b>Choose k</b> shows how well 1 to 10 segments fit;
 the suggested number is marked, and you can pick another. <i>Distance within segments</i> (WCSS) is how far
 customers are, all together, from the centre of their segment: lower means tighter segments, and it
