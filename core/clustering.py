@@ -134,6 +134,7 @@ class KMeansSegmenter:
         k = _check_count(self.n_clusters, "number of segments")
         n_init = _check_count(self.n_init, "number of starts (n_init)")
         data = _as_matrix(matrix)
+        check_magnitudes(data)
         rng = np.random.default_rng(self.seed)
         sample = _check_distinct(data, _start_sample(data, rng), k)
         if k == 1:  # one segment is everyone around their mean: nothing to search for
@@ -205,6 +206,7 @@ def sweep_k(
     chart grows point by point). Cancellation is honoured between fits."""
     k_min, k_max = check_k_range(k_min, k_max)
     data = _as_matrix(matrix)
+    check_magnitudes(data)
     rng = np.random.default_rng(seed)
     distinct = _distinct_rows_up_to(data, k_max)
     if distinct == 1:
@@ -429,6 +431,24 @@ def _check_count(value: object, setting: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise SettingsError(f"The {setting} must be a whole number of at least 1; got {value!r}.")
     return int(value)
+
+
+# Squared distances between customers leave float64's range (about 1e-308 to 1e308) when the values
+# are all below 1e-150 or some above 1e150: every customer is then at distance 0 or infinity from the
+# others (a column holding 0 and 2.3e-225 made k-means find one group where two were asked, and warn).
+_LARGEST_VALUE = 1e150
+_SMALLEST_LARGEST_VALUE = 1e-150
+
+
+def check_magnitudes(data: np.ndarray) -> None:
+    """A DataError when the values are too small or too large to measure distances between customers."""
+    largest = float(np.abs(data).max())
+    if largest > _LARGEST_VALUE or 0 < largest < _SMALLEST_LARGEST_VALUE:
+        raise DataError(
+            f"The prepared values are too {'large' if largest > 1 else 'small'} to measure how far apart "
+            f"customers are (the largest is {largest:.3g}); express the columns in other units, or let "
+            "the preparation scale them."
+        )
 
 
 def _as_matrix(matrix: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.clustering import DEFAULT_SEED, _as_matrix
+from core.clustering import DEFAULT_SEED, _as_matrix, check_magnitudes
 from core.errors import DataError, SettingsError
 from core.methods.sampling import (
     NearestReference,
@@ -47,6 +47,7 @@ def default_neighbours(columns: int) -> int:
 def grouped_sample(data: np.ndarray, seed: int) -> tuple[np.ndarray | None, np.ndarray]:
     """The customers a density method groups: the rows of a sample of SAMPLE_ROWS of a larger table
     (None: all of them), and their values; a DataError when they are all the same."""
+    check_magnitudes(data)
     rows = sample_rows(len(data), SAMPLE_ROWS, seed)
     sample = data if rows is None else data[rows]
     if (sample == sample[0]).all():

@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from core.clustering import DEFAULT_SEED, _as_matrix, _check_count, check_k_range
+from core.clustering import DEFAULT_SEED, _as_matrix, _check_count, check_k_range, check_magnitudes
 from core.errors import SettingsError
 from core.methods.base import Method
 from core.methods.sampling import check_columns, sample_rows, size_order, within_sum_of_squares
@@ -62,6 +62,7 @@ class GaussianMixtureSegmenter:
         k = _check_count(self.n_components, "number of segments")
         starts = _check_count(self.starts, "number of starts")
         data = _as_matrix(matrix)
+        check_magnitudes(data)
         rows = sample_rows(len(data), FIT_SAMPLE_ROWS, self.seed)
         sample = data if rows is None else data[rows]
         if len(sample) < 2 * k:
@@ -72,7 +73,7 @@ class GaussianMixtureSegmenter:
         model = _best_of_starts(sample, k, starts, self.seed, scaled(progress, 0.0, 0.85), cancel)
         raise_if_cancelled(cancel)
         report(progress, 0.85, "Working out each customer's segment")
-        self.bic_ = float(model.bic(sample))
+        self.bic_ = model.bic
         self.fitted_on_ = len(sample)
         self._take_components(model, data, cancel)
         notes = []
@@ -91,19 +92,19 @@ class GaussianMixtureSegmenter:
         report(progress, 1.0, f"Found {self.n_segments_} segments")
         return self
 
-    def _take_components(self, model: GaussianMixture, data: np.ndarray, cancel: CancelCheck | None) -> None:
+    def _take_components(self, model: "_Mixture", data: np.ndarray, cancel: CancelCheck | None) -> None:
         """The fitted mixture's components in our order, largest (most customers most likely in it)
         first, and `labels_` for the rows of `data`. A component that is no customer's most likely
         one is left out (its segment would be empty); the others' weights are scaled to add up to 1
         again, which leaves every customer's most likely segment as it was."""
-        k = len(model.weights_)
-        raw = GaussianMixtureSegmenter._from_parameters(model.weights_, model.means_, model.covariances_)
+        k = len(model.weights)
+        raw = GaussianMixtureSegmenter._from_parameters(model.weights, model.means, model.covariances)
         probabilities = raw.predict_proba(data, cancel)
         sizes = np.bincount(np.argmax(probabilities, axis=1), minlength=k)
-        order = size_order(sizes, model.means_)
+        order = size_order(sizes, model.means)
         order = order[sizes[order] > 0]
-        weights = model.weights_[order] / model.weights_[order].sum()
-        self._set_parameters(weights, model.means_[order], model.covariances_[order])
+        weights = model.weights[order] / model.weights[order].sum()
+        self._set_parameters(weights, model.means[order], model.covariances[order])
         self.labels_ = np.argmax(probabilities[:, order], axis=1).astype(np.int64)  # as `predict` gives
 
     def _set_parameters(self, weights: np.ndarray, means: np.ndarray, covariances: np.ndarray) -> None:
@@ -162,6 +163,16 @@ def _log_normal_density(data: np.ndarray, mean: np.ndarray, covariance: np.ndarr
     return -0.5 * (data.shape[1] * np.log(2.0 * np.pi) + log_determinant + squared)
 
 
+@dataclass(frozen=True)
+class _Mixture:
+    """A fitted mixture's parameters in the customers' units, and its BIC on the fitted customers."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    bic: float
+
+
 def _best_of_starts(
     sample: np.ndarray,
     k: int,
@@ -169,9 +180,17 @@ def _best_of_starts(
     seed: int,
     progress: ProgressCallback | None,
     cancel: CancelCheck | None,
-) -> GaussianMixture:
-    """The fitted mixture of the start with the highest likelihood bound (the first of equal ones),
-    as GaussianMixture(n_init=starts) keeps, one start per call so that Cancel works between them."""
+) -> _Mixture:
+    """The mixture of the start with the highest likelihood bound (the first of equal ones), as
+    GaussianMixture(n_init=starts) keeps, one start per call so that Cancel works between them.
+
+    EM runs on the customers divided by their typical spread, and the parameters are turned back
+    into the customers' units: scikit-learn adds 1e-6 to every variance (reg_covar) to keep the
+    covariances invertible, which suits variances near 1; on unscaled amounts (variances of 1e9) or
+    tiny values the fit failed with "ill-defined empirical covariance". The BIC is the same in both
+    units up to 2 * customers * columns * log(spread), added back so that it is the customers'."""
+    scale = float(np.sqrt(np.mean(np.var(sample, axis=0)))) or 1.0
+    scaled_sample = sample / scale
     seeds = np.random.default_rng(seed).integers(2**31 - 1, size=starts)
     best = None
     for number, start_seed in enumerate(seeds, start=1):
@@ -183,13 +202,28 @@ def _best_of_starts(
             # A start that has not settled after 100 rounds is still a usable answer; the best start
             # is kept whatever its rounds, as scikit-learn's own n_init does.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model = GaussianMixture(
+            mixture = GaussianMixture(
                 k, covariance_type="full", init_params="k-means++", random_state=int(start_seed)
-            ).fit(sample)
+            )
+            try:
+                model = mixture.fit(scaled_sample)
+            except ValueError as error:
+                if "ill-defined empirical covariance" not in str(error):
+                    raise
+                raise SettingsError(
+                    f"A Gaussian mixture of {k} segments cannot be fitted to these customers: some of its "
+                    "groups would hold only identical customers. Choose fewer segments."
+                ) from error
         if best is None or model.lower_bound_ > best.lower_bound_:
             best = model
         report(progress, number / starts, f"Tried {number} of {starts} starts")
-    return best
+    customers, columns = sample.shape
+    return _Mixture(
+        best.weights_,
+        best.means_ * scale,
+        best.covariances_ * scale**2,
+        float(best.bic(scaled_sample)) + 2.0 * customers * columns * np.log(scale),
+    )
 
 
 @dataclass(frozen=True)
@@ -222,6 +256,7 @@ def sweep_mixtures(
     large table every k is fitted on the same sample (see FIT_SAMPLE_ROWS)."""
     k_min, k_max = check_k_range(k_min, k_max)
     data = _as_matrix(matrix)
+    check_magnitudes(data)
     rows = sample_rows(len(data), FIT_SAMPLE_ROWS, seed)
     sample = data if rows is None else data[rows]
     notes = () if rows is None else (
@@ -236,7 +271,7 @@ def sweep_mixtures(
             break
         step = scaled(progress, number / total, (number + 1) / total)
         model = _best_of_starts(sample, k, STARTS, seed, step, cancel)
-        scores.append(MixtureScore(k, float(model.bic(sample))))
+        scores.append(MixtureScore(k, model.bic))
         if on_score is not None:
             on_score(scores[-1])
         if on_labels is not None:

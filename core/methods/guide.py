@@ -115,9 +115,17 @@ def _mixture_signs(sample: np.ndarray, k: int, seed: int) -> list[MethodAdvice |
     k-means' segments)."""
     if k < 2 or len(sample) < 10 * k or sample.shape[1] == 0:
         return [None, None]
-    with threadpool_limits(limits=1, user_api="blas"):  # short products (see core.methods.gmm)
-        mixture = GaussianMixture(k, covariance_type="full", init_params="k-means++", n_init=2,
-                                  random_state=seed).fit(sample)
+    # On the customers divided by their typical spread, as core.methods.gmm fits (the signs are
+    # ratios, the same in any unit); a mixture that cannot be fitted shows no sign.
+    sample = sample / (float(np.sqrt(np.mean(np.var(sample, axis=0)))) or 1.0)
+    try:
+        with threadpool_limits(limits=1, user_api="blas"):  # short products (see core.methods.gmm)
+            mixture = GaussianMixture(k, covariance_type="full", init_params="k-means++", n_init=2,
+                                      random_state=seed).fit(sample)
+    except ValueError as error:
+        if "ill-defined empirical covariance" not in str(error):
+            raise
+        return [None, None]
     shares = np.bincount(mixture.predict(sample), minlength=k) / len(sample)
     notable = np.flatnonzero(shares >= _NOTABLE_SHARE)
     if len(notable) == 0:

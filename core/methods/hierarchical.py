@@ -24,6 +24,7 @@ from core.clustering import (
     _check_count,
     _SeparationSample,
     check_k_range,
+    check_magnitudes,
     suggest_k,
 )
 from core.errors import SettingsError
@@ -148,6 +149,7 @@ def _build_tree(
     data: np.ndarray, k: int, seed: int, progress: ProgressCallback | None, cancel: CancelCheck | None
 ) -> _Tree:
     """Ward's tree of every customer of a table of up to EXACT_ROWS, else of its small groups."""
+    check_magnitudes(data)
     raise_if_cancelled(cancel)
     if len(data) <= EXACT_ROWS:
         # Identical customers are joined first (at height 0); with fewer different customers than

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from core.errors import SettingsError
+from core.errors import DataError, SettingsError
 from core.methods import DEFAULT_METHOD, METHODS, method_named
 
 
@@ -60,3 +60,18 @@ def test_progress_only_moves_forward_and_ends_full(name):
     )
     assert fractions == sorted(fractions)
     assert fractions[-1] == 1.0
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_values_too_small_or_large_for_distances_are_refused_and_large_units_work(name):
+    rng = np.random.default_rng(3)
+    matrix = np.vstack([rng.normal(centre, 0.3, size=(60, 2)) for centre in ((0, 0), (5, 5), (0, 5))])
+    method = method_named(name)
+    k = 3 if method.takes_k else None
+    for factor, word in ((1e-200, "small"), (1e200, "large")):
+        with pytest.raises(DataError, match=f"too {word} to measure how far apart customers are"):
+            method.make(k, 0, method.options).fit(matrix * factor)
+    in_large_units = matrix * 1e80
+    fitted = method.make(k, 0, method.options).fit(in_large_units)
+    assert fitted.n_segments_ == 3
+    assert np.array_equal(method.from_dict(fitted.to_dict()).predict(in_large_units), fitted.labels_)
