@@ -9,46 +9,24 @@ the Segments tab with each segment's predicted value and the Lifetime value tab 
 
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
+from screenshot_window import DATASETS, OUTPUT, screenshot_window
+from screenshot_window import grab as grab_window
 
-from desktop_app.main_window import MainWindow
-from desktop_app.plot_canvas import PlotCanvas
-from desktop_app.session import AnalysisSession
-
-OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
-DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 EXTRA_FILES = ("marketing_campaign.csv", "CC GENERAL.csv")
 CDNOW = DATASETS / "CDNOW_master.txt"
 TIMEOUT_MS = 300_000  # the sample, two bigger real files and an order history
 
 
 def main() -> int:
-    application = QApplication(sys.argv)
-    application.setApplicationName("Segment Studio")
-    settings = QSettings(str(OUTPUT / ".screenshot-settings.ini"), QSettings.Format.IniFormat)
-    session = AnalysisSession()
-    window = MainWindow(session, settings)
-    window.resize(1280, 800)
-    window.show()
-    OUTPUT.mkdir(parents=True, exist_ok=True)
+    application, session, window = screenshot_window(".screenshot-settings.ini")
     failures: list[str] = []
     finished: list[bool] = []
 
     def grab(name: str, shown=None) -> None:
-        application.processEvents()
-        # Charts may be rendering on a worker (the Choose k chart): wait for their pictures.
-        while any(canvas.isVisible() and canvas.draw_pending for canvas in window.findChildren(PlotCanvas)):
-            application.processEvents()
-            threading.Event().wait(0.01)
-        application.processEvents()
-        widget = shown or window
-        image = widget.screen().grabWindow(widget.winId())
-        image.save(str(OUTPUT / f"{name}.png"))
-        print(f"wrote {OUTPUT / f'{name}.png'}")
+        grab_window(application, window, name, shown)
 
     # After the sample: the Segments tab on real files, whose cards must explain messier data.
     more_files = [DATASETS / name for name in EXTRA_FILES if (DATASETS / name).is_file()]

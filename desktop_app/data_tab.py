@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.dataframe_model import DataFrameModel, sort_permutation
+from desktop_app.method_chooser import MethodChooser
 from desktop_app.worker import TaskRunner
 
 if TYPE_CHECKING:
@@ -81,7 +82,8 @@ def describe_values(summary: ColumnSummary) -> str:
 
 
 class DataTab(QWidget):
-    """Signals: find_segments_requested(AnalysisSettings); settings_changed().
+    """Signals: find_segments_requested(AnalysisSettings); settings_changed(); distance_curve_requested()
+(the method chooser asks to measure DBSCAN's distance curve with the tab's choices).
 
     Clicking a column header sorts the table: the row order is computed by the tab's own TaskRunner (so a
     sort never cancels an analysis on the session's runner) and shown when ready; the GUI thread never
@@ -91,6 +93,7 @@ class DataTab(QWidget):
     find_segments_requested = Signal(object)
     # The user changed a choice that shapes the segments (columns, missing values, scaling, log scale).
     settings_changed = Signal()
+    distance_curve_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,8 +138,12 @@ class DataTab(QWidget):
         self.scaling_label = QLabel()
         self.scaling_label.setWordWrap(True)
         self.scaling_combo.currentIndexChanged.connect(self._update_scaling_label)
-        self.scaling_combo.currentIndexChanged.connect(self.settings_changed)
+        self.scaling_combo.currentIndexChanged.connect(self._preparation_changed)
         self._update_scaling_label()
+
+        self.method_chooser = MethodChooser()
+        self.method_chooser.changed.connect(self.settings_changed)
+        self.method_chooser.distance_curve_requested.connect(self.distance_curve_requested)
 
         self.log_group = QGroupBox("Skewed columns: compare them on a log scale")
         self.log_layout = QVBoxLayout(self.log_group)
@@ -168,6 +175,7 @@ class DataTab(QWidget):
         choices = QWidget()
         choices_layout = QVBoxLayout(choices)
         choices_layout.setContentsMargins(0, 0, 0, 0)
+        choices_layout.addWidget(self.method_chooser)
         choices_layout.addWidget(missing_box)
         choices_layout.addWidget(scaling_box)
         choices_layout.addWidget(self.log_group)
@@ -215,6 +223,7 @@ class DataTab(QWidget):
         from core.preparation import default_features
 
         self._table = table
+        self.method_chooser.forget_distance_curve()
         self.model.set_frame(table.frame)
         self.table_view.scrollToTop()  # not where the previous file was scrolled to
         self.table_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
@@ -284,10 +293,13 @@ class DataTab(QWidget):
             scaling=Scaling(self.scaling_combo.currentData()),
             missing=MissingPolicy.FILL if self.fill_button.isChecked() else MissingPolicy.DROP,
             log_columns=tuple(name for name, box in self.log_boxes.items() if box.isChecked()),
+            method=self.method_chooser.method.name,
+            method_options=self.method_chooser.options(),
         )
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
+        self.method_chooser.set_busy(busy)
         self._update_find_button()
 
     def _update_find_button(self) -> None:
@@ -338,11 +350,17 @@ class DataTab(QWidget):
     def _column_choice_changed(self, item: QTreeWidgetItem, column: int) -> None:
         if column == USE_COLUMN:
             self._refresh_dependent_choices()
-            self.settings_changed.emit()
+            self._preparation_changed()
 
     def _missing_choice_changed(self, _button, checked: bool) -> None:
         if checked:
-            self.settings_changed.emit()
+            self._preparation_changed()
+
+    def _preparation_changed(self) -> None:
+        """A choice that changes the prepared customers: a distance curve measured before no longer
+        describes them."""
+        self.method_chooser.forget_distance_curve()
+        self.settings_changed.emit()
 
     def _refresh_dependent_choices(self) -> None:
         from core.preparation import suggest_log_columns
@@ -362,7 +380,7 @@ class DataTab(QWidget):
         for name in columns:
             box = QCheckBox(name)
             box.setChecked(name in kept)
-            box.toggled.connect(self.settings_changed)
+            box.toggled.connect(self._preparation_changed)
             box.setToolTip(
                 f"A few customers have much larger '{name}' values than most; on a log scale they do "
                 "not pull the segments towards themselves."

@@ -6,6 +6,8 @@ The chart is drawn only while the tab is visible, on a worker (see `_draw`); sco
 a sweep are drawn together at most every tenth of a second.
 """
 
+from dataclasses import dataclass
+
 from matplotlib.backend_bases import MouseButton, MouseEvent
 from matplotlib.ticker import NullLocator
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
@@ -14,11 +16,15 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from core.clustering import MAX_K, KScore, KSweep
+from core.methods import DEFAULT_METHOD, Method, method_named
+from core.pipeline import Segmentation
+from desktop_app.dendrogram_view import DendrogramView
 from desktop_app.plot_canvas import PlotCanvas
 
 HELP_TEXT = (
@@ -36,6 +42,47 @@ MEASURES_TOOLTIP = (
     "customer sits in its own segment rather than in the next one. Higher is clearer; above 0.5 the "
     "segments are well apart, below 0.25 they blur into each other."
 )
+MIXTURE_HELP_TEXT = (
+    "How many groups are there in your customers? For each number of segments the chart shows how well "
+    "a mixture of that many groups describes your customers, with a price for every extra group, so "
+    "that splitting a real group in two does not pay (the solid line, lower is better). The suggested "
+    "number is marked and its reason given above. Click a point or set the number below, then press "
+    "“Show segments”."
+)
+MIXTURE_TOOLTIP = (
+    "<b>Fit with a price per group (BIC, the Bayesian information criterion)</b>: how well the mixture "
+    "describes the customers, minus a price for each of its settings. Lower is better; a difference of "
+    "10 or more is a clear difference."
+)
+
+
+@dataclass(frozen=True)
+class CurveMeasure:
+    """What the chart's solid line shows: the sweep's own measure of fit (both are lower-is-better)."""
+
+    legend: str
+    axis: str
+    help: str
+    tooltip: str
+
+
+DISTANCE = CurveMeasure("Distance within segments", "Distance within segments (WCSS)", HELP_TEXT,
+                        MEASURES_TOOLTIP)
+MIXTURE_FIT = CurveMeasure("Fit with a price per group", "Fit with a price per group (BIC)",
+                           MIXTURE_HELP_TEXT, MIXTURE_TOOLTIP)
+
+
+def curve_value(score) -> float:
+    """The solid line's value of a score: a Gaussian mixture's sweep scores its BIC, k-means' the
+    distance within segments (core.methods.gmm.MixtureScore, core.clustering.KScore)."""
+    bic = getattr(score, "bic", None)
+    return score.wcss if bic is None else bic
+
+
+def curve_measure(score) -> CurveMeasure:
+    return DISTANCE if getattr(score, "bic", None) is None else MIXTURE_FIT
+
+
 WCSS_COLOUR = "#0072B2"
 SILHOUETTE_COLOUR = "#D55E00"
 SUGGESTED_COLOUR = "#E69F00"
@@ -53,8 +100,10 @@ class ElbowTab(QWidget):
         self._k_range: tuple[int, int] | None = None
         self._chart_theme: dict[str, object] | None = None  # the theme the chart's artists were made in
         self._legend_labels: tuple[str, ...] | None = None
+        self._method: Method = method_named(DEFAULT_METHOD)
+        self._measure = DISTANCE  # what the solid line shows, from the sweep's scores
 
-        help_label = QLabel(HELP_TEXT)
+        help_label = self.help_label = QLabel(HELP_TEXT)
         help_label.setWordWrap(True)
         help_label.setToolTip(MEASURES_TOOLTIP)
 
@@ -109,17 +158,90 @@ class ElbowTab(QWidget):
         choice.addWidget(self.show_button)
         choice.addStretch()
 
+        # Methods that find the number of segments themselves have nothing to choose here: they say so.
+        self.no_k_label = QLabel()
+        self.no_k_label.setWordWrap(True)
+        self.no_k_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.no_k_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.no_k_label.setContentsMargins(12, 24, 12, 12)
+        font = self.no_k_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.no_k_label.setFont(font)
+        self.no_k_label.hide()
+        # Hierarchical grouping: its tree, cut at the chosen number, beside the chart.
+        self.dendrogram = DendrogramView()
+        self.dendrogram.hide()
+        charts = QSplitter(Qt.Orientation.Horizontal)
+        charts.addWidget(self.plot)
+        charts.addWidget(self.dendrogram)
+        charts.setChildrenCollapsible(False)
+        self._k_widgets = [help_label, charts, self.reason_label]
+
         layout = QVBoxLayout(self)
         layout.addWidget(help_label)
         layout.addLayout(controls)
         layout.addWidget(self.reason_label)
-        layout.addWidget(self.plot, stretch=1)
+        layout.addWidget(self.no_k_label, stretch=1)
+        layout.addWidget(charts, stretch=1)
         layout.addLayout(choice)
+        self._k_layouts = [controls, choice]
         # Made now, while the window opens a file, rather than when the tab first shows during a sweep.
         self._build_chart()
         self.plot.request_draw()
 
     # --- driven by the session -------------------------------------------------------------------
+    def set_method(self, method: Method) -> None:
+        """Show the choice of k for a method that takes one; otherwise say plainly there is none."""
+        self._method = method
+        finds_k = not method.takes_k
+        for widget in self._k_widgets:
+            widget.setVisible(not finds_k)
+        for row in self._k_layouts:
+            for index in range(row.count()):
+                item = row.itemAt(index).widget()
+                if item is not None:
+                    item.setVisible(not finds_k)
+        self.no_k_label.setVisible(finds_k)
+        if finds_k:
+            self.no_k_label.setText(
+                f"{method.title} finds the number of segments itself: there is no number to choose here. "
+                "Customers who belong to no group are shown as segment 0, “Unusual customers”."
+            )
+        self.dendrogram.show_segmentation(None)
+        self.dendrogram.hide()
+
+    def _set_measure(self, measure: CurveMeasure) -> None:
+        if measure is self._measure:
+            return
+        self._measure = measure
+        self.help_label.setText(measure.help)
+        for widget in (self.help_label, self.plot):
+            widget.setToolTip(measure.tooltip)
+
+    def show_segmentation(self, segmentation: Segmentation) -> None:
+        """What the fitted segments add to this tab: the tree of a hierarchical grouping, or what a
+        method that finds the number itself found."""
+        method = method_named(segmentation.method)
+        if method is not self._method:
+            self.set_method(method)
+        tree = DendrogramView.has_tree(segmentation)
+        # Drawn once shown and laid out: a chart made visible in the same step has no size yet.
+        self.dendrogram.show_segmentation(segmentation if tree else None)
+        self.dendrogram.setVisible(tree)
+        if not method.takes_k:
+            unusual = segmentation.unusual
+            found = f"It found {segmentation.k} segment{'s' if segmentation.k != 1 else ''}" + (
+                f" and {unusual:,} unusual customers (segment 0)." if unusual
+                else " and no unusual customers."
+            )
+            finds_itself = (
+                f"{method.title} finds the number of segments itself: there is no number to choose here."
+            )
+            notes = segmentation.segmenter.notes_
+            self.no_k_label.setText(
+                " ".join([finds_itself, found, *notes, "See them on the Clusters and Segments tabs."])
+            )
+
     def set_k_limit(self, max_k: int) -> None:
         """Bound every k to what the data allows (no more segments than customers), and to MAX_K."""
         limit = max(1, min(max_k, MAX_K))
@@ -145,11 +267,14 @@ class ElbowTab(QWidget):
 
     def add_score(self, score: KScore) -> None:
         self._scores[score.k] = score
+        self._set_measure(curve_measure(score))
         self.plot.request_draw_soon()
 
     def show_sweep(self, sweep: KSweep) -> None:
         self._scores = {score.k: score for score in sweep.scores}
         self._suggested_k = sweep.suggested_k
+        if sweep.scores:
+            self._set_measure(curve_measure(sweep.scores[0]))
         self.reason_label.setText(sweep.reason)  # names the suggested k; the chart marks it
         with QSignalBlocker(self.k_spin):
             self.k_spin.setValue(sweep.suggested_k)
@@ -261,13 +386,17 @@ class ElbowTab(QWidget):
         axes.yaxis.set_major_locator(self._y_locators[axes.yaxis] if scores else NullLocator())
 
         self._wcss_line.set_visible(bool(scores) or sweeping)  # the legend lists visible lines only
-        self._wcss_line.set_data([score.k for score in scores], [score.wcss for score in scores])
-        with_silhouette = [score for score in scores if score.silhouette is not None]
+        self._wcss_line.set_data([score.k for score in scores], [curve_value(score) for score in scores])
+        self._wcss_line.set_label(self._measure.legend)
+        axes.set_ylabel(self._measure.axis, color=WCSS_COLOUR)
+        with_silhouette = [score for score in scores if getattr(score, "silhouette", None) is not None]
         self._silhouette_line.set_data(
             [score.k for score in with_silhouette], [score.silhouette for score in with_silhouette]
         )
-        self._silhouette_line.set_visible(bool(with_silhouette) or sweeping)
-        twin.set_visible(bool(with_silhouette) or sweeping)
+        # A mixture's sweep has no separation scores: no dashed line then, not even while it runs.
+        separation = bool(with_silhouette) or (sweeping and self._measure is DISTANCE)
+        self._silhouette_line.set_visible(separation)
+        twin.set_visible(separation)
         twin.yaxis.set_major_locator(self._y_locators[twin.yaxis] if with_silhouette else NullLocator())
 
         suggested = self._suggested_k if self._suggested_k in self._scores else None
@@ -291,7 +420,7 @@ class ElbowTab(QWidget):
     def _mark(self, marker, k: int | None, name: str) -> None:
         marker.set_visible(k is not None)
         if k is not None:
-            marker.set_data([k], [self._scores[k].wcss])
+            marker.set_data([k], [curve_value(self._scores[k])])
             marker.set_label(f"{name}: {k}")
 
     def _set_legend(self, handles: list) -> None:

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from core.pipeline import AnalysisSettings, Segmentation
     from core.project import DataFileStatus, ProjectFile
     from desktop_app.assign_dialog import AssignDialog
+    from desktop_app.compare_methods_dialog import CompareMethodsDialog
     from desktop_app.import_dialog import ImportDialog
 
 MAX_RECENT_FILES = 8
@@ -65,7 +66,9 @@ QUICK_GUIDE = """<h3>Quick guide</h3>
 A list of purchases (one row per order) works too: the preview offers to summarise it per customer
 (recency, frequency, spend and RFM groups), as does File &gt; Summarise Purchases per Customer.</li>
 <li>On <b>Data</b>, tick the columns that describe how customers behave (age, income, spending...).
-Customer numbers, dates and constant columns are left out for you.</li>
+Customer numbers, dates and constant columns are left out for you. <i>How to group the customers</i>
+offers other methods than k-means, each with a sentence on when it fits; Analysis &gt; Compare Ways of
+Grouping shows them side by side on your customers.</li>
 <li>Press <b>Find segments</b> (F5 or Ctrl+Enter). <b>Choose k</b> shows how well 1 to 10 segments fit;
 the suggested number is marked, and you can pick another. <i>Distance within segments</i> (WCSS) is how far
 customers are, all together, from the centre of their segment: lower means tighter segments, and it
@@ -167,6 +170,7 @@ class MainWindow(QMainWindow):
         self.new_data_button: QPushButton | None = None  # on the box of a changed customer file
         self.new_data_box: QMessageBox | None = None  # what changed, after using the new data
         self.assign_dialog: AssignDialog | None = None
+        self.compare_dialog: CompareMethodsDialog | None = None
         self._after_save: Callable[[], None] | None = None  # what the user was doing when asked to save
         self._close_confirmed = False
         self._painted = False
@@ -316,6 +320,11 @@ class MainWindow(QMainWindow):
             self.assign_new_customers,
             tip="Place the customers of another file into these segments",
         )
+        self.compare_methods_action = self._action(
+            "&Compare Ways of Grouping…",
+            self.compare_methods,
+            tip="Group the same customers with other methods and see how the segments differ",
+        )
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.cancel_action = self._action(
             "Cancel", self.session.cancel, "Esc", "Stop the current calculation"
@@ -349,6 +358,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         analysis_menu = self.menuBar().addMenu("&Analysis")
         analysis_menu.addAction(self.find_segments_action)
+        analysis_menu.addAction(self.compare_methods_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
@@ -383,7 +393,7 @@ class MainWindow(QMainWindow):
         session.analysis_ready.connect(self._analysis_ready)
         session.results_cleared.connect(self._clear_results)
         session.score_added.connect(lambda score: self.elbow_tab.add_score(score))
-        session.sweep_finished.connect(lambda sweep: self.elbow_tab.show_sweep(sweep))
+        session.sweep_finished.connect(self._sweep_finished)
         session.segmentation_changed.connect(self._segmentation_changed)
         session.busy_changed.connect(self._show_busy)
         session.progress.connect(self._show_progress)
@@ -403,6 +413,10 @@ class MainWindow(QMainWindow):
         session.dates_ambiguous.connect(self._ask_date_order)
         session.new_data_used.connect(self._new_data_used)
         session.unsaved_changed.connect(self._update_title)
+        session.distance_measured.connect(
+            lambda curve: self.data_tab.method_chooser.show_distance_curve(curve)
+        )
+        session.method_kept.connect(self._method_kept)
 
     def _build_tabs_while_idle(self) -> None:
         """Right after start-up, before any file: build the tabs (0.1 s) so the first file opens as
@@ -422,6 +436,9 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.data_tab, "Data")
         self.data_tab.find_segments_requested.connect(self.find_segments)
         self.data_tab.settings_changed.connect(self._update_actions)
+        self.data_tab.distance_curve_requested.connect(
+            lambda: self.session.measure_distance(self.data_tab.analysis_settings())
+        )
 
     def _ensure_analysis_tabs(self) -> None:
         """Build the chart tabs once the session's analysis modules are imported (never on this thread)."""
@@ -682,6 +699,9 @@ class MainWindow(QMainWindow):
         rendered on a worker, and rendering it while the data is prepared on another held the window
         for 40-60 ms (the two take turns with Python's lock, and the window waits for both). The axes
         are set while the tab is hidden, so the chart renders them once, after the tab has painted."""
+        from core.methods import method_named
+
+        self.elbow_tab.set_method(method_named(settings.method))
         self.elbow_tab.sweep_started(settings.k_min, settings.k_max)
         self.tabs.setCurrentWidget(self.elbow_tab)
         # Not the tab's first number box, which would keep the window's shortcuts (Ctrl+E) for itself.
@@ -707,12 +727,27 @@ class MainWindow(QMainWindow):
             return
         self.find_segments(self.data_tab.analysis_settings())
 
+    def _sweep_finished(self, sweep) -> None:
+        """A sweep to show; None: the segments' method has none (it finds the number of segments itself,
+        or was kept from a comparison without one). After a Cancel the segments kept are shown again."""
+        from core.methods import method_named
+
+        if self.session.settings is not None:
+            self.elbow_tab.set_method(method_named(self.session.settings.method))
+        if sweep is not None:
+            self.elbow_tab.show_sweep(sweep)
+        else:
+            self.elbow_tab.clear()
+        if self.session.segmentation is not None:
+            self.elbow_tab.show_segmentation(self.session.segmentation)
+
     def _sweep_range_requested(self, k_min: int, k_max: int) -> None:
         self.find_segments(dataclasses.replace(self.data_tab.analysis_settings(), k_min=k_min, k_max=k_max))
 
     def _segmentation_changed(self, segmentation: Segmentation) -> None:
         session = self.session
         self.elbow_tab.set_chosen_k(segmentation.k)
+        self.elbow_tab.show_segmentation(segmentation)
         self.data_tab.set_segments(segmentation.labels, segmentation.names, segmentation.numbers)
         self.explore_tab.set_segments(segmentation.labels, segmentation.names, segmentation.numbers)
         self.clusters_tab.show_segmentation(session.table.frame, session.prepared, segmentation)
@@ -755,6 +790,8 @@ class MainWindow(QMainWindow):
             or chosen.scaling != used.scaling
             or chosen.missing != used.missing
             or set(chosen.log_columns) != set(used.log_columns)
+            or chosen.method != used.method
+            or dict(chosen.method_options) != dict(used.method_options)
         )
 
     def _update_actions(self) -> None:
@@ -770,6 +807,7 @@ class MainWindow(QMainWindow):
             self.export_workbook_action,
             self.export_report_action,
             self.export_model_action,
+            self.compare_methods_action,
         ):
             action.setEnabled(has_segments and not stale)
         if self.segments_tab is not None:
@@ -917,6 +955,28 @@ class MainWindow(QMainWindow):
         (tab.fill_button if fill else tab.leave_out_button).setChecked(True)
         for name, box in tab.log_boxes.items():
             box.setChecked(name in settings.log_columns)
+        tab.method_chooser.set_choice(settings.method, settings.method_options)
+
+    # --- other ways of grouping ------------------------------------------------------------------------
+
+    def compare_methods(self) -> None:
+        """Open the Compare ways of grouping window, starting from the segments shown."""
+        from desktop_app.compare_methods_dialog import CompareMethodsDialog
+
+        if self.session.segmentation is None or self.results_out_of_date():
+            return
+        if self.compare_dialog is None:
+            self.compare_dialog = CompareMethodsDialog(self.session, self)
+        self.compare_dialog.use_current_segments()
+        if self.compare_dialog.isVisible():  # already open, perhaps behind the main window
+            self.compare_dialog.raise_()
+        self.compare_dialog.show()
+
+    def _method_kept(self, settings: AnalysisSettings) -> None:
+        """A compared method became the segments: the Data tab shows it, so they are not out of date."""
+        self.data_tab.method_chooser.set_choice(settings.method, settings.method_options)
+        self.tabs.setCurrentWidget(self.segments_tab)
+        self._update_actions()
 
     # --- new customers ---------------------------------------------------------------------------------
 
@@ -1080,6 +1140,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/geometry", self.saveGeometry())
         if self.assign_dialog is not None:
             self.assign_dialog.close()
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()
         self.shutdown()
         super().closeEvent(event)
 

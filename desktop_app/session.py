@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from core.clustering import KSweep
     from core.clv import OrderLifetimeValue
     from core.loading import LoadedTable, ReadOptions
+    from core.method_comparison import MethodChoice, MethodComparison, MethodResult
     from core.orders import OrderRequest, OrderSummary
     from core.pipeline import AnalysisResult, AnalysisSettings, Segmentation
     from core.preparation import PreparedData
@@ -59,7 +60,10 @@ class AnalysisSession(QObject):
     statistics, computed on the worker after analysis_ready); rfm_groups_ready(DataFrame or None) (with
     it: the RFM groups of customers summarised from orders, None for other tables); results_cleared() (a
     new table: the old analysis no longer applies);
-    sweep_started(k_min, k_max); score_added(KScore) as each k finishes; sweep_finished(KSweep);
+    sweep_started(k_min, k_max); score_added(KScore) as each k finishes; sweep_finished(KSweep, or
+    None for a method that finds the number of segments itself); distance_measured(the distance curve
+    of DBSCAN's automatic distance); methods_compared(MethodComparison); method_kept(AnalysisSettings)
+    (a compared method was kept: its settings, to show on the Data tab);
     segmentation_changed(Segmentation) (a new fit or renamed segments); exported(path);
     project_saved(path); project_opened(ProjectFile) (after the reopened table and segments were shown:
     the settings to put back on the tabs); data_file_problem(ProjectFile, DataFileStatus) (the project's
@@ -84,6 +88,9 @@ class AnalysisSession(QObject):
     sweep_started = Signal(int, int)
     score_added = Signal(object)
     sweep_finished = Signal(object)
+    distance_measured = Signal(object)
+    methods_compared = Signal(object)
+    method_kept = Signal(object)
     segmentation_changed = Signal(object)
     exported = Signal(str)
     project_saved = Signal(str)
@@ -362,18 +369,30 @@ class AnalysisSession(QObject):
     # --- analysis ------------------------------------------------------------------------------------
 
     def find_segments(self, settings: AnalysisSettings) -> None:
-        """Prepare the data and sweep k over [k_min, k_max]; then fit the suggested k."""
+        """Prepare the data and sweep k over [k_min, k_max] with the chosen method, then fit the
+        suggested k; a method that finds the number of segments itself is fitted at once (no sweep)."""
+        from core.methods import method_named
+
         table = self.table
         if table is None:
             return
+        takes_k = method_named(settings.method).takes_k
+        labels = dict(self.column_labels)
 
         def prepare_and_sweep(hooks: TaskHooks):
-            from core.pipeline import prepare_table, resolved_settings, run_sweep
+            from core.pipeline import fit_segmentation, prepare_table, resolved_settings, run_sweep
             from core.progress import report, scaled
 
             report(hooks.progress, 0.0, "Preparing the data")
             prepared = prepare_table(table, settings)
             resolved = resolved_settings(settings, prepared)
+            if not takes_k:
+                segmentation = fit_segmentation(
+                    table.frame, prepared, None, seed=resolved.seed, method=resolved.method,
+                    method_options=resolved.method_options, columns=table.report.columns,
+                    column_labels=labels, progress=scaled(hooks.progress, 0.05, 1.0), cancel=hooks.cancel,
+                )
+                return resolved, prepared, None, segmentation
             sweep = run_sweep(
                 prepared,
                 resolved,
@@ -381,7 +400,7 @@ class AnalysisSession(QObject):
                 cancel=hooks.cancel,
                 on_score=hooks.partial,
             )
-            return resolved, prepared, sweep
+            return resolved, prepared, sweep, None
 
         self.sweep_started.emit(settings.k_min, settings.k_max)
         self.runner.run(
@@ -392,10 +411,70 @@ class AnalysisSession(QObject):
         )
 
     def _sweep_ready(self, result) -> None:
-        self.settings, self.prepared, self.sweep = result
+        self.settings, self.prepared, self.sweep, segmentation = result
         self.segmentation = None
         self.sweep_finished.emit(self.sweep)
-        self.choose_k(self.sweep.suggested_k)
+        if segmentation is not None:
+            self._segmentation_ready(segmentation)
+        else:
+            self.choose_k(self.sweep.suggested_k)
+
+    def measure_distance(self, settings: AnalysisSettings) -> None:
+        """Prepare the data with `settings` and measure the distance curve that DBSCAN's automatic
+        distance is read from, on the worker; `distance_measured` follows. The analysis shown stays."""
+        table = self.table
+        if table is None:
+            return
+
+        def measure(hooks: TaskHooks):
+            from core.methods.dbscan import distance_curve
+            from core.pipeline import prepare_table
+            from core.progress import raise_if_cancelled, report
+
+            report(hooks.progress, 0.0, "Preparing the data")
+            prepared = prepare_table(table, settings)
+            raise_if_cancelled(hooks.cancel)
+            # One nearest-neighbour search on at most 20,000 customers (a second or two): no steps.
+            report(hooks.progress, 0.3, "Measuring how closely customers are packed")
+            return distance_curve(prepared.matrix, seed=settings.seed)
+
+        self.runner.run(measure, self.distance_measured.emit, description="measuring distances")
+
+    def compare_methods(self, choices: list[MethodChoice]) -> None:
+        """Fit each choice on the kept prepared data and compare them (core.method_comparison), on the
+        worker; `methods_compared` follows. The segments shown stay until the user keeps one."""
+        table, prepared, settings = self.table, self.prepared, self.settings
+        if table is None or prepared is None or settings is None:
+            return
+        labels = dict(self.column_labels)
+
+        def compare(hooks: TaskHooks) -> MethodComparison:
+            from core.method_comparison import compare_methods
+
+            return compare_methods(
+                table.frame, prepared, choices, seed=settings.seed, columns=table.report.columns,
+                column_labels=labels, progress=hooks.progress, cancel=hooks.cancel,
+            )
+
+        self.runner.run(compare, self.methods_compared.emit, description="comparing ways of grouping")
+
+    def keep_method(self, result: MethodResult) -> None:
+        """Make one result of a comparison the current segments (the others are dropped with the
+        comparison). The settings now name its method, so Find segments goes on with it; a sweep made
+        for another method no longer applies and is cleared."""
+        table = self.table
+        if self.settings is None or table is None or len(result.segmentation.labels) != len(table.frame):
+            return  # compared on another table
+        choice = result.choice
+        changed_method = choice.method != self.settings.method
+        self.settings = dataclasses.replace(
+            self.settings, method=choice.method, method_options=dict(choice.options), k=None
+        )
+        if changed_method:
+            self.sweep = None
+        self.method_kept.emit(self.settings)
+        self.sweep_finished.emit(self.sweep)
+        self._segmentation_ready(result.segmentation)
 
     def choose_k(self, k: int) -> None:
         """Fit k segments from the kept prepared data (no new sweep)."""
@@ -461,8 +540,9 @@ class AnalysisSession(QObject):
         self.runner.run(describe, self._segmentation_ready, description="describing the segments")
 
     def _restore_after_cancel(self) -> None:
-        # A cancelled sweep cleared the elbow chart as it started; show the kept results again.
-        if self.sweep is not None:
+        # A cancelled sweep cleared the elbow chart as it started; show the kept results again (a method
+        # that found the number of segments itself has results but no sweep).
+        if self.sweep is not None or self.segmentation is not None:
             self.sweep_finished.emit(self.sweep)
         self.cancelled.emit()
 
