@@ -102,3 +102,29 @@ def compare_segmentations(
         compared=compared,
         moved=moved,
     )
+
+
+def moved_customers(
+    frame: pd.DataFrame,
+    comparison: Comparison,
+    first: np.ndarray,
+    second: np.ndarray,
+    first_names: Sequence[str],
+    second_names: Sequence[str],
+) -> pd.DataFrame:
+    """The customers who moved (`comparison.moved`), with every column of `frame` (the rows the labels
+    belong to) and, after them, their segment in each segmentation by name: the list a marketer exports
+    to see who would be treated differently."""
+    moved = np.asarray(comparison.moved, dtype=bool)
+    if len(moved) != len(frame):
+        raise DataError("The customers who moved belong to another table than this one.")
+    rows = frame.iloc[np.flatnonzero(moved)].copy()
+    for title, labels, names in (
+        (comparison.first_title, first, first_names),
+        (comparison.second_title, second, second_names),
+    ):
+        column = f"Segment in {title[:1].lower()}{title[1:]}"
+        if column in rows.columns:
+            raise DataError(f"The file already has a column named '{column}'; rename it in the file first.")
+        rows[column] = np.asarray(names, dtype=object)[np.asarray(labels)[moved]]
+    return rows.reset_index(drop=True)

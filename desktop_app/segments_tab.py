@@ -129,6 +129,7 @@ class SegmentsTab(QWidget):
     export_labels_requested = Signal()
     export_profiles_requested = Signal()
     column_labels_requested = Signal()
+    compare_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -160,8 +161,14 @@ class SegmentsTab(QWidget):
             "and exports."
         )
         self.column_labels_button.clicked.connect(self.column_labels_requested)
+        self.compare_button = QPushButton("Compare with…")
+        self.compare_button.setToolTip(
+            "Compare these segments with another number of segments, another method or a saved project"
+        )
+        self.compare_button.clicked.connect(self.compare_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.column_labels_button)
+        buttons.addWidget(self.compare_button)
         buttons.addStretch()
         buttons.addWidget(self.export_labels_button)
         buttons.addWidget(self.export_profiles_button)
@@ -265,5 +272,6 @@ class SegmentsTab(QWidget):
 
     def set_exports_enabled(self, enabled: bool) -> None:
         self.column_labels_button.setEnabled(enabled)
+        self.compare_button.setEnabled(enabled)
         self.export_labels_button.setEnabled(enabled)
         self.export_profiles_button.setEnabled(enabled)
