@@ -131,7 +131,9 @@ def run_sweep(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_score: Callable[[KScore], None] | None = None,
+    on_labels: Callable[[int, np.ndarray], None] | None = None,
 ) -> KSweep:
+    """`on_labels` gets each k's labels (per prepared row) for the stability check and splits diagram."""
     return sweep_k(
         prepared.matrix,
         settings.k_min,
@@ -140,6 +142,7 @@ def run_sweep(
         progress=progress,
         cancel=cancel,
         on_score=on_score,
+        on_labels=on_labels,
     )
 
 
@@ -234,8 +237,10 @@ def run_analysis(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_score: Callable[[KScore], None] | None = None,
+    on_labels: Callable[[int, np.ndarray], None] | None = None,
 ) -> AnalysisResult:
-    """Prepare, sweep k over [k_min, k_max], fit the chosen (or suggested) k and profile the segments."""
+    """Prepare, sweep k over [k_min, k_max], fit the chosen (or suggested) k and profile the segments.
+    `on_labels` gets each swept k's labels (see `run_sweep`)."""
     if settings.k is not None and settings.k < 1:
         raise SettingsError(f"The number of segments must be at least 1 (got {settings.k}).")
     report(progress, 0.0, "Preparing the data")
@@ -243,7 +248,8 @@ def run_analysis(
     settings = resolved_settings(settings, prepared)
     raise_if_cancelled(cancel)
     sweep = run_sweep(
-        prepared, settings, progress=scaled(progress, 0.05, 0.8), cancel=cancel, on_score=on_score
+        prepared, settings, progress=scaled(progress, 0.05, 0.8), cancel=cancel, on_score=on_score,
+        on_labels=on_labels,
     )
     k = settings.k if settings.k is not None else sweep.suggested_k
     segmentation = fit_segmentation(
