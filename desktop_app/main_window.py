@@ -391,7 +391,7 @@ class MainWindow(QMainWindow):
         session.analysis_ready.connect(self._analysis_ready)
         session.results_cleared.connect(self._clear_results)
         session.score_added.connect(lambda score: self.elbow_tab.add_score(score))
-        session.sweep_finished.connect(lambda sweep: self.elbow_tab.show_sweep(sweep))
+        session.sweep_finished.connect(self._show_sweep)
         session.segmentation_changed.connect(self._segmentation_changed)
         session.busy_changed.connect(self._show_busy)
         session.progress.connect(self._show_progress)
@@ -465,10 +465,42 @@ class MainWindow(QMainWindow):
         self.segments_tab.export_profiles_requested.connect(self.export_profiles)
         self.segments_tab.column_labels_requested.connect(self.edit_column_labels)
         self.segments_tab.compare_requested.connect(self.compare_segmentations)
+        self._connect_stability()
         for tab in (self.explore_tab, self.elbow_tab, self.clusters_tab, self.segments_tab):
             for number_box in tab.findChildren(QAbstractSpinBox):
                 number_box.installEventFilter(self)  # the window's shortcuts work there: see eventFilter
         self._chart_layout_timer.start()
+
+    def _connect_stability(self) -> None:
+        """The stability checks' rows on the Segments and Choose k tabs, and where their results go."""
+        from desktop_app.stability_check import Check, StabilityStrip
+
+        check = self.session.stability
+        self.segments_tab.set_stability_strip(
+            StabilityStrip(check, Check.SEGMENTS, "Check how stable the segments are")
+        )
+        self.elbow_tab.set_stability_strip(
+            StabilityStrip(check, Check.SWEEP, "Check how stable each number of segments is")
+        )
+        check.segments_checked.connect(self._show_segment_stability)
+        check.running_changed.connect(self._show_segment_stability)
+        check.tree_ready.connect(self.elbow_tab.show_splits)
+        check.k_checked.connect(self.elbow_tab.add_stability)
+
+    def _show_segment_stability(self, *_args) -> None:
+        from desktop_app.stability_check import Check
+
+        check = self.session.stability
+        checking = check.is_pending(Check.SEGMENTS)
+        pending = "Stability: being checked…" if checking else "Stability not checked yet"
+        self.segments_tab.show_stability(check.segments, pending)
+
+    def _show_sweep(self, sweep) -> None:
+        """The sweep's scores and suggestion; the segments shown keep their mark (a suggestion that
+        changes once the stability is known does not move it)."""
+        self.elbow_tab.show_sweep(sweep)
+        if self.session.segmentation is not None:
+            self.elbow_tab.set_chosen_k(self.session.segmentation.k)
 
     @property
     def is_idle(self) -> bool:
