@@ -47,6 +47,8 @@ WCSS_COLOUR = "#0072B2"
 SILHOUETTE_COLOUR = "#D55E00"
 SUGGESTED_COLOUR = "#E69F00"
 STABILITY_COLOUR = "#009E73"
+# Entries per legend row: beside How segments split, more than two entries in a row may be wider than the chart.
+LEGEND_COLUMNS = 2
 STABLE_LINE = 0.75  # core.stability.STABLE_AT: marked on the chart
 SPLITS_TITLE = (
     "<b>How segments split</b><br>One row per number of segments; circles sized by customers and "
@@ -385,7 +387,7 @@ class ElbowTab(QWidget):
                 handles=handles,
                 loc="lower center",
                 bbox_to_anchor=(0.5, 1.0),
-                ncols=len(handles),
+                ncols=min(len(handles), LEGEND_COLUMNS),
                 frameon=False,
             )
 
