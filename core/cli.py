@@ -111,6 +111,11 @@ def _add_analysis_options(parser: argparse.ArgumentParser, *, k_default: object)
     parser.add_argument(
         "--model", type=Path, help="save the segments as a model file (JSON), to place new customers later"
     )
+    parser.add_argument(
+        "--stability", type=_positive_int, metavar="B", help="check how stable each segment is: regroup B "
+        "reshuffles of the customers (50 is usual) and report how often each segment is found again; with a "
+        "sweep, each k's least stable segment too, and the suggestion prefers a k whose segments are stable"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,8 +210,9 @@ def _repeated_identifiers(report) -> list[str]:
     ]
 
 
-def _print_result(table, result, left_out: dict[str, str]) -> None:
-    """`left_out`: columns the default choice did not use, with why (empty when the user chose)."""
+def _print_result(table, result, left_out: dict[str, str], stability=None) -> None:
+    """`left_out`: columns the default choice did not use, with why (empty when the user chose);
+    `stability` (core.stability.AnalysisStability) when it was checked."""
     segmentation = result.segmentation
     report = table.report
     used = len(result.prepared.row_positions)
@@ -226,16 +232,21 @@ def _print_result(table, result, left_out: dict[str, str]) -> None:
         print(f"Customers used: {used:,} of {report.rows:,}")
     if result.sweep is not None:
         print()
-        print("Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer)")
+        by_k = stability.by_k if stability is not None else {}
+        stable_header = "   least stable segment" if by_k else ""
+        print(f"Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer){stable_header}")
         for score in result.sweep.scores:
             silhouette = "" if score.silhouette is None else f"{score.silhouette:.3f}"
+            stable = f"   {by_k[score.k].smallest:>21.2f}" if score.k in by_k else ""
             marker = "  <- suggested" if score.k == result.sweep.suggested_k else ""
-            print(f"{score.k:>14}   {score.wcss:>22,.2f}   {silhouette:>29}{marker}")
+            print(f"{score.k:>14}   {score.wcss:>22,.2f}   {silhouette:>29}{stable}{marker}")
         print(f"Suggestion: {result.sweep.reason}")
     print()
     print(f"{segmentation.k} segments:")
-    for profile in segmentation.profiles:
+    for index, profile in enumerate(segmentation.profiles):
         print(f"{profile.number}. {profile.name}: {profile.size:,} customers ({profile.share:.0%})")
+        if stability is not None:
+            print(f"   {stability.segments[index].explanation}")
         centre = ", ".join(f"{feature} {value:,.1f}" for feature, value in profile.centroid.items())
         if centre:
             print(f"   centre: {centre}")
@@ -296,6 +307,7 @@ def _segment(
     from core.export import labelled_frame, write_json, write_table
     from core.pipeline import AnalysisSettings, analysis_summary, run_analysis
     from core.profiling import profile_table
+    from core.stability import with_stability
 
     settings = AnalysisSettings(
         features=tuple(arguments.features) if arguments.features else None,
@@ -307,11 +319,24 @@ def _segment(
         log_columns=log_columns,
         seed=DEFAULT_SEED if arguments.seed is None else arguments.seed,
     )
+    labels_by_k: dict = {}  # each swept k's labels, kept only for the stability check
+    stability = None
     with _naming_the_file(arguments.input):
-        result = run_analysis(table, settings)
+        result = run_analysis(
+            table, settings, on_labels=labels_by_k.__setitem__ if arguments.stability else None
+        )
+        if arguments.stability:
+            from core.stability import analysis_stability
+
+            stability = analysis_stability(
+                table, result, labels_by_k=labels_by_k, resamples=arguments.stability
+            )
+            result = stability.result
+    labels_by_k.clear()
     left_out = {} if arguments.features else default_features(table.report.columns).excluded
-    _print_result(table, result, left_out)
+    _print_result(table, result, left_out, stability)
     segmentation = result.segmentation
+    segment_stability = None if stability is None else stability.segments
     segment_value = value_by_segment(table.frame, segmentation.labels, segmentation.k)
     if segment_value is not None:
         for sentence in segment_value.sentences.values():
@@ -322,6 +347,7 @@ def _segment(
         print(f"Wrote customers with their segment to {arguments.labels}")
     if arguments.profiles:
         profiles = profile_table(segmentation.profiles, segmentation.overall)
+        profiles = with_stability(profiles, segment_stability)
         write_table(
             arguments.profiles,
             with_segment_value(profiles, table.frame, segmentation.labels, segmentation.k),
@@ -333,17 +359,24 @@ def _segment(
         if segment_value is not None:
             for segment, value in zip(summary["segments"], group_value_records(segment_value), strict=True):
                 segment.update({key: value[key] for key in value if key not in ("group", "customers")})
+        if stability is not None:
+            for segment, checked in zip(summary["segments"], stability.segments, strict=True):
+                segment.update(checked.to_dict())
+            summary.update(stability.summary())
         write_json(arguments.summary, summary)
         print(f"Wrote the summary to {arguments.summary}")
     if arguments.report:
         from core.report import write_report
 
-        write_report(arguments.report, table, result, holdout=holdout)
+        write_report(arguments.report, table, result, holdout=holdout, stability=segment_stability)
         print(f"Wrote the report to {arguments.report}")
     if arguments.workbook:
         from core.workbook import write_workbook
 
-        write_workbook(arguments.workbook, table.frame, segmentation, protected=arguments.input)
+        write_workbook(
+            arguments.workbook, table.frame, segmentation, protected=arguments.input,
+            stability=segment_stability,
+        )
         print(f"Wrote the workbook to {arguments.workbook}")
     if arguments.model:
         from core.segment_model import build_segment_model, save_segment_model
