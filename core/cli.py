@@ -193,6 +193,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--labels", type=Path, required=True, help="write the customers with their segment (.csv or .xlsx)"
     )
     assign.add_argument("--summary", type=Path, help="write the counts per segment as JSON")
+    compare = commands.add_parser(
+        "compare",
+        help="compare two segmentations of the same customers",
+        description="Compare two segmentations of the same customer file: two project files (.segproj), "
+        "or two files of customers with their segment (as written with --labels). Prints how many "
+        "customers of each segment of A are in each segment of B, and how far the two agree.",
+    )
+    compare.add_argument("first", type=Path, help="a project file or a file of customers with their segment")
+    compare.add_argument("second", type=Path, help="the other one; both are only read, never changed")
+    compare.add_argument(
+        "--id", metavar="COL", help="match customers by this column (a customer number) instead of by row"
+    )
+    compare.add_argument("--summary", type=Path, help="write the comparison as JSON")
+    compare.add_argument(
+        "--moved", type=Path, help="write the customers who are in different segments (.csv or .xlsx)"
+    )
     return parser
 
 
@@ -546,6 +562,50 @@ def _assign(arguments: argparse.Namespace) -> None:
         print(f"Wrote the summary to {arguments.summary}")
 
 
+def _compare(arguments: argparse.Namespace) -> None:
+    from core.comparison import compare_saved_segmentations, read_saved_segmentation
+    from core.export import write_json, write_table
+
+    for source in (arguments.first, arguments.second):
+        _refuse_writing_over_input(source, arguments.summary, arguments.moved)
+    first, second = (read_saved_segmentation(path) for path in (arguments.first, arguments.second))
+    compared = compare_saved_segmentations(first, second, id_column=arguments.id)
+    comparison = compared.comparison
+    print(f"A: {comparison.first_title}")
+    print(f"B: {comparison.second_title}")
+    print(f"Customers compared: {comparison.compared:,} (matched {compared.matched_by})")
+    if compared.only_in_first or compared.only_in_second:
+        print(f"Only in A: {compared.only_in_first:,}; only in B: {compared.only_in_second:,}")
+    print()
+    print("Customers of each segment of A (rows) in each segment of B (columns):")
+    print(comparison.counts.to_string())
+    print()
+    print(comparison.sentence)
+    print(f"Details: adjusted Rand index {comparison.adjusted_rand:.3f} "
+          "(0 = no better than chance, 1 = the same grouping)")
+    print(f"Customers in different segments: {int(comparison.moved.sum()):,}")
+    if arguments.moved:
+        write_table(arguments.moved, compared.moved_customers(), protected=arguments.first)
+        print(f"Wrote the customers in different segments to {arguments.moved}")
+    if arguments.summary:
+        write_json(arguments.summary, {
+            "first": comparison.first_title,
+            "second": comparison.second_title,
+            "matched_by": compared.matched_by,
+            "compared": comparison.compared,
+            "only_in_first": compared.only_in_first,
+            "only_in_second": compared.only_in_second,
+            "counts": {row: {column: int(count) for column, count in counts.items()}
+                       for row, counts in comparison.counts.iterrows()},
+            "matches": comparison.matches,
+            "agreement": comparison.agreement,
+            "agreement_sentence": comparison.sentence,
+            "adjusted_rand": comparison.adjusted_rand,
+            "moved": int(comparison.moved.sum()),
+        })
+        print(f"Wrote the summary to {arguments.summary}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         arguments = build_parser().parse_args(argv)
@@ -555,6 +615,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _orders(arguments)
         elif arguments.command == "assign":
             _assign(arguments)
+        elif arguments.command == "compare":
+            _compare(arguments)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
