@@ -585,7 +585,7 @@ def _compare(arguments: argparse.Namespace) -> None:
           "(0 = no better than chance, 1 = the same grouping)")
     print(f"Customers in different segments: {int(comparison.moved.sum()):,}")
     if arguments.moved:
-        write_table(arguments.moved, compared.moved_customers(), protected=arguments.first)
+        write_table(arguments.moved, compared.moved(), protected=arguments.first)
         print(f"Wrote the customers in different segments to {arguments.moved}")
     if arguments.summary:
         write_json(arguments.summary, {

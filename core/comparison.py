@@ -106,6 +106,32 @@ def compare_segmentations(
     )
 
 
+def moved_customers(
+    frame: pd.DataFrame,
+    comparison: Comparison,
+    first: np.ndarray,
+    second: np.ndarray,
+    first_names: Sequence[str],
+    second_names: Sequence[str],
+) -> pd.DataFrame:
+    """The customers who moved (`comparison.moved`), with every column of `frame` (the rows the labels
+    belong to) and, after them, their segment in each segmentation by name: the list a marketer exports
+    to see who would be treated differently."""
+    moved = np.asarray(comparison.moved, dtype=bool)
+    if len(moved) != len(frame):
+        raise DataError("The customers who moved belong to another table than this one.")
+    rows = frame.iloc[np.flatnonzero(moved)].copy()
+    for title, labels, names in (
+        (comparison.first_title, first, first_names),
+        (comparison.second_title, second, second_names),
+    ):
+        column = f"Segment in {title[:1].lower()}{title[1:]}"
+        if column in rows.columns:
+            raise DataError(f"The file already has a column named '{column}'; rename it in the file first.")
+        rows[column] = np.asarray(names, dtype=object)[np.asarray(labels)[moved]]
+    return rows.reset_index(drop=True)
+
+
 @dataclass(frozen=True, eq=False)
 class SavedSegmentation:
     """One side of a comparison of files: the customers' columns and each customer's segment."""
@@ -119,25 +145,21 @@ class SavedSegmentation:
 
 @dataclass(frozen=True, eq=False)
 class FileComparison:
-    comparison: Comparison  # over the customers in both files, in `customers` order
-    # Who the compared rows are: the id column's values, or the row number in the files (1 = first).
-    customers: pd.Index
-    # Each compared customer's segment name in the first and in the second ("" when left out).
-    first_segments: tuple[str, ...]
-    second_segments: tuple[str, ...]
+    comparison: Comparison  # over the customers in both files (the rows of `customers`)
+    customers: pd.DataFrame  # the compared customers' columns, as the first file has them
+    first_labels: np.ndarray  # per compared customer: index into first_names, -1 when left out
+    second_labels: np.ndarray
+    first_names: tuple[str, ...]
+    second_names: tuple[str, ...]
     matched_by: str  # in words: "by row", "by the column 'CustomerID'"
     only_in_first: int = 0  # customers matched by id that only one of the files has
     only_in_second: int = 0
 
-    def moved_customers(self) -> pd.DataFrame:
-        """The customers in both segmentations but not in matched segments: the list to export."""
-        rows = np.flatnonzero(self.comparison.moved)
-        return pd.DataFrame(
-            {
-                "Customer": np.asarray(self.customers)[rows],
-                self.comparison.first_title: [self.first_segments[row] for row in rows],
-                self.comparison.second_title: [self.second_segments[row] for row in rows],
-            }
+    def moved(self) -> pd.DataFrame:
+        """The customers in both segmentations but not in matched segments (`moved_customers`)."""
+        return moved_customers(
+            self.customers, self.comparison, self.first_labels, self.second_labels, self.first_names,
+            self.second_names,
         )
 
 
@@ -212,25 +234,19 @@ def compare_saved_segmentations(
                 f"No customer of {first.title} has an '{id_column}' that {second.title} has; compare "
                 "segmentations of the same customers."
             )
-        a = first.labels[first_ids.get_indexer(common)]
-        b = second.labels[second_ids.get_indexer(common)]
-        customers, matched_by = common, f"by the column '{id_column}'"
+        rows = first_ids.get_indexer(common)
+        a, b = first.labels[rows], second.labels[second_ids.get_indexer(common)]
+        customers = first.customers.iloc[rows].reset_index(drop=True)
+        matched_by = f"by the column '{id_column}'"
         only = (len(first_ids) - len(common), len(second_ids) - len(common))
     else:
         _check_same_customers(first, second)
         a, b = first.labels, second.labels
-        customers, matched_by, only = pd.RangeIndex(1, len(a) + 1), "by row", (0, 0)
+        customers, matched_by, only = first.customers, "by row", (0, 0)
     comparison = compare_segmentations(
         a, b, first.names, second.names, first_title=first.title, second_title=second.title
     )
-    return FileComparison(
-        comparison,
-        customers,
-        tuple(first.names[label] if label >= 0 else "" for label in a),
-        tuple(second.names[label] if label >= 0 else "" for label in b),
-        matched_by,
-        *only,
-    )
+    return FileComparison(comparison, customers, a, b, first.names, second.names, matched_by, *only)
 
 
 def _ids(side: SavedSegmentation, column: str) -> pd.Index:

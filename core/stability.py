@@ -32,7 +32,7 @@ import pandas as pd
 from core.clustering import DEFAULT_SEED, KScore, suggest_k
 from core.errors import DataError, SettingsError
 from core.loading import LoadedTable
-from core.methods import DEFAULT_METHOD, UNUSUAL, Method, method_named
+from core.methods import DEFAULT_METHOD, UNUSUAL, Method, Segmenter, method_named
 from core.pipeline import AnalysisResult, Segmentation, fit_segmentation
 from core.preparation import PreparedData
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
@@ -191,7 +191,7 @@ def segment_stability(
         rows = np.unique(rng.integers(0, len(data), size=drawn))
         fit_seed = int(rng.integers(2**31 - 1))
         try:
-            segmenter = chosen.make(k, fit_seed, dict(options or {})).fit(data[rows], cancel=cancel)
+            segmenter = fresh_segmenter(chosen, k, fit_seed, options).fit(data[rows], cancel=cancel)
             found = np.asarray(segmenter.labels_, dtype=np.int64)
         except SettingsError:
             found = None
@@ -210,6 +210,12 @@ def segment_stability(
         drawn=drawn,
         seed=seed,
     )
+
+
+def fresh_segmenter(method: Method, k: int | None, seed: int, options: Mapping[str, Any] | None) -> Segmenter:
+    """An unfitted segmenter of `method` with the user's `options` over the method's defaults, as the
+    analysis made it (k only for methods that take it)."""
+    return method.make(k if method.takes_k else None, seed, {**method.options, **(options or {})})
 
 
 def _best_matches(original: np.ndarray, found: np.ndarray | None, segment_labels: np.ndarray) -> np.ndarray:
@@ -278,7 +284,7 @@ def stability_by_k(
         step = scaled(progress, number / len(ks), (number + 1) / len(ks))
         labels = None if labels_by_k is None else labels_by_k.get(k)
         if labels is None:
-            labels = chosen.make(k, seed, dict(options or {})).fit(data, cancel=cancel).labels_
+            labels = fresh_segmenter(chosen, k, seed, options).fit(data, cancel=cancel).labels_
         results[k] = segment_stability(
             data, labels, chosen, k, seed=seed, options=options, resamples=resamples,
             progress=_titled(step, k), cancel=cancel,

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.painting import after_next_paint
+from desktop_app.stability_check import StabilityCheck
 from desktop_app.worker import TaskHooks, TaskRunner
 
 # How long a file's task waits for its table to be painted before going on, and how often it looks at
@@ -106,6 +107,9 @@ class AnalysisSession(QObject):
         self.runner.cancelled.connect(self._restore_after_cancel)
         self._background = TaskRunner(self)
         self._background.failed.connect(self.error)
+        # The stability checks run on a runner of their own (see desktop_app.stability_check).
+        self.stability = StabilityCheck(self)
+        self.results_cleared.connect(self.stability.clear)
         self.table: LoadedTable | None = None
         self.settings: AnalysisSettings | None = None  # what the kept prepared data and sweep were made with
         self.prepared: PreparedData | None = None
@@ -134,7 +138,7 @@ class AnalysisSession(QObject):
     @property
     def is_idle(self) -> bool:
         """Nothing runs, not even the quiet runner's summary or preload."""
-        return not self.runner.is_busy and not self._background.is_busy
+        return not self.runner.is_busy and not self._background.is_busy and not self.stability.is_busy
 
     def cancel(self) -> None:
         self.runner.cancel()
@@ -142,6 +146,7 @@ class AnalysisSession(QObject):
     def shutdown(self) -> None:
         self.runner.shutdown()
         self._background.shutdown()
+        self.stability.shutdown()
 
     def analysis_result(self) -> AnalysisResult | None:
         """The current analysis as the core's AnalysisResult (for reports, projects and models)."""
@@ -368,21 +373,28 @@ class AnalysisSession(QObject):
             return
 
         def prepare_and_sweep(hooks: TaskHooks):
+            import numpy as np
+
             from core.pipeline import prepare_table, resolved_settings, run_sweep
             from core.progress import report, scaled
 
             report(hooks.progress, 0.0, "Preparing the data")
             prepared = prepare_table(table, settings)
             resolved = resolved_settings(settings, prepared)
+            # Each k's labels, for the stability check and the splits diagram (which then fit nothing
+            # the sweep found); small integers: ten of them for a million customers take 20 MB.
+            labels_by_k: dict[int, np.ndarray] = {}
             sweep = run_sweep(
                 prepared,
                 resolved,
                 progress=scaled(hooks.progress, 0.05, 1.0),
                 cancel=hooks.cancel,
                 on_score=hooks.partial,
+                on_labels=lambda k, labels: labels_by_k.__setitem__(k, labels.astype(np.int16)),
             )
-            return resolved, prepared, sweep
+            return resolved, prepared, sweep, labels_by_k
 
+        self.stability.clear()  # the old numbers go with the old sweep; the checks must not slow this one
         self.sweep_started.emit(settings.k_min, settings.k_max)
         self.runner.run(
             prepare_and_sweep,
@@ -392,10 +404,28 @@ class AnalysisSession(QObject):
         )
 
     def _sweep_ready(self, result) -> None:
-        self.settings, self.prepared, self.sweep = result
+        self.settings, self.prepared, self.sweep, labels_by_k = result
         self.segmentation = None
         self.sweep_finished.emit(self.sweep)
         self.choose_k(self.sweep.suggested_k)
+        self.stability.new_sweep(self.sweep, labels_by_k)
+
+    def use_stability_by_k(self, stability: dict) -> None:
+        """Each k's stability is known (core.stability.StabilityResult by k): the suggestion now prefers
+        a k whose segments are all stable, and its reason says so (`sweep_finished` follows). When that
+        changes the suggestion while the first one is still shown, the new one is shown, unless a step
+        runs on the session's worker (which this must not stop)."""
+        from core.stability import suggest_k_with_stability
+
+        if self.sweep is None:
+            return
+        earlier = self.sweep.suggested_k
+        k, reason = suggest_k_with_stability(self.sweep.scores, stability)
+        self.sweep = dataclasses.replace(self.sweep, suggested_k=k, reason=reason)
+        self.sweep_finished.emit(self.sweep)
+        still_first = self.segmentation is not None and self.segmentation.k == earlier
+        if k != earlier and still_first and not self.runner.is_busy:
+            self.choose_k(k)
 
     def choose_k(self, k: int) -> None:
         """Fit k segments from the kept prepared data (no new sweep)."""
@@ -420,6 +450,7 @@ class AnalysisSession(QObject):
         self.segmentation = segmentation
         self._set_unsaved(True)
         self.segmentation_changed.emit(segmentation)
+        self.stability.new_segments(segmentation)
 
     def rename_segment(self, number: int, name: str) -> None:
         """Give segment `number` (1-based) the user's name; charts and exports use it from now on."""
@@ -486,14 +517,17 @@ class AnalysisSession(QObject):
             return
         segmentation, source, frame = self.segmentation, self.table.report.path, self.table.frame
 
+        stability = self.stability.segments
+
         def write(hooks: TaskHooks) -> str:
             from core.clv import with_segment_value
             from core.export import write_table
             from core.profiling import profile_table
+            from core.stability import with_stability
 
             table = with_segment_value(
-                profile_table(segmentation.profiles, segmentation.overall), frame, segmentation.labels,
-                segmentation.k,
+                with_stability(profile_table(segmentation.profiles, segmentation.overall), stability), frame,
+                segmentation.labels, segmentation.k,
             )
             return str(_saving(path, lambda: write_table(path, table, protected=source)))
 
@@ -663,6 +697,7 @@ class AnalysisSession(QObject):
         if self.sweep is not None:
             self.sweep_finished.emit(self.sweep)
         self.segmentation_changed.emit(self.segmentation)
+        self.stability.new_segments(self.segmentation)
         self.project_opened.emit(project)
 
 
