@@ -163,6 +163,7 @@ class KMeansSegmenter:
         self.sizes_ = sizes[order]
         self.inertia_ = inertia
         self.n_segments_ = k
+        self.notes_ = ()  # a large table's sample only ranks the starts: every customer counts in the end
         report(progress, 1.0, f"Found {k} segments")
         return self
 
@@ -172,6 +173,7 @@ class KMeansSegmenter:
         segmenter = cls(len(centres))
         segmenter.cluster_centers_ = np.asarray(centres, dtype=np.float64)
         segmenter.n_segments_ = len(centres)
+        segmenter.notes_ = ()
         return segmenter
 
     def to_dict(self) -> dict:

@@ -20,6 +20,7 @@ from core.clustering import DEFAULT_SEED
 from core.errors import DataError, SettingsError
 from core.methods import Method, method_named
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
+from core.stability import fresh_segmenter
 
 # Arrows carrying less than this share of a segment's customers are hidden (Zappia and Oshlack's
 # default edge filter): they are the few customers on a border that every refit moves about.
@@ -105,7 +106,8 @@ def labels_for_ks(
     cancel: CancelCheck | None = None,
 ) -> dict[int, np.ndarray]:
     """The labels of each k in `ks`: those `known` (kept from the sweep) as they are, the others fitted
-    with the method's `make(k, seed, options)`. Progress moves and Cancel is honoured between fits."""
+    with the method's `make(k, seed, options)` (core.stability.fresh_segmenter). Progress moves and
+    Cancel is honoured between fits."""
     chosen = method if isinstance(method, Method) else method_named(method)
     known = known or {}
     missing = [k for k in ks if k not in known]
@@ -113,7 +115,7 @@ def labels_for_ks(
     data = np.asarray(matrix, dtype=np.float64)
     for number, k in enumerate(missing, start=1):
         raise_if_cancelled(cancel)
-        result[k] = chosen.make(k, seed, dict(options or {})).fit(data, cancel=cancel).labels_
+        result[k] = fresh_segmenter(chosen, k, seed, options).fit(data, cancel=cancel).labels_
         report(progress, number / len(missing), f"Grouped the customers into {k} segments")
     report(progress, 1.0, "Segments found for every number tried")
     return dict(sorted(result.items()))

@@ -20,6 +20,7 @@ Choose k chart shows the smallest segment's), `suggest_k_with_stability` (the sw
 preferring a k whose segments are all stable), `with_stability` (the profile table's columns).
 """
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -30,8 +31,9 @@ import pandas as pd
 
 from core.clustering import DEFAULT_SEED, KScore, suggest_k
 from core.errors import DataError, SettingsError
-from core.methods import DEFAULT_METHOD, UNUSUAL, Method, method_named
-from core.pipeline import Segmentation
+from core.loading import LoadedTable
+from core.methods import DEFAULT_METHOD, UNUSUAL, Method, Segmenter, method_named
+from core.pipeline import AnalysisResult, Segmentation, fit_segmentation
 from core.preparation import PreparedData
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 
@@ -189,7 +191,7 @@ def segment_stability(
         rows = np.unique(rng.integers(0, len(data), size=drawn))
         fit_seed = int(rng.integers(2**31 - 1))
         try:
-            segmenter = chosen.make(k, fit_seed, dict(options or {})).fit(data[rows], cancel=cancel)
+            segmenter = fresh_segmenter(chosen, k, fit_seed, options).fit(data[rows], cancel=cancel)
             found = np.asarray(segmenter.labels_, dtype=np.int64)
         except SettingsError:
             found = None
@@ -208,6 +210,12 @@ def segment_stability(
         drawn=drawn,
         seed=seed,
     )
+
+
+def fresh_segmenter(method: Method, k: int | None, seed: int, options: Mapping[str, Any] | None) -> Segmenter:
+    """An unfitted segmenter of `method` with the user's `options` over the method's defaults, as the
+    analysis made it (k only for methods that take it)."""
+    return method.make(k if method.takes_k else None, seed, {**method.options, **(options or {})})
 
 
 def _best_matches(original: np.ndarray, found: np.ndarray | None, segment_labels: np.ndarray) -> np.ndarray:
@@ -276,7 +284,7 @@ def stability_by_k(
         step = scaled(progress, number / len(ks), (number + 1) / len(ks))
         labels = None if labels_by_k is None else labels_by_k.get(k)
         if labels is None:
-            labels = chosen.make(k, seed, dict(options or {})).fit(data, cancel=cancel).labels_
+            labels = fresh_segmenter(chosen, k, seed, options).fit(data, cancel=cancel).labels_
         results[k] = segment_stability(
             data, labels, chosen, k, seed=seed, options=options, resamples=resamples,
             progress=_titled(step, k), cancel=cancel,
@@ -312,7 +320,7 @@ def suggest_k_with_stability(
         return usual, reason
     if checked.all_at_least_stable:
         return usual, f"{reason[:-1]}; {_all_stable(checked)}."
-    usual_silhouette = by_k[usual].silhouette if usual in by_k else None
+    usual_silhouette = by_k[usual].silhouette
     alternatives = [
         by_k[k]
         for k, result in stability.items()
@@ -326,16 +334,22 @@ def suggest_k_with_stability(
     )
     if not alternatives:
         return usual, (
-            f"{reason[:-1]}; but {doubt}, and no other number of segments tried is stable throughout."
+            f"{reason[:-1]}; but {doubt}, and no number of segments that separates the groups about as "
+            "well is stable throughout."
         )
     best = max(alternatives, key=lambda score: (score.silhouette, -score.k))
-    against = (
-        "" if usual_silhouette is None
-        else f" (silhouette {best.silhouette:.2f} against {usual_silhouette:.2f})"
-    )
+    stable = f"{best.k} segments: {_all_stable(stability[best.k])}"
+    if usual_silhouette is None:
+        return best.k, f"{stable}, while with {usual} segments {doubt}."
+    silhouettes = f"(silhouette {best.silhouette:.2f} against {usual_silhouette:.2f})"
+    if best.silhouette < usual_silhouette:
+        return best.k, (
+            f"{stable}, while {usual} segments separate the groups only slightly better {silhouettes} and "
+            f"{doubt}."
+        )
     return best.k, (
-        f"{best.k} segments: {_all_stable(stability[best.k])}, while {usual} segments separate the groups "
-        f"only slightly better{against} and {doubt}."
+        f"{stable}, and they separate the groups at least as clearly as {usual} segments {silhouettes}, "
+        f"where {doubt}."
     )
 
 
@@ -377,6 +391,66 @@ def segmentation_stability(
         members = fitted[profile_of_row == index]
         by_profile.append(result.of(int(members[0])) if members.size else _summarise(UNUSUAL, np.array([])))
     return tuple(by_profile)
+
+
+@dataclass(frozen=True)
+class AnalysisStability:
+    """What the stability check adds to an analysis (core.pipeline.run_analysis)."""
+
+    # The analysis with the stability-aware suggestion (suggest_k_with_stability) in its sweep, and its
+    # segmentation fitted again when that moved the suggested k and the user had not chosen k.
+    result: AnalysisResult
+    segments: tuple[SegmentStability, ...]  # in the order of result.segmentation.profiles
+    by_k: dict[int, StabilityResult]  # each swept k's (SWEEP_RESAMPLES); empty when no sweep ran
+    resamples: int
+
+    def summary(self) -> dict[str, Any]:
+        """The summary's additions: "stability_by_k" (k -> the smallest segment's stability, when a sweep
+        ran) and "stability_resamples"; each segment's numbers are `segments[i].to_dict()`."""
+        facts: dict[str, Any] = {"stability_resamples": self.resamples}
+        if self.by_k:
+            facts["stability_by_k"] = {str(k): result.smallest for k, result in self.by_k.items()}
+        return facts
+
+
+def analysis_stability(
+    table: LoadedTable,
+    result: AnalysisResult,
+    *,
+    labels_by_k: Mapping[int, np.ndarray] | None = None,
+    resamples: int = DEFAULT_RESAMPLES,
+    method: str | Method = DEFAULT_METHOD,
+    options: Mapping[str, Any] | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> AnalysisStability:
+    """Check an analysis's stability as the command line does: each swept k's (with `labels_by_k`, kept
+    from the sweep through run_analysis's `on_labels`, nothing is fitted twice; min(resamples,
+    SWEEP_RESAMPLES) resamples each), the suggestion that uses it, and the chosen segmentation's
+    segments (`resamples` resamples)."""
+    sweep, segmentation = result.sweep, result.segmentation
+    by_k: dict[int, StabilityResult] = {}
+    sweep_share = 0.0
+    if sweep is not None:
+        sweep_share = 0.6
+        by_k = stability_by_k(
+            result.prepared.matrix, [score.k for score in sweep.scores], method, labels_by_k=labels_by_k,
+            seed=result.settings.seed, options=options, resamples=min(resamples, SWEEP_RESAMPLES),
+            progress=scaled(progress, 0.0, sweep_share), cancel=cancel,
+        )
+        suggested, reason = suggest_k_with_stability(sweep.scores, by_k)
+        sweep = dataclasses.replace(sweep, suggested_k=suggested, reason=reason)
+        if result.settings.k is None and suggested != segmentation.k:
+            segmentation = fit_segmentation(
+                table.frame, result.prepared, suggested, seed=result.settings.seed,
+                columns=table.report.columns, cancel=cancel,
+            )
+        result = dataclasses.replace(result, sweep=sweep, segmentation=segmentation)
+    segments = segmentation_stability(
+        result.prepared, segmentation, method=method, options=options, seed=result.settings.seed,
+        resamples=resamples, progress=scaled(progress, sweep_share, 1.0), cancel=cancel,
+    )
+    return AnalysisStability(result, segments, by_k, resamples)
 
 
 # Columns the profile table, the workbook and the report carry when the stability was checked.

@@ -6,10 +6,14 @@ Each method lives in its own module behind `core.methods.base` (a `Method` descr
 
 from core.errors import SettingsError
 from core.methods.base import UNUSUAL, Method, Segmenter
+from core.methods.dbscan import DBSCAN
+from core.methods.gmm import GMM
+from core.methods.hdbscan import HDBSCAN
+from core.methods.hierarchical import HIERARCHICAL
 from core.methods.kmeans import KMEANS
 
 # In the order the app offers them; the first is the default.
-METHODS: dict[str, Method] = {method.name: method for method in (KMEANS,)}
+METHODS: dict[str, Method] = {method.name: method for method in (KMEANS, HIERARCHICAL, GMM, DBSCAN, HDBSCAN)}
 DEFAULT_METHOD = KMEANS.name
 
 

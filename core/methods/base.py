@@ -29,13 +29,17 @@ class Segmenter(Protocol):
     - `cluster_centers_`: (n_segments_, columns), each segment's centre in the prepared space: the
       method's own centres where it has them (k-means), else the mean of the segment's customers;
     - `inertia_`: the within-segment sum of squared distances to those centres (unusual customers
-      not counted), so that methods can be compared on the same measure.
+      not counted), so that methods can be compared on the same measure;
+    - `notes_`: sentences the app and the report show about how the fit ran (e.g. that a large table
+      was grouped on a sample and how the other customers were placed); empty when there is nothing
+      to say.
     """
 
     labels_: np.ndarray
     n_segments_: int
     cluster_centers_: np.ndarray
     inertia_: float
+    notes_: tuple[str, ...]
 
     def fit(
         self,
@@ -71,3 +75,13 @@ class Method:
     from_dict: Callable[[Mapping[str, Any]], Segmenter]
     # Settings the method takes beyond k, with their defaults (e.g. {"min_segment_share": 0.01}).
     options: Mapping[str, Any] = field(default_factory=dict)
+    # The sweep over k that suggests a number of segments, None when the method has none:
+    # sweep(matrix, k_min, k_max, *, seed, progress, cancel, on_score) -> an object with `scores`
+    # (one per k, ascending), `suggested_k`, `reason` (one plain sentence) and `notes`; k-means gives
+    # core.clustering.KSweep, the Gaussian mixture core.methods.gmm.MixtureSweep.
+    sweep: Callable[..., Any] | None = None
+    # Whether the fitted Segmenter has `predict_proba(matrix)`: each customer's probability of each
+    # segment (exported as "P(segment N)" columns, shown on hover).
+    gives_probabilities: bool = False
+    # Whether some customers can be left in no group (labelled UNUSUAL): the density methods.
+    finds_unusual: bool = False

@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from core.clustering import KMeansSegmenter
+from core.clustering import KMeansSegmenter, sweep_k
 from core.errors import SettingsError
 from core.methods.base import Method
 
@@ -31,4 +31,5 @@ KMEANS = Method(
     has_centres=True,
     make=_make,
     from_dict=_from_dict,
+    sweep=sweep_k,
 )

@@ -1,0 +1,148 @@
+"""DBSCAN: groups of customers packed closely together, of any shape; customers in no group are unusual.
+
+A customer with at least `neighbours` customers (itself counted) within `distance` is at the heart
+of a group; hearts within `distance` of each other are one group, and a customer within `distance`
+of a heart joins its group (of the nearest heart, where scikit-learn takes the first one found: the
+same rule then places new customers). The distance is read from the k-distance curve as Orange does:
+each customer's distance to its n-th nearest customer, sorted; where the curve bends upwards the
+customers stop being in dense spots. The user can change it (option "distance").
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.cluster import DBSCAN as ScikitDBSCAN
+from sklearn.neighbors import NearestNeighbors
+
+from core.clustering import DEFAULT_SEED, _as_matrix, _check_count
+from core.errors import DataError, SettingsError
+from core.methods.base import Method
+from core.methods.density import SAMPLE_ROWS, DensitySegmenter, SampleGrouping, default_neighbours
+from core.methods.sampling import sample_rows
+from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
+
+# The k-distance curve handed to the app's chart holds at most this many points (evenly spread
+# along the sorted customers), enough for a smooth line.
+CURVE_POINTS = 400
+
+
+@dataclass(frozen=True)
+class DistanceCurve:
+    """The k-distance curve as plain data for a chart, and the distance read from its bend."""
+
+    shares: tuple[float, ...]  # x: share of customers (0 to 1), sorted by their distance
+    distances: tuple[float, ...]  # y: each one's distance to its `neighbours`-th nearest customer
+    neighbours: int
+    chosen_distance: float  # at the bend
+    chosen_share: float  # the share of customers whose distance is at most the chosen one
+    sentence: str  # the bend in plain words
+
+
+def distance_curve(
+    matrix: np.ndarray, *, neighbours: int | None = None, seed: int = DEFAULT_SEED
+) -> DistanceCurve:
+    """The k-distance curve of the customers DBSCAN would group (the same sample on a large table)
+    and the distance at its bend, which DBSCAN uses unless the user sets another."""
+    data = _as_matrix(matrix)
+    rows = sample_rows(len(data), SAMPLE_ROWS, seed)
+    return _curve(data if rows is None else data[rows], neighbours or default_neighbours(data.shape[1]))
+
+
+def _curve(sample: np.ndarray, neighbours: int) -> DistanceCurve:
+    if len(sample) <= neighbours:
+        raise SettingsError(
+            f"Finding dense groups needs more than {neighbours} customers; there are {len(sample)}."
+        )
+    # The sample itself is searched, so each customer is its own nearest (at 0), as DBSCAN counts.
+    distances = NearestNeighbors(n_neighbors=neighbours).fit(sample).kneighbors(sample)[0][:, -1]
+    ordered = np.sort(distances)
+    bend = _bend(ordered)
+    chosen = float(ordered[bend])
+    shown = np.unique(np.linspace(0, len(ordered) - 1, min(CURVE_POINTS, len(ordered))).astype(np.int64))
+    share = float(np.searchsorted(ordered, chosen, side="right") / len(ordered))
+    return DistanceCurve(
+        tuple(float(row / (len(ordered) - 1)) for row in shown),
+        tuple(float(value) for value in ordered[shown]),
+        neighbours,
+        chosen,
+        share,
+        f"{share:.0%} of your customers have {neighbours - 1} others within {chosen:.3g} of them; beyond "
+        "that distance the curve turns sharply upwards, so the rest are in sparse places.",
+    )
+
+
+def _bend(ordered: np.ndarray) -> int:
+    """Where the sorted distances bend upwards: the point farthest below the straight line from the
+    first to the last point (the Kneedle idea, as core.clustering's elbow), on the logarithm of the
+    distances. On the distances themselves one far-away customer sets the scale, the line runs
+    along the bottom and the bend lands just before that customer (measured: one customer 100
+    spreads away put all others in one group); the logarithm keeps the curve's shape."""
+    positive = ordered[ordered > 0]
+    if len(positive) == 0:
+        raise DataError(
+            "All customers have the same values in the chosen columns, so there is nothing to group; "
+            "choose columns in which customers differ."
+        )
+    logs = np.log(np.maximum(ordered, positive[0]))
+    if logs[-1] == logs[0]:
+        return len(ordered) - 1  # evenly spaced customers: every one is in an equally dense spot
+    along = np.linspace(0.0, 1.0, len(logs))
+    up = (logs - logs[0]) / (logs[-1] - logs[0])
+    return int(np.argmax(along - up))
+
+
+@dataclass(frozen=True)
+class _DbscanGrouper:
+    distance: float | None  # None: read from the curve's bend
+    neighbours: int | None  # None: default_neighbours(columns)
+
+    def group(
+        self, sample: np.ndarray, progress: ProgressCallback | None, cancel: CancelCheck | None
+    ) -> SampleGrouping:
+        neighbours = self.neighbours or default_neighbours(sample.shape[1])
+        notes: tuple[str, ...] = ()
+        distance = self.distance
+        if distance is None:
+            report(progress, 0.0, "Measuring how closely customers are packed")
+            curve = _curve(sample, neighbours)
+            distance = curve.chosen_distance
+            bend = f"The distance {distance:.3g} was chosen where the distance curve bends: "
+            notes = (bend + curve.sentence,)
+        raise_if_cancelled(cancel)
+        report(progress, 0.4, "Finding dense groups")
+        model = ScikitDBSCAN(eps=distance, min_samples=neighbours).fit(sample)
+        core = np.zeros(len(sample), dtype=bool)
+        core[model.core_sample_indices_] = True
+        return SampleGrouping(model.labels_.astype(np.int64), core, float(distance), notes)
+
+
+def _make(k: int | None, seed: int, options: Mapping[str, Any]) -> DensitySegmenter:
+    distance = options.get("distance")
+    if distance is not None and not (isinstance(distance, int | float) and distance > 0):
+        raise SettingsError(f"The distance between customers of a group must be above 0; got {distance!r}.")
+    neighbours = options.get("neighbours")
+    if neighbours is not None:
+        neighbours = _check_count(neighbours, "number of close customers")
+    return DensitySegmenter(
+        _DbscanGrouper(None if distance is None else float(distance), neighbours), seed=seed
+    )
+
+
+DBSCAN = Method(
+    name="dbscan",
+    title="DBSCAN (dense groups)",
+    when_to_use=(
+        "Finds the number of groups itself, follows groups of any shape and sets apart customers who "
+        "fit no group; best when the groups are about equally dense."
+    ),
+    takes_k=False,
+    has_centres=False,
+    make=_make,
+    from_dict=DensitySegmenter.from_dict,
+    # distance: None reads it from the bend of the distance curve (see `distance_curve`);
+    # neighbours: None takes core.methods.density.default_neighbours.
+    options={"distance": None, "neighbours": None},
+    finds_unusual=True,
+)

@@ -1,0 +1,329 @@
+"""Hierarchical grouping (Ward): customers joined step by step, the two groups whose joining spreads
+them least first, into a tree that is cut at the chosen number of segments.
+
+Up to EXACT_ROWS customers the tree is scipy's Ward tree of every customer, which is what
+scikit-learn's `AgglomerativeClustering(linkage="ward")` builds and cuts, so the segments are exactly
+its answer. A larger table is first split into MICRO_GROUPS small groups by k-means, Ward joins those
+groups (each weighted by its number of customers, see `weighted_ward_tree`), and every customer
+follows its small group.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.cluster.hierarchy import dendrogram, ward
+from sklearn.cluster import KMeans
+
+from core.clustering import DEFAULT_SEED, KMeansSegmenter, _as_matrix, _check_count
+from core.errors import SettingsError
+from core.methods.base import Method
+from core.methods.sampling import (
+    NearestReference,
+    assign_to_nearest,
+    numbered_by_size,
+    sample_rows,
+    within_sum_of_squares,
+)
+from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
+
+# Tables up to this many customers get the exact Ward tree of all of them. Its cost grows with the
+# square of the customers: scipy holds every pairwise distance (20,000 customers: 1.6 GB for a few
+# seconds) and joins them in one call that Cancel cannot interrupt (about 5 s on 20,000 customers
+# in 4 columns here, on a busy machine).
+EXACT_ROWS = 20_000
+# Larger tables are first split into this many small groups ("a few thousand", issue 19): small
+# enough that Ward on them takes a fraction of a second, fine enough that each holds about 0.2 % of
+# the customers, far below any segment a shop owner would keep.
+MICRO_GROUPS = 2_000
+# The small groups are found by k-means on a random sample of this many customers (10 per small
+# group), started from randomly drawn customers (k-means++ seeding of 2,000 centres alone took 30 s
+# on 50,000 customers on the busy machine) and stopped after _MICRO_ITERATIONS rounds; then every
+# customer joins the nearest small group's centre and the centres become their customers' means.
+# k-means for 2,000 groups on all of a million customers would take minutes.
+MICRO_SAMPLE_ROWS = 20_000
+# Lloyd rounds for the small groups: they only need to be compact, not the best possible.
+_MICRO_ITERATIONS = 5
+# Nearest-neighbour chain steps between Cancel checks in `weighted_ward_tree` (a few ms each).
+_CHAIN_STEPS_PER_CHECK = 500
+# Shown leaves of a dendrogram when the caller does not say (the app's chart stays readable).
+DENDROGRAM_LEAVES = 30
+
+
+class WardSegmenter:
+    """Ward's hierarchical grouping into `n_clusters` segments (scikit-learn estimator style).
+
+    After `fit`: `labels_`, `n_segments_`, `cluster_centers_` (each segment's mean), `inertia_`, and
+    the tree: `tree_` (scipy's linkage format over the tree's leaves: the customers of a table of up
+    to EXACT_ROWS, else the small groups), `leaf_sizes_` (customers per leaf), `leaf_segments_`
+    (segment per leaf) and `micro_grouped_` (whether the leaves are small groups)."""
+
+    def __init__(self, n_clusters: int, *, seed: int = DEFAULT_SEED) -> None:
+        self.n_clusters = n_clusters
+        self.seed = seed
+
+    def fit(
+        self,
+        matrix: np.ndarray,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> "WardSegmenter":
+        k = _check_count(self.n_clusters, "number of segments")
+        data = _as_matrix(matrix)
+        if len(data) < max(k, 2):
+            raise SettingsError(
+                f"You asked for {k} segments but there are only {len(data)} customers; choose fewer."
+            )
+        raise_if_cancelled(cancel)
+        if len(data) <= EXACT_ROWS:
+            report(progress, 0.05, "Joining customers into a tree")
+            tree = ward(data)
+            leaf_of_customer = np.arange(len(data))
+            leaf_sizes = np.ones(len(data), dtype=np.int64)
+            self.micro_grouped_ = False
+        else:
+            leaf_of_customer, centres, leaf_sizes = _micro_groups(
+                data, self.seed, scaled(progress, 0.0, 0.8), cancel
+            )
+            if len(centres) < k:
+                raise SettingsError(
+                    f"You asked for {k} segments but the customers form only {len(centres)} distinct "
+                    "groups; choose fewer."
+                )
+            report(progress, 0.8, "Joining small groups into a tree")
+            tree = weighted_ward_tree(centres, leaf_sizes, cancel=cancel)
+            self.micro_grouped_ = True
+        raise_if_cancelled(cancel)
+        leaf_segments = _cut(tree, k)
+        labels, centres = numbered_by_size(leaf_segments[leaf_of_customer], data)
+        # The leaves' segments in the final numbering: any one customer of a leaf tells it.
+        customer_of_leaf = np.empty(len(leaf_sizes), dtype=np.int64)
+        customer_of_leaf[leaf_of_customer] = np.arange(len(data))
+        self.leaf_segments_ = labels[customer_of_leaf]
+        self.tree_ = tree
+        self.leaf_sizes_ = leaf_sizes
+        self.labels_ = labels
+        self.cluster_centers_ = centres
+        self.n_segments_ = k
+        self.inertia_ = within_sum_of_squares(data, labels, centres)
+        self.notes_ = () if not self.micro_grouped_ else (
+            f"Your {len(data):,} customers were first put into {len(leaf_sizes):,} small groups of very "
+            "similar customers; the tree joins those groups, and every customer follows their small group.",
+        )
+        report(progress, 1.0, f"Found {k} segments")
+        return self
+
+    @classmethod
+    def from_centres(cls, centres: np.ndarray) -> "WardSegmenter":
+        """A fitted segmenter that predicts with saved centres (a segment model, a project)."""
+        segmenter = cls(len(centres))
+        segmenter.cluster_centers_ = np.asarray(centres, dtype=np.float64)
+        segmenter.n_segments_ = len(centres)
+        segmenter.notes_ = ()
+        return segmenter
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"centres": self.cluster_centers_.tolist()}
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        """The segment whose centre (mean) is nearest to each row, as k-means assigns."""
+        return KMeansSegmenter.from_centres(self.cluster_centers_).predict(matrix)
+
+
+def _micro_groups(
+    data: np.ndarray, seed: int, progress: ProgressCallback | None, cancel: CancelCheck | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The small group of each customer, the small groups' centres (their customers' means) and sizes;
+    small groups nobody is nearest to are dropped."""
+    report(progress, 0.0, "Splitting the customers into small groups")
+    sample = data[sample_rows(len(data), MICRO_SAMPLE_ROWS, seed)]
+    groups = min(MICRO_GROUPS, len(np.unique(sample, axis=0)))
+    seeds = KMeans(groups, init="random", n_init=1, max_iter=_MICRO_ITERATIONS, random_state=seed).fit(sample)
+    raise_if_cancelled(cancel)
+    report(progress, 0.4, "Placing every customer in a small group")
+    centres = seeds.cluster_centers_
+    nearest = NearestReference(centres, np.arange(len(centres), dtype=np.int64))
+    group = assign_to_nearest(data, nearest, progress=scaled(progress, 0.4, 1.0), cancel=cancel)
+    used, group = np.unique(group, return_inverse=True)
+    sizes = np.bincount(group, minlength=len(used))
+    means = np.stack([np.bincount(group, weights=column, minlength=len(used)) for column in data.T], axis=1)
+    return group, means / sizes[:, None], sizes
+
+
+def weighted_ward_tree(
+    centres: np.ndarray, sizes: np.ndarray, *, cancel: CancelCheck | None = None
+) -> np.ndarray:
+    """Ward's tree over groups of customers given by their centres (means) and sizes, in scipy's
+    linkage format (heights as scipy's `ward` gives them; the fourth column counts leaves).
+
+    Why this is Ward on the customers themselves: the cost of joining two groups A and B in Ward's
+    method is the growth of the within-group sum of squares, |A||B| / (|A| + |B|) * |mean A - mean B|^2,
+    which depends only on the groups' sizes and means. So starting from the small groups (instead of
+    from single customers) and always joining the pair of lowest cost gives the tree Ward would
+    build above those groups; the result is what scipy's `ward` gives on the data with each centre
+    repeated `size` times, once the joins at height 0 that rebuild each group are left out (a test
+    checks this). scipy cannot be used directly: `linkage` takes no sizes, and its Lance-Williams
+    update starts every leaf at one observation, so feeding it the centres would weigh a group of
+    5,000 customers like one of 5.
+
+    The pairs are found by the nearest-neighbour chain (Murtagh 1983), exact for Ward because its
+    cost is reducible: O(groups^2) work, each step one vectorised row of costs. Heights are
+    sqrt(2 * cost), scipy's convention (the distance between two single customers)."""
+    points = np.array(centres, dtype=np.float64)
+    weights = np.asarray(sizes, dtype=np.float64).copy()
+    groups = len(points)
+    active = np.ones(groups, dtype=bool)
+    joins: list[tuple[int, int, float]] = []
+    chain: list[int] = []
+    steps = 0
+    while len(joins) < groups - 1:
+        steps += 1
+        if steps % _CHAIN_STEPS_PER_CHECK == 0:
+            raise_if_cancelled(cancel)
+        if not chain:
+            chain.append(int(np.flatnonzero(active)[0]))
+        last = chain[-1]
+        offsets = points - points[last]
+        costs = weights[last] * weights / (weights[last] + weights) * np.einsum("ij,ij->i", offsets, offsets)
+        costs[~active] = np.inf
+        costs[last] = np.inf
+        nearest = int(np.argmin(costs))
+        # On a tie the previous link of the chain wins, or the chain could cycle.
+        if len(chain) > 1 and costs[chain[-2]] <= costs[nearest]:
+            nearest = chain[-2]
+        if len(chain) > 1 and nearest == chain[-2]:
+            chain.pop()
+            chain.pop()
+            joined = weights[last] + weights[nearest]
+            points[last] = (weights[last] * points[last] + weights[nearest] * points[nearest]) / joined
+            weights[last] = joined
+            active[nearest] = False
+            joins.append((last, nearest, float(np.sqrt(2.0 * costs[nearest]))))
+        else:
+            chain.append(nearest)
+    return _linkage_matrix(joins, groups)
+
+
+def _linkage_matrix(joins: list[tuple[int, int, float]], leaves: int) -> np.ndarray:
+    """Joins (a leaf of each side, height), in the order found, as scipy's linkage matrix: sorted by
+    height (stable), each side named by the cluster that holds that leaf at that moment (as scipy
+    relabels its own nearest-neighbour chain's output)."""
+    order = sorted(range(len(joins)), key=lambda index: joins[index][2])
+    parent = list(range(2 * leaves - 1))
+    leaf_count = [1] * leaves + [0] * (leaves - 1)
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    tree = np.empty((len(joins), 4))
+    for row, index in enumerate(order):
+        first, second, height = joins[index]
+        a, b = sorted((root(first), root(second)))
+        new = leaves + row
+        parent[a] = parent[b] = new
+        leaf_count[new] = leaf_count[a] + leaf_count[b]
+        tree[row] = (a, b, height, leaf_count[new])
+    return tree
+
+
+def _cut(tree: np.ndarray, k: int) -> np.ndarray:
+    """The group (0 .. k-1, in no particular order) of each leaf once the last k - 1 joins are undone,
+    as scikit-learn cuts its Ward tree."""
+    leaves = len(tree) + 1
+    parent = np.arange(2 * leaves - 1)
+    for row in range(leaves - k):
+        parent[tree[row, :2].astype(np.int64)] = leaves + row
+    # Follow each node up to its top below the cut (parents always have higher numbers).
+    for node in range(2 * leaves - 2, -1, -1):
+        parent[node] = parent[parent[node]]
+    return np.unique(parent[:leaves], return_inverse=True)[1].astype(np.int64)
+
+
+@dataclass(frozen=True)
+class DendrogramLink:
+    xs: tuple[float, float, float, float]  # the link's four corners, as scipy draws a U upside down
+    heights: tuple[float, float, float, float]
+    segment: int | None  # 0-based segment below the cut, None for the joins above it
+
+
+@dataclass(frozen=True)
+class DendrogramLeaf:
+    x: float
+    customers: int
+    segment: int  # 0-based
+
+
+@dataclass(frozen=True)
+class Dendrogram:
+    """A truncated tree ready to draw: links and leaves in chart coordinates, the cut's height."""
+
+    links: tuple[DendrogramLink, ...]
+    leaves: tuple[DendrogramLeaf, ...]  # left to right
+    cut_height: float  # a horizontal line here crosses exactly `segments` links
+    segments: int
+    top_height: float
+    # Whether the leaves at the bottom are small groups of a large table (the app says so).
+    micro_grouped: bool
+
+
+def dendrogram_data(segmenter: WardSegmenter, shown_leaves: int = DENDROGRAM_LEAVES) -> Dendrogram:
+    """The top of a fitted Ward tree with at most `shown_leaves` leaves (at least one per segment),
+    each leaf a group of customers of one segment, and the height where the tree is cut."""
+    tree, k = segmenter.tree_, segmenter.n_segments_
+    leaves = len(tree) + 1
+    shown = min(max(shown_leaves, k), leaves)
+    drawn = dendrogram(tree, truncate_mode="lastp", p=shown, no_plot=True)
+    # Customers and segment of every node of the tree, leaves first (children come before parents).
+    customers = np.concatenate([segmenter.leaf_sizes_, np.zeros(leaves - 1, dtype=np.int64)])
+    segment = np.concatenate([segmenter.leaf_segments_, np.zeros(leaves - 1, dtype=np.int64)])
+    for row, (first, second) in enumerate(tree[:, :2].astype(np.int64)):
+        customers[leaves + row] = customers[first] + customers[second]
+        segment[leaves + row] = segment[first]
+    heights = tree[:, 2]
+    below = heights[leaves - k - 1] if leaves - k - 1 >= 0 else 0.0
+    above = heights[leaves - k] if k > 1 else heights[-1] * 1.05
+    cut_height = float((below + above) / 2)
+    shown_leaf_nodes = drawn["leaves"]
+    leaf_items = tuple(
+        DendrogramLeaf(5.0 + 10.0 * position, int(customers[node]), int(segment[node]))
+        for position, node in enumerate(shown_leaf_nodes)
+    )
+    links = []
+    for xs, ys in zip(drawn["icoord"], drawn["dcoord"], strict=True):
+        # A link below the cut joins leaves of one segment; the shown leaves between its legs are
+        # some of them (a leg stands on a leaf or on the middle of a lower link).
+        under = next(leaf for leaf in leaf_items if xs[0] <= leaf.x <= xs[3])
+        segment_of_link = None if ys[1] > cut_height else under.segment
+        links.append(DendrogramLink(tuple(map(float, xs)), tuple(map(float, ys)), segment_of_link))
+    return Dendrogram(
+        tuple(links), leaf_items, cut_height, k, float(heights[-1]), bool(segmenter.micro_grouped_)
+    )
+
+
+def _make(k: int | None, seed: int, options: Mapping[str, Any]) -> WardSegmenter:
+    if k is None:
+        raise SettingsError("Hierarchical grouping needs a number of segments.")
+    return WardSegmenter(k, seed=seed)
+
+
+def _from_dict(data: Mapping[str, Any]) -> WardSegmenter:
+    return WardSegmenter.from_centres(np.asarray(data["centres"], dtype=np.float64))
+
+
+HIERARCHICAL = Method(
+    name="hierarchical",
+    title="Hierarchical (Ward)",
+    when_to_use=(
+        "Builds a family tree of your customers, joining the most alike first, so you can see how "
+        "segments split as you ask for more; groups come out round, like k-means."
+    ),
+    takes_k=True,
+    has_centres=True,
+    make=_make,
+    from_dict=_from_dict,
+)

@@ -1,0 +1,115 @@
+"""Hierarchical grouping (Ward): scikit-learn's answer on small tables, small groups on large ones."""
+
+import numpy as np
+import pytest
+from scipy.cluster.hierarchy import ward
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.metrics import adjusted_rand_score
+
+from core.errors import OperationCancelled
+from core.methods import hierarchical
+from core.methods.hierarchical import WardSegmenter, dendrogram_data, weighted_ward_tree
+
+
+def _blobs(rows_per_group: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Four well separated groups (their centres 12 spreads or more apart) and each row's group."""
+    rng = np.random.default_rng(seed)
+    centres = 2 * np.array([[0.0, 0.0, 0.0], [6.0, 0.0, 1.0], [0.0, 7.0, -1.0], [5.0, 6.0, 4.0]])
+    truth = np.repeat(np.arange(len(centres)), rows_per_group)
+    return centres[truth] + rng.normal(size=(len(truth), 3)), truth
+
+
+@pytest.mark.parametrize("k", [2, 3, 5, 8])
+def test_small_tables_get_exactly_scikit_learns_ward_segments(k):
+    rng = np.random.default_rng(k)
+    matrix = rng.normal(size=(400, 3)) * [1.0, 2.0, 0.5]  # no clear groups: every join matters
+    theirs = AgglomerativeClustering(n_clusters=k, linkage="ward").fit(matrix).labels_
+    ours = WardSegmenter(k).fit(matrix).labels_
+    assert adjusted_rand_score(theirs, ours) == 1.0
+    assert len(np.unique(ours)) == k
+
+
+def test_segments_are_numbered_largest_first_with_their_means_as_centres():
+    matrix, _ = _blobs(50)
+    matrix = np.vstack([matrix, matrix[:30] + 0.01])  # the first group becomes the largest
+    fitted = WardSegmenter(4).fit(matrix)
+    sizes = np.bincount(fitted.labels_)
+    assert list(sizes) == sorted(sizes, reverse=True)
+    for segment in range(4):
+        assert np.allclose(fitted.cluster_centers_[segment], matrix[fitted.labels_ == segment].mean(axis=0))
+
+
+def test_ward_on_weighted_small_groups_equals_ward_on_their_customers():
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(60, 2))
+    sizes = rng.integers(1, 8, size=60)
+    repeated = np.repeat(centres, sizes, axis=0)
+    group_of_row = np.repeat(np.arange(60), sizes)
+    ours, theirs = weighted_ward_tree(centres, sizes), ward(repeated)
+    # Above the joins at height 0 that rebuild each group, the heights are the same ...
+    assert np.allclose(np.sort(theirs[:, 2])[-59:], np.sort(ours[:, 2]))
+    # ... and so is every cut.
+    for k in (2, 3, 6, 10):
+        by_group = hierarchical._cut(ours, k)[group_of_row]
+        assert adjusted_rand_score(hierarchical._cut(theirs, k), by_group) == 1.0
+
+
+def test_without_weights_the_tree_is_scipys_ward_tree():
+    matrix = np.random.default_rng(2).normal(size=(200, 4))
+    assert np.allclose(weighted_ward_tree(matrix, np.ones(200)), ward(matrix))
+
+
+@pytest.fixture
+def small_limits(monkeypatch):
+    """A 'large' table of a few thousand customers, so the test runs in a moment."""
+    monkeypatch.setattr(hierarchical, "EXACT_ROWS", 500)
+    monkeypatch.setattr(hierarchical, "MICRO_GROUPS", 60)
+    monkeypatch.setattr(hierarchical, "MICRO_SAMPLE_ROWS", 600)
+
+
+def test_a_large_table_is_grouped_through_small_groups_and_everyone_follows_theirs(small_limits):
+    matrix, truth = _blobs(1000)
+    fitted = WardSegmenter(4).fit(matrix)
+    assert fitted.micro_grouped_
+    assert len(fitted.leaf_sizes_) <= 60
+    assert fitted.leaf_sizes_.sum() == len(matrix)
+    assert len(fitted.labels_) == len(matrix)
+    assert (fitted.labels_ >= 0).all()
+    assert adjusted_rand_score(truth, fitted.labels_) == 1.0
+    again = WardSegmenter(4).fit(matrix)
+    assert np.array_equal(again.labels_, fitted.labels_)
+
+
+def test_cancel_stops_a_large_fit(small_limits):
+    matrix, _ = _blobs(1000)
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    with pytest.raises(OperationCancelled):
+        WardSegmenter(4).fit(matrix, cancel=cancel)
+
+
+def test_the_dendrogram_shows_the_cut_crossing_one_link_per_segment():
+    matrix, _ = _blobs(40)
+    fitted = WardSegmenter(3).fit(matrix)
+    drawn = dendrogram_data(fitted, shown_leaves=12)
+    assert len(drawn.leaves) == 12
+    assert sum(leaf.customers for leaf in drawn.leaves) == len(matrix)
+    assert {leaf.segment for leaf in drawn.leaves} == {0, 1, 2}
+    # The vertical legs that cross the cut line: one per segment.
+    crossing = sum(
+        1
+        for link in drawn.links
+        for low, high in ((link.heights[0], link.heights[1]), (link.heights[3], link.heights[2]))
+        if low < drawn.cut_height < high
+    )
+    assert crossing == 3
+    for link in drawn.links:
+        assert (link.segment is None) == (link.heights[1] > drawn.cut_height)
+    # Leaves of one segment sit side by side, and the segment's customers are all counted.
+    for segment in range(3):
+        customers = sum(leaf.customers for leaf in drawn.leaves if leaf.segment == segment)
+        assert customers == np.count_nonzero(fitted.labels_ == segment)
