@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.clustering import MAX_K, KScore, KSweep
+from core.stability import STABLE_AT
 from desktop_app.plot_canvas import PlotCanvas
 from desktop_app.splits_view import SplitsView
 
@@ -47,9 +48,8 @@ WCSS_COLOUR = "#0072B2"
 SILHOUETTE_COLOUR = "#D55E00"
 SUGGESTED_COLOUR = "#E69F00"
 STABILITY_COLOUR = "#009E73"
-# Entries per legend row: beside How segments split, more than two entries in a row may be wider than the chart.
+# Entries per legend row: beside How segments split, three in a row can be wider than the chart.
 LEGEND_COLUMNS = 2
-STABLE_LINE = 0.75  # core.stability.STABLE_AT: marked on the chart
 SPLITS_TITLE = (
     "<b>How segments split</b><br>One row per number of segments; circles sized by customers and "
     "coloured by stability (green: stable, orange: doubtful, red: not to be trusted, grey: not checked); "
@@ -275,7 +275,7 @@ class ElbowTab(QWidget):
                 [], [], "^:", color=STABILITY_COLOUR, label="Stability (weakest segment)", markersize=6,
                 linewidth=2,
             )
-            self._stable_mark = twin.axhline(STABLE_LINE, color=STABILITY_COLOUR, linewidth=0.8, alpha=0.5)
+            self._stable_mark = twin.axhline(STABLE_AT, color=STABILITY_COLOUR, linewidth=0.8, alpha=0.5)
             self._suggested_line = axes.axvline(0, color=SUGGESTED_COLOUR, linestyle=":", linewidth=2)
             (self._suggested_marker,) = axes.plot(
                 [],

@@ -52,7 +52,8 @@ def test_cancel_stops_the_check_and_the_button_checks_again(qtbot, analysed_wind
     assert session.stability.segments is None
     assert window.segments_tab.cards[0].stability_badge.text() == "Stability not checked yet"
     assert "Stopped" in strip.status_label.text()
-    assert strip.check_button.isVisible() and strip.check_button.isEnabled()
+    assert strip.check_button.isVisible()
+    assert strip.check_button.isEnabled()
 
     with qtbot.waitSignal(session.stability.segments_checked, check_params_cb=bool, timeout=GUI_TIMEOUT):
         qtbot.mouseClick(strip.check_button, Qt.MouseButton.LeftButton)
@@ -60,7 +61,7 @@ def test_cancel_stops_the_check_and_the_button_checks_again(qtbot, analysed_wind
 
 
 def test_an_export_while_the_check_runs_does_not_stop_it(qtbot, analysed_window, tmp_path):
-    session, window = analysed_window.session, analysed_window
+    session = analysed_window.session
     settled(qtbot, session)
     stopped = []
     session.stability.stopped.connect(lambda *args: stopped.append(args))
