@@ -10,6 +10,7 @@ how many customers moved, which it exports as a list (never over the customer fi
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from desktop_app.session import AnalysisSession
     from desktop_app.worker import TaskHooks
 
+HEADER_LINE_LENGTH = 16  # characters per line of a column's heading
 PROJECT_FILTER = "Segment Studio project (*.segproj);;All files (*)"
 TABLE_FILTERS = {"CSV file (*.csv)": ".csv", "Excel workbook (*.xlsx)": ".xlsx"}
 MATCHED_BACKGROUND = "#fff1c7"  # light amber: readable with the default text colour in both themes
@@ -138,7 +140,10 @@ class CompareDialog(QDialog):
 
         choices = QGridLayout()
         choices.addWidget(self.k_button, 0, 0)
-        choices.addWidget(self.k_spin, 0, 1)
+        k_row = QHBoxLayout()
+        k_row.addWidget(self.k_spin)
+        k_row.addStretch()
+        choices.addLayout(k_row, 0, 1)
         choices.addWidget(self.method_button, 1, 0)
         method_row = QHBoxLayout()
         method_row.addWidget(self.method_combo)
@@ -354,8 +359,12 @@ class CompareDialog(QDialog):
         table.setVerticalHeaderLabels(
             [f"{number} {name}" for number, name in zip(result.first_numbers, counts.index, strict=True)]
         )
+        # Names on short lines under their number, so that several columns fit the window's width.
         table.setHorizontalHeaderLabels(
-            [f"{number} {name}" for number, name in zip(result.second_numbers, counts.columns, strict=True)]
+            [
+                f"{number}\n{textwrap.fill(name, HEADER_LINE_LENGTH)}"
+                for number, name in zip(result.second_numbers, counts.columns, strict=True)
+            ]
         )
         bold = QFont(table.font())
         bold.setBold(True)

@@ -276,6 +276,10 @@ class ElbowTab(QWidget):
                 linewidth=2,
             )
             self._stable_mark = twin.axhline(STABLE_AT, color=STABILITY_COLOUR, linewidth=0.8, alpha=0.5)
+            self._stable_text = twin.text(
+                0.01, STABLE_AT, "stable above", color=STABILITY_COLOUR, fontsize="small", va="bottom",
+                transform=twin.get_yaxis_transform(),
+            )
             self._suggested_line = axes.axvline(0, color=SUGGESTED_COLOUR, linestyle=":", linewidth=2)
             (self._suggested_marker,) = axes.plot(
                 [],
@@ -336,6 +340,7 @@ class ElbowTab(QWidget):
         self._stability_line.set_data(stable_ks, [self._stability[k] for k in stable_ks])
         self._stability_line.set_visible(bool(stable_ks))
         self._stable_mark.set_visible(bool(stable_ks))
+        self._stable_text.set_visible(bool(stable_ks))
         twin.set_ylabel(
             "Separation (silhouette) and stability" if stable_ks else "Separation (silhouette)",
             color=SILHOUETTE_COLOUR,
