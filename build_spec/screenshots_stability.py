@@ -53,7 +53,7 @@ def main() -> int:
             canvases = window.findChildren(PlotCanvas)
             return not any(canvas.isVisible() and canvas.draw_pending for canvas in canvases)
 
-        settle = time.monotonic() + 0.5  # and let the X server paint widgets that just changed
+        settle = time.monotonic() + 2.0  # and let the X server paint widgets that just changed
         wait_until(lambda: drawn() and time.monotonic() > settle, "the charts")
         application.processEvents()
         widget = shown or window
