@@ -14,6 +14,7 @@ from core.stability import (
     STABILITY_COLUMN,
     STABILITY_LABEL_COLUMN,
     STABLE_AT,
+    SWEEP_RESAMPLES,
     SegmentStability,
     StabilityLevel,
     StabilityResult,
@@ -274,10 +275,10 @@ def mall_income_and_spending(datasets_dir) -> np.ndarray:
     return frame[["Annual Income (k$)", "Spending Score (1-100)"]].to_numpy(dtype=float)
 
 
-def stability_aware_suggestion(data: np.ndarray, k_max: int = 10) -> tuple[int, str]:
+def stability_aware_suggestion(data: np.ndarray, resamples: int = SWEEP_RESAMPLES) -> tuple[int, str]:
     labels: dict[int, np.ndarray] = {}
-    sweep = sweep_k(data, 1, k_max, on_labels=labels.__setitem__)
-    stability = stability_by_k(data, list(labels), "kmeans", labels_by_k=labels)
+    sweep = sweep_k(data, 1, 10, on_labels=labels.__setitem__)
+    stability = stability_by_k(data, list(labels), "kmeans", labels_by_k=labels, resamples=resamples)
     return suggest_k_with_stability(sweep.scores, stability)
 
 
@@ -297,10 +298,11 @@ def test_the_wine_data_still_get_their_three_cultivars():
     assert reason.startswith("3 segments: the curve bends at 3")
 
 
-@pytest.mark.parametrize("groups", [2, 4, 6, 9])
+@pytest.mark.parametrize("groups", [2, 5, 9])
 def test_clearly_separated_layouts_still_get_their_true_number(groups):
+    """(10 reshuffles per k: these groups are found again every time, and the time stays short.)"""
     data = separated_layout(groups, seed=100 * groups)
-    assert stability_aware_suggestion(data)[0] == groups
+    assert stability_aware_suggestion(data, resamples=10)[0] == groups
 
 
 # -- the columns of the profile table ------------------------------------------------------------------
