@@ -9,6 +9,7 @@ import pytest
 from core.clustering import KMeansSegmenter, KScore, suggest_k, sweep_k
 from core.errors import DataError, OperationCancelled
 from core.methods import METHODS, UNUSUAL, Method
+from core.pipeline import AnalysisSettings, run_analysis
 from core.stability import (
     RESAMPLE_ROWS,
     STABILITY_COLUMN,
@@ -321,3 +322,29 @@ def test_the_profile_table_gets_the_stability_columns_after_the_share():
     assert extended[STABILITY_LABEL_COLUMN].tolist() == ["highly stable", "doubtful", ""]
     assert extended[STABILITY_COLUMN].iloc[:2].tolist() == [0.9, 0.62]
     assert with_stability(table, None) is table
+
+
+def test_each_profile_gets_its_segments_stability_and_the_report_a_line_per_segment():
+    from matplotlib.text import Text
+
+    from core.loading import load_table
+    from core.report import build_report_pages
+    from core.stability import segmentation_stability
+    from tests.engine.test_cli import SAMPLE
+
+    table = load_table(SAMPLE)
+    result = run_analysis(table, AnalysisSettings(k=3))
+    segmentation = result.segmentation
+
+    stability = segmentation_stability(result.prepared, segmentation, resamples=5)
+
+    fitted = segmentation.segmenter.labels_
+    profile_of_row = segmentation.labels[result.prepared.row_positions]
+    for index, checked in enumerate(stability):
+        assert set(fitted[profile_of_row == index]) == {checked.label}
+    pages = build_report_pages(table, result, stability=stability)
+    text = " ".join(t.get_text() for figure in pages for t in figure.findobj(Text))
+    for checked in stability:
+        assert f"How sure: {checked.explanation}" in " ".join(text.split())
+    plain = build_report_pages(table, result)
+    assert "How sure" not in " ".join(t.get_text() for figure in plain for t in figure.findobj(Text))
