@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.clustering import DEFAULT_SEED, KScore, suggest_k
+from core.clustering import DEFAULT_SEED, KScore, KSweep, suggest_k
 from core.errors import DataError, SettingsError
 from core.loading import LoadedTable
 from core.methods import DEFAULT_METHOD, UNUSUAL, Method, Segmenter, method_named
@@ -438,11 +438,13 @@ def analysis_stability(
             seed=result.settings.seed, options=options, resamples=min(resamples, SWEEP_RESAMPLES),
             progress=scaled(progress, 0.0, sweep_share), cancel=cancel,
         )
-        suggested, reason = suggest_k_with_stability(sweep.scores, by_k)
-        sweep = dataclasses.replace(sweep, suggested_k=suggested, reason=reason)
-        if result.settings.k is None and suggested != segmentation.k:
+        # The rule weighs stability against the silhouette, which only the k-means sweep measures.
+        if isinstance(sweep, KSweep):
+            suggested, reason = suggest_k_with_stability(sweep.scores, by_k)
+            sweep = dataclasses.replace(sweep, suggested_k=suggested, reason=reason)
+        if result.settings.k is None and sweep.suggested_k != segmentation.k:
             segmentation = fit_segmentation(
-                table.frame, result.prepared, suggested, seed=result.settings.seed,
+                table.frame, result.prepared, sweep.suggested_k, seed=result.settings.seed,
                 columns=table.report.columns, cancel=cancel,
             )
         result = dataclasses.replace(result, sweep=sweep, segmentation=segmentation)
