@@ -17,7 +17,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from desktop_app.worker import TaskHooks, TaskRunner
@@ -46,6 +46,9 @@ READINGS_TOOLTIP = (
     "is stable. Reading of the average overlap (0 to 1): 0.85 and above highly stable, 0.75 and above "
     "stable, 0.6 to 0.75 doubtful, below 0.6 not to be trusted (Hennig 2007, as in R's clusterboot)."
 )
+
+
+WAITING_TEXT = "The stability will be checked once the current step is done."
 
 
 class Check(StrEnum):
@@ -79,6 +82,10 @@ class StabilityCheck(QObject):
         self.runner.progress.connect(self.progress)
         self.runner.busy_changed.connect(lambda _busy: self.running_changed.emit())
         self.runner.failed.connect(lambda message: self._stopped(message))
+        # A check waits while the session's worker runs a step (Find segments must not share the computer
+        # with it), and starts when it ends: after the event loop's turn, since a step replaced by another
+        # reports "not busy" for a moment before the new one starts.
+        session.runner.busy_changed.connect(self._session_busy_changed)
         self.running: Check | None = None
         self._subject: object | None = None  # the sweep or the segment labels the running check is about
         # Results, each with what it belongs to.
@@ -93,6 +100,10 @@ class StabilityCheck(QObject):
     @property
     def is_busy(self) -> bool:
         return self.runner.is_busy
+
+    def _session_busy_changed(self, busy: bool) -> None:
+        if not busy:
+            QTimer.singleShot(0, self, self._next)
 
     def shutdown(self) -> None:
         self.runner.shutdown()
@@ -137,11 +148,14 @@ class StabilityCheck(QObject):
     def cancel(self) -> None:
         """The strip's Cancel: stop the check running and those waiting; the results so far stay."""
         self._wanted.clear()
-        self.runner.cancel()
+        if self.runner.is_busy:
+            self.runner.cancel()
+        else:
+            self.running_changed.emit()
 
     def is_pending(self, what: Check) -> bool:
-        """The check runs or waits for the one running."""
-        return self.running == what or (what in self._wanted and self.runner.is_busy)
+        """The check runs, or waits for another check or for the session's step to end."""
+        return self.running == what or (what in self._wanted and self.can_check(what))
 
     def can_check(self, what: Check) -> bool:
         session = self.session
@@ -162,20 +176,23 @@ class StabilityCheck(QObject):
             self.running_changed.emit()
 
     def _next(self) -> None:
-        """Start the next wanted check, replacing a running one whose subject has gone."""
+        """Start the next wanted check once the session's worker is idle; stop a running one whose subject
+        has gone (one that still applies goes on, and the next starts when it ends)."""
         session = self.session
         if self.runner.is_busy:
             current = session.sweep if self.running == Check.SWEEP else (
                 session.segmentation.labels if session.segmentation is not None else None
             )
             if self._subject is current:
-                return  # it still applies: the next starts when it ends
+                return
+            self._stop_running()
+        if session.runner.is_busy:
+            self.running_changed.emit()  # the strips say the check waits
+            return
         if Check.SWEEP in self._wanted and self.can_check(Check.SWEEP):
             self._check_sweep()
         elif Check.SEGMENTS in self._wanted and self.can_check(Check.SEGMENTS):
             self._check_segments()
-        elif self.runner.is_busy:
-            self._stop_running()
 
     def _check_sweep(self) -> None:
         self._wanted.discard(Check.SWEEP)
@@ -307,13 +324,14 @@ class StabilityStrip(QWidget):
 
     def update_state(self) -> None:
         running = self.check.running is not None
+        waiting = not running and self.check.is_pending(self.what)
         self.progress_bar.setVisible(running)
-        self.cancel_button.setVisible(running)
-        self.check_button.setVisible(not running)
+        self.cancel_button.setVisible(running or waiting)
+        self.check_button.setVisible(not running and not waiting)
         self.check_button.setEnabled(self.check.can_check(self.what))
-        if running:
+        if running or waiting:
             self._stopped_message = ""
-            self.status_label.setText(self._running_text())
+            self.status_label.setText(self._running_text() if running else WAITING_TEXT)
             return
         self.status_label.setText(self._stopped_message or self._idle_text())
 
