@@ -547,6 +547,7 @@ class AnalysisSession(QObject):
         """Write the PDF report of the current analysis, with the segment names as they are now."""
         table, result = self.table, self.analysis_result()
         holdout = None if self.lifetime is None else self.lifetime.holdout
+        stability = self.stability.segments  # None until the segments shown are checked
         if table is None or result is None:
             return
 
@@ -557,7 +558,8 @@ class AnalysisSession(QObject):
                 _saving(
                     path,
                     lambda: write_report(
-                        path, table, result, holdout=holdout, progress=hooks.progress, cancel=hooks.cancel
+                        path, table, result, holdout=holdout, stability=stability, progress=hooks.progress,
+                        cancel=hooks.cancel,
                     ),
                 )
             )
@@ -569,6 +571,7 @@ class AnalysisSession(QObject):
         if self.table is None or self.segmentation is None:
             return
         frame, segmentation, source = self.table.frame, self.segmentation, self.table.report.path
+        stability = self.stability.segments
 
         def write(hooks: TaskHooks) -> str:
             from core.workbook import write_workbook
@@ -583,6 +586,7 @@ class AnalysisSession(QObject):
                         protected=source,
                         progress=hooks.progress,
                         cancel=hooks.cancel,
+                        stability=stability,
                     ),
                 )
             )

@@ -100,3 +100,28 @@ def test_the_suggestion_says_what_the_stability_found(qtbot, analysed_window):
     settled(qtbot, session)
     assert "stable" in window.elbow_tab.reason_label.text()
     assert window.elbow_tab.reason_label.text() == session.sweep.reason
+
+
+def test_the_profile_export_and_the_workbook_carry_the_checked_stability(
+    qtbot, analysed_window, monkeypatch, tmp_path
+):
+    import openpyxl
+    import pandas as pd
+    from PySide6.QtWidgets import QFileDialog
+
+    session, window = analysed_window.session, analysed_window
+    settled(qtbot, session)
+    expected = [segment.jaccard for segment in session.stability.segments]
+    exports = (("profiles.csv", window.export_profiles_action), ("book.xlsx", window.export_workbook_action))
+    for name, action in exports:
+        target = tmp_path / name
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, to=target, **_k: (str(to), ""))
+        with qtbot.waitSignal(session.exported, timeout=GUI_TIMEOUT):
+            action.trigger()
+    profiles = pd.read_csv(tmp_path / "profiles.csv", encoding="utf-8-sig")
+    assert profiles[STABILITY_COLUMN].iloc[:-1].tolist() == pytest.approx(expected)
+    workbook = openpyxl.load_workbook(tmp_path / "book.xlsx", read_only=True)
+    rows = list(workbook["Summary"].iter_rows(values_only=True))
+    workbook.close()
+    column = rows[0].index(STABILITY_COLUMN)
+    assert [row[column] for row in rows[1 : 1 + len(expected)]] == pytest.approx(expected)
