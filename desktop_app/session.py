@@ -410,11 +410,12 @@ class AnalysisSession(QObject):
         self.choose_k(self.sweep.suggested_k)
         self.stability.new_sweep(self.sweep, labels_by_k)
 
-    def use_stability_by_k(self, stability: dict) -> None:
+    def use_stability_by_k(self, stability: dict, *, show_suggested: bool) -> None:
         """Each k's stability is known (core.stability.StabilityResult by k): the suggestion now prefers
-        a k whose segments are all stable, and its reason says so (`sweep_finished` follows). When that
-        changes the suggestion while the first one is still shown, the new one is shown, unless a step
-        runs on the session's worker (which this must not stop)."""
+        a k whose segments are all stable, and its reason says so (`sweep_finished` follows). With
+        `show_suggested` (the sweep was just run), when that changes the suggestion while the first one
+        is still shown, the new one is shown, unless a step runs on the session's worker (which this must
+        not stop); a reopened project keeps the segments it saved."""
         from core.stability import suggest_k_with_stability
 
         if self.sweep is None:
@@ -424,7 +425,7 @@ class AnalysisSession(QObject):
         self.sweep = dataclasses.replace(self.sweep, suggested_k=k, reason=reason)
         self.sweep_finished.emit(self.sweep)
         still_first = self.segmentation is not None and self.segmentation.k == earlier
-        if k != earlier and still_first and not self.runner.is_busy:
+        if show_suggested and k != earlier and still_first and not self.runner.is_busy:
             self.choose_k(k)
 
     def choose_k(self, k: int) -> None:

@@ -200,9 +200,10 @@ class SplitsView(QWidget):
             painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
             start_radius = self._radii[(edge.k - 1, edge.parent)]
             end_radius = self._radii[(edge.k, edge.child)]
-            painter.drawLine(
-                QPointF(start.x(), start.y() + start_radius), QPointF(end.x(), end.y() - end_radius)
-            )
+            tail = QPointF(start.x(), start.y() + start_radius)
+            tip = QPointF(end.x(), end.y() - end_radius)
+            painter.drawLine(tail, tip)
+            _draw_arrowhead(painter, tail, tip, colour, 3.0 + 4.0 * edge.share)
 
     def _paint_nodes(self, painter: QPainter, text_colour: QColor) -> None:
         for node in self.tree.nodes:
@@ -293,3 +294,22 @@ class SplitsView(QWidget):
         lines.append(f"{stability.explanation}." if checked else "Stability not checked yet.")
         return "\n".join(lines)
 
+
+
+def _draw_arrowhead(painter: QPainter, tail: QPointF, tip: QPointF, colour: QColor, size: float) -> None:
+    """A small filled triangle at `tip`, pointing along the line from `tail`."""
+    dx, dy = tip.x() - tail.x(), tip.y() - tail.y()
+    length = math.hypot(dx, dy)
+    if length < size:
+        return
+    ux, uy = dx / length, dy / length
+    base = QPointF(tip.x() - ux * size * 1.6, tip.y() - uy * size * 1.6)
+    head = QPainterPath(tip)
+    head.lineTo(base.x() - uy * size, base.y() + ux * size)
+    head.lineTo(base.x() + uy * size, base.y() - ux * size)
+    head.closeSubpath()
+    painter.save()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    painter.drawPath(head)
+    painter.restore()

@@ -96,6 +96,9 @@ class StabilityCheck(QObject):
         self._checked_labels: np.ndarray | None = None
         # What is still to check (cleared by Cancel, so that a stopped check does not start again).
         self._wanted: set[Check] = set()
+        # The sweep to check was just run by Find segments (not reopened from a project, not checked
+        # again on the user's request): only then may its check show the segments it suggests.
+        self._sweep_is_new = False
 
     @property
     def is_busy(self) -> bool:
@@ -114,6 +117,7 @@ class StabilityCheck(QObject):
         """A sweep finished: forget the old numbers and check each k (its labels kept from the sweep)."""
         self.sweep_labels = labels
         self._forget_sweep()
+        self._sweep_is_new = True
         self._wanted.add(Check.SWEEP)
         self._next()
 
@@ -139,6 +143,7 @@ class StabilityCheck(QObject):
         """The user's button: check the sweep's ks or the segments shown (again)."""
         if what == Check.SWEEP:
             self._forget_sweep()
+            self._sweep_is_new = False
         else:
             self.segments, self._checked_labels = None, None
             self.segments_checked.emit(None)
@@ -237,7 +242,7 @@ class StabilityCheck(QObject):
     def _sweep_done(self, results: dict[int, StabilityResult]) -> None:
         self.by_k = results
         self.sweep_checked.emit(results)
-        self.session.use_stability_by_k(results)
+        self.session.use_stability_by_k(results, show_suggested=self._sweep_is_new)
         self._finished()
 
     def _check_segments(self) -> None:
