@@ -99,10 +99,19 @@ class SegmentStability:
     @property
     def explanation(self) -> str:
         """One line for the segment card: "Stable: found again in 48 of 50 reshuffles of your customers"."""
-        only = "only " if not self.level.at_least_stable else ""
+        return f"{self.level.capitalize()}: {self.how_often}"
+
+    @property
+    def how_often(self) -> str:
+        """How often it came back, in words true to its level: a doubtful segment may come back every
+        time yet each time as a rather different group of customers."""
+        if self.level.at_least_stable:
+            return f"found again in {self.found_again} of {self.resamples} reshuffles of your customers"
+        if self.found_again < self.resamples:
+            return f"found again in only {self.found_again} of {self.resamples} reshuffles of your customers"
         return (
-            f"{self.level.capitalize()}: found again in {only}{self.found_again} of {self.resamples} "
-            "reshuffles of your customers"
+            f"found in all {self.resamples} reshuffles of your customers, but each time only about "
+            f"{self.jaccard:.0%} the same customers"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -328,10 +337,7 @@ def suggest_k_with_stability(
         and (usual_silhouette is None or by_k[k].silhouette >= usual_silhouette - STABILITY_SILHOUETTE_MARGIN)
     ]
     weakest = checked.least_stable
-    doubt = (
-        f"the least stable of its segments is {weakest.level} (found again in only {weakest.found_again} "
-        f"of {weakest.resamples} reshuffles of your customers)"
-    )
+    doubt = f"the least stable of its segments is {weakest.level} ({weakest.how_often})"
     if not alternatives:
         return usual, (
             f"{reason[:-1]}; but {doubt}, and no number of segments that separates the groups about as "

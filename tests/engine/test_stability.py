@@ -257,7 +257,7 @@ def test_a_stable_k_with_a_slightly_worse_silhouette_is_preferred_and_the_reason
     assert "while 4 segments separate the groups only slightly better (silhouette 0.38 against 0.40)" in (
         reason
     )
-    assert "is doubtful (found again in only" in reason
+    assert "is doubtful (found in all 20 reshuffles of your customers, but each time only about 70%" in reason
 
 
 def test_a_stable_k_that_separates_much_worse_is_not_preferred():
@@ -348,3 +348,14 @@ def test_each_profile_gets_its_segments_stability_and_the_report_a_line_per_segm
         assert f"How sure: {checked.explanation}" in " ".join(text.split())
     plain = build_report_pages(table, result)
     assert "How sure" not in " ".join(t.get_text() for figure in plain for t in figure.findobj(Text))
+
+
+def test_a_doubtful_segment_found_every_time_says_it_changes_rather_than_only_all():
+    every_time = SegmentStability(0, 0.7, 0.0, 50, 50)
+    assert every_time.explanation == (
+        "Doubtful: found in all 50 reshuffles of your customers, but each time only about 70% the same "
+        "customers"
+    )
+    assert SegmentStability(0, 0.7, 0.2, 40, 50).explanation == (
+        "Doubtful: found again in only 40 of 50 reshuffles of your customers"
+    )
