@@ -347,15 +347,14 @@ def suggest_k_with_stability(
     stable = f"{best.k} segments: {_all_stable(stability[best.k])}"
     if usual_silhouette is None:
         return best.k, f"{stable}, while with {usual} segments {doubt}."
-    silhouettes = f"(silhouette {best.silhouette:.2f} against {usual_silhouette:.2f})"
     if best.silhouette < usual_silhouette:
         return best.k, (
-            f"{stable}, while {usual} segments separate the groups only slightly better {silhouettes} and "
-            f"{doubt}."
+            f"{stable}, while {usual} segments separate the groups only slightly better (silhouette "
+            f"{usual_silhouette:.2f} against {best.silhouette:.2f}) and {doubt}."
         )
     return best.k, (
-        f"{stable}, and they separate the groups at least as clearly as {usual} segments {silhouettes}, "
-        f"where {doubt}."
+        f"{stable}, and they separate the groups at least as clearly as {usual} segments (silhouette "
+        f"{best.silhouette:.2f} against {usual_silhouette:.2f}), where {doubt}."
     )
 
 
