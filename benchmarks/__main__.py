@@ -10,9 +10,10 @@ from benchmarks.clv import clv_rows
 from benchmarks.methods import methods_rows
 from benchmarks.orders import orders_rows
 from benchmarks.shapes import all_shape_rows
+from benchmarks.stability import stability_rows
 from benchmarks.table import format_table
 
-ALL_ROWS = frozenset(range(1, 14))
+ALL_ROWS = frozenset(range(1, 17))
 
 
 def machine_description() -> str:
@@ -36,7 +37,7 @@ def load_average() -> str:
 def row_numbers(text: str) -> set[int]:
     numbers = {int(part) for part in text.split(",") if part.strip()}
     if not numbers <= ALL_ROWS:
-        raise argparse.ArgumentTypeError(f"rows are numbered 1 to 13, not {sorted(numbers - ALL_ROWS)}")
+        raise argparse.ArgumentTypeError(f"rows are numbered 1 to 16, not {sorted(numbers - ALL_ROWS)}")
     return numbers
 
 
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         rows += orders_rows(arguments.seed)
     if 13 in arguments.only:
         rows += methods_rows(arguments.rows, arguments.seed)
+    if arguments.only & {14, 15, 16}:
+        rows += stability_rows(arguments.rows, arguments.seed, arguments.only)
     print(f"Load average (1, 5, 15 min) after: {load_average()}")
     print(format_table(rows))
     return 0 if all(row.passed for row in rows) else 1

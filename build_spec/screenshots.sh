@@ -8,3 +8,4 @@ if [ -z "${DISPLAY:-}" ]; then
 fi
 QT_QPA_PLATFORM=xcb .venv/bin/python build_spec/screenshots.py
 QT_QPA_PLATFORM=xcb .venv/bin/python build_spec/screenshots_methods.py
+QT_QPA_PLATFORM=xcb .venv/bin/python build_spec/screenshots_stability.py

@@ -181,6 +181,11 @@ def _add_analysis_options(parser: argparse.ArgumentParser, *, k_default: object)
     parser.add_argument(
         "--model", type=Path, help="save the segments as a model file (JSON), to place new customers later"
     )
+    parser.add_argument(
+        "--stability", type=_positive_int, metavar="B", help="check how stable each segment is: regroup B "
+        "reshuffles of the customers (50 is usual) and report how often each segment is found again; with a "
+        "sweep, each k's least stable segment too, and the suggestion prefers a k whose segments are stable"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -261,6 +266,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--labels", type=Path, required=True, help="write the customers with their segment (.csv or .xlsx)"
     )
     assign.add_argument("--summary", type=Path, help="write the counts per segment as JSON")
+    compare = commands.add_parser(
+        "compare",
+        help="compare two segmentations of the same customers",
+        description="Compare two segmentations of the same customer file: two project files (.segproj), "
+        "or two files of customers with their segment (as written with --labels). Prints how many "
+        "customers of each segment of A are in each segment of B, and how far the two agree.",
+    )
+    compare.add_argument("first", type=Path, help="a project file or a file of customers with their segment")
+    compare.add_argument("second", type=Path, help="the other one; both are only read, never changed")
+    compare.add_argument(
+        "--id", metavar="COL", help="match customers by this column (a customer number) instead of by row"
+    )
+    compare.add_argument("--summary", type=Path, help="write the comparison as JSON")
+    compare.add_argument(
+        "--moved", type=Path, help="write the customers who are in different segments (.csv or .xlsx)"
+    )
     return parser
 
 
@@ -278,8 +299,9 @@ def _repeated_identifiers(report) -> list[str]:
     ]
 
 
-def _print_result(table, result, left_out: dict[str, str]) -> None:
-    """`left_out`: columns the default choice did not use, with why (empty when the user chose)."""
+def _print_result(table, result, left_out: dict[str, str], stability=None) -> None:
+    """`left_out`: columns the default choice did not use, with why (empty when the user chose);
+    `stability` (core.stability.AnalysisStability) when it was checked."""
     from core.methods import method_named
     from core.pipeline import sweep_measure
 
@@ -307,18 +329,21 @@ def _print_result(table, result, left_out: dict[str, str]) -> None:
     if result.sweep is not None:
         print()
         bic = sweep_measure(result.sweep, "bic")  # the Gaussian mixture's own sweep
+        by_k = stability.by_k if stability is not None else {}
+        stable_header = "   least stable segment" if by_k else ""
         if bic:
-            print("Segments tried   BIC (lower = better)")
+            print(f"Segments tried   BIC (lower = better){stable_header}")
         else:
-            print("Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer)")
+            print(f"Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer){stable_header}")
         silhouette = sweep_measure(result.sweep, "silhouette")
         for score in result.sweep.scores:
             marker = "  <- suggested" if score.k == result.sweep.suggested_k else ""
+            stable = f"   {by_k[score.k].smallest:>21.2f}" if score.k in by_k else ""
             if bic:
-                print(f"{score.k:>14}   {bic[str(score.k)]:>20,.2f}{marker}")
+                print(f"{score.k:>14}   {bic[str(score.k)]:>20,.2f}{stable}{marker}")
             else:
                 shown = f"{silhouette[str(score.k)]:.3f}" if str(score.k) in silhouette else ""
-                print(f"{score.k:>14}   {score.wcss:>22,.2f}   {shown:>29}{marker}")
+                print(f"{score.k:>14}   {score.wcss:>22,.2f}   {shown:>29}{stable}{marker}")
         print(f"Suggestion: {result.sweep.reason}")
     print()
     found = f"{segmentation.k} segment{'s' if segmentation.k != 1 else ''}"
@@ -327,8 +352,10 @@ def _print_result(table, result, left_out: dict[str, str]) -> None:
         print(f"{found}, and {unusual} in no group:")
     else:
         print(f"{found}:")
-    for profile in segmentation.profiles:
+    for index, profile in enumerate(segmentation.profiles):
         print(f"{profile.number}. {profile.name}: {profile.size:,} customers ({profile.share:.0%})")
+        if stability is not None:
+            print(f"   {stability.segments[index].explanation}")
         centre = ", ".join(f"{feature} {value:,.1f}" for feature, value in profile.centroid.items())
         if centre:
             print(f"   centre: {centre}")
@@ -390,6 +417,7 @@ def _segment(
     from core.methods import DEFAULT_METHOD, method_named
     from core.pipeline import AnalysisSettings, analysis_summary, labelled_customers, run_analysis
     from core.profiling import profile_table
+    from core.stability import with_stability
 
     method = method_named(arguments.method or DEFAULT_METHOD)
     if arguments.k is not None and arguments.k is not _K_NOT_GIVEN and not method.takes_k:
@@ -409,11 +437,24 @@ def _segment(
         method=method.name,
         method_options=_given_method_options(arguments),
     )
+    labels_by_k: dict = {}  # each swept k's labels, kept only for the stability check
+    stability = None
     with _naming_the_file(arguments.input):
-        result = run_analysis(table, settings)
+        result = run_analysis(
+            table, settings, on_labels=labels_by_k.__setitem__ if arguments.stability else None
+        )
+        if arguments.stability:
+            from core.stability import analysis_stability
+
+            stability = analysis_stability(
+                table, result, labels_by_k=labels_by_k, resamples=arguments.stability
+            )
+            result = stability.result
+    labels_by_k.clear()
     left_out = {} if arguments.features else default_features(table.report.columns).excluded
-    _print_result(table, result, left_out)
+    _print_result(table, result, left_out, stability)
     segmentation = result.segmentation
+    segment_stability = None if stability is None else stability.segments
     segment_value = value_by_segment(table.frame, segmentation.labels, segmentation.numbers)
     if segment_value is not None:
         for sentence in segment_value.sentences.values():
@@ -424,6 +465,7 @@ def _segment(
         print(f"Wrote customers with their segment to {arguments.labels}")
     if arguments.profiles:
         profiles = profile_table(segmentation.profiles, segmentation.overall)
+        profiles = with_stability(profiles, segment_stability)
         write_table(
             arguments.profiles,
             with_segment_value(profiles, table.frame, segmentation.labels, segmentation.numbers),
@@ -435,17 +477,24 @@ def _segment(
         if segment_value is not None:
             for segment, value in zip(summary["segments"], group_value_records(segment_value), strict=True):
                 segment.update({key: value[key] for key in value if key not in ("group", "customers")})
+        if stability is not None:
+            for segment, checked in zip(summary["segments"], stability.segments, strict=True):
+                segment.update(checked.to_dict())
+            summary.update(stability.summary())
         write_json(arguments.summary, summary)
         print(f"Wrote the summary to {arguments.summary}")
     if arguments.report:
         from core.report import write_report
 
-        write_report(arguments.report, table, result, holdout=holdout)
+        write_report(arguments.report, table, result, holdout=holdout, stability=segment_stability)
         print(f"Wrote the report to {arguments.report}")
     if arguments.workbook:
         from core.workbook import write_workbook
 
-        write_workbook(arguments.workbook, table.frame, segmentation, protected=arguments.input)
+        write_workbook(
+            arguments.workbook, table.frame, segmentation, protected=arguments.input,
+            stability=segment_stability,
+        )
         print(f"Wrote the workbook to {arguments.workbook}")
     if arguments.model:
         from core.segment_model import build_segment_model, save_segment_model
@@ -623,6 +672,50 @@ def _assign(arguments: argparse.Namespace) -> None:
         print(f"Wrote the summary to {arguments.summary}")
 
 
+def _compare(arguments: argparse.Namespace) -> None:
+    from core.comparison import compare_saved_segmentations, read_saved_segmentation
+    from core.export import write_json, write_table
+
+    for source in (arguments.first, arguments.second):
+        _refuse_writing_over_input(source, arguments.summary, arguments.moved)
+    first, second = (read_saved_segmentation(path) for path in (arguments.first, arguments.second))
+    compared = compare_saved_segmentations(first, second, id_column=arguments.id)
+    comparison = compared.comparison
+    print(f"A: {comparison.first_title}")
+    print(f"B: {comparison.second_title}")
+    print(f"Customers compared: {comparison.compared:,} (matched {compared.matched_by})")
+    if compared.only_in_first or compared.only_in_second:
+        print(f"Only in A: {compared.only_in_first:,}; only in B: {compared.only_in_second:,}")
+    print()
+    print("Customers of each segment of A (rows) in each segment of B (columns):")
+    print(comparison.counts.to_string())
+    print()
+    print(comparison.sentence)
+    print(f"Details: adjusted Rand index {comparison.adjusted_rand:.3f} "
+          "(0 = no better than chance, 1 = the same grouping)")
+    print(f"Customers in different segments: {int(comparison.moved.sum()):,}")
+    if arguments.moved:
+        write_table(arguments.moved, compared.moved(), protected=arguments.first)
+        print(f"Wrote the customers in different segments to {arguments.moved}")
+    if arguments.summary:
+        write_json(arguments.summary, {
+            "first": comparison.first_title,
+            "second": comparison.second_title,
+            "matched_by": compared.matched_by,
+            "compared": comparison.compared,
+            "only_in_first": compared.only_in_first,
+            "only_in_second": compared.only_in_second,
+            "counts": {row: {column: int(count) for column, count in counts.items()}
+                       for row, counts in comparison.counts.iterrows()},
+            "matches": comparison.matches,
+            "agreement": comparison.agreement,
+            "agreement_sentence": comparison.sentence,
+            "adjusted_rand": comparison.adjusted_rand,
+            "moved": int(comparison.moved.sum()),
+        })
+        print(f"Wrote the summary to {arguments.summary}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         arguments = build_parser().parse_args(argv)
@@ -632,6 +725,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _orders(arguments)
         elif arguments.command == "assign":
             _assign(arguments)
+        elif arguments.command == "compare":
+            _compare(arguments)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

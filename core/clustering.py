@@ -201,9 +201,12 @@ def sweep_k(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_score: Callable[[KScore], None] | None = None,
+    on_labels: Callable[[int, np.ndarray], None] | None = None,
 ) -> KSweep:
     """Fit every k in [k_min, k_max]; `on_score` gets each KScore as soon as its k is done (the elbow
-    chart grows point by point). Cancellation is honoured between fits."""
+    chart grows point by point), `on_labels` each k and its labels (the stability check and the splits
+    diagram reuse them instead of fitting again; the sweep itself keeps none). Cancellation is honoured
+    between fits."""
     k_min, k_max = check_k_range(k_min, k_max)
     data = _as_matrix(matrix)
     check_magnitudes(data)
@@ -247,6 +250,8 @@ def sweep_k(
             segmenter = KMeansSegmenter(k, seed=seed).fit(data, cancel=cancel, warm_starts=grown)
             separation_scores = scorer.submit(separation.scores, segmenter.labels_)
             previous_centres = segmenter.cluster_centers_
+            if on_labels is not None:
+                on_labels(k, segmenter.labels_)
             if pending is not None:
                 hand_over(*pending)
             pending = (k, segmenter.inertia_, separation_scores)

@@ -171,11 +171,13 @@ def run_sweep(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_score: Callable[[KScore | MixtureScore], None] | None = None,
+    on_labels: Callable[[int, np.ndarray], None] | None = None,
 ) -> KSweep | MixtureSweep | None:
     """Try every number of segments in [k_min, k_max] with the method's own sweep where it has one
     (Gaussian mixtures: BIC), else the k-means sweep (its elbow and silhouette say how many round
     groups there are, which is what Ward finds too); None for a method that finds the number of
-    segments itself (density methods): there is nothing to choose."""
+    segments itself (density methods): there is nothing to choose. `on_labels` gets each k's labels
+    (per prepared row) for the stability check and splits diagram."""
     method = method_named(settings.method)
     if not method.takes_k:
         return None
@@ -187,6 +189,7 @@ def run_sweep(
         progress=progress,
         cancel=cancel,
         on_score=on_score,
+        on_labels=on_labels,
     )
 
 
@@ -352,9 +355,11 @@ def run_analysis(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_score: Callable[[KScore | MixtureScore], None] | None = None,
+    on_labels: Callable[[int, np.ndarray], None] | None = None,
 ) -> AnalysisResult:
     """Prepare, sweep k over [k_min, k_max], fit the chosen (or suggested) k and profile the segments.
-    A method that finds the number of segments itself (density methods) skips the sweep and ignores k."""
+    A method that finds the number of segments itself (density methods) skips the sweep and ignores k.
+    `on_labels` gets each swept k's labels (see `run_sweep`)."""
     method = method_named(settings.method)
     if not method.takes_k:
         settings = dataclasses.replace(settings, k=None)
@@ -365,7 +370,8 @@ def run_analysis(
     settings = resolved_settings(settings, prepared)
     raise_if_cancelled(cancel)
     sweep = run_sweep(
-        prepared, settings, progress=scaled(progress, 0.05, 0.8), cancel=cancel, on_score=on_score
+        prepared, settings, progress=scaled(progress, 0.05, 0.8), cancel=cancel, on_score=on_score,
+        on_labels=on_labels,
     )
     k = settings.k if settings.k is not None or sweep is None else sweep.suggested_k
     segmentation = fit_segmentation(

@@ -417,7 +417,15 @@ def _fit_saved_settings(
     if project.orders is not None:
         _, table = summarise_order_file(table, project.orders.columns, project.orders.as_of, cancel=cancel)
     raise_if_cancelled(cancel)
-    report(progress, 0.4, "Preparing the data")
+    prepared, segmentation = _fit_on_table(project, table, scaled(progress, 0.4, 1.0), cancel)
+    return table, prepared, segmentation
+
+
+def _fit_on_table(
+    project: ProjectFile, table: LoadedTable, progress: ProgressCallback | None, cancel: CancelCheck | None
+) -> tuple[PreparedData, Segmentation]:
+    """The table prepared and segmented with the project's settings and number of segments."""
+    report(progress, 0.0, "Preparing the data")
     prepared = prepare_table(table, project.settings)
     segmentation = fit_segmentation(
         table.frame,
@@ -428,10 +436,35 @@ def _fit_saved_settings(
         method_options=project.settings.method_options,
         columns=table.report.columns,
         column_labels=project.column_labels,
-        progress=scaled(progress, 0.45, 1.0),
+        progress=scaled(progress, 0.1, 1.0),
         cancel=cancel,
     )
-    return table, prepared, segmentation
+    return prepared, segmentation
+
+
+def saved_segments_on(
+    path: str | Path,
+    table: LoadedTable,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> Segmentation:
+    """The segments of the project saved at `path`, found again on `table` (the same customer file,
+    already loaded) with their saved names: to compare them with other segments of that table.
+
+    Raises InputFileError when the project was made on another file, or on this one before it changed,
+    and DataError when the re-fit does not give the saved segments."""
+    project = load_project(path)
+    checksum = file_checksum(table.report.path, progress=scaled(progress, 0.0, 0.3), cancel=cancel)
+    if checksum != project.data_file.sha256:
+        raise InputFileError(
+            f"The project '{Path(path).name}' was made on the customer file "
+            f"'{Path(project.data_file.path).name}' as it was on {project.saved_at}, not on the file open "
+            f"now ('{Path(table.report.path).name}'). Choose a project saved with the file open now."
+        )
+    _, segmentation = _fit_on_table(project, table, scaled(progress, 0.3, 1.0), cancel)
+    _check_same_segments(project, segmentation)
+    return rename_segments(segmentation, project.names)
 
 
 def reopen_with_new_data(

@@ -45,6 +45,7 @@ from core.preparation import MissingPolicy, default_features, missing_impact
 from core.profiling import HIGH_STANDING, UNUSUAL_NUMBER, OverallProfile, SegmentProfile, column_label
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 from core.segment_chart import standout_bars
+from core.stability import SegmentStability
 
 A4_PORTRAIT = (8.27, 11.69)  # inches
 TITLE_PT = 16
@@ -726,9 +727,12 @@ def _cluster_page(pages: list[Figure], result: AnalysisResult) -> None:
         page.paragraph(f"{len(shown):,} of the {len(labels):,} customers are shown.", size=SMALL_PT)
 
 
-def _segment_pages(pages: list[Figure], result: AnalysisResult) -> None:
+def _segment_pages(
+    pages: list[Figure], result: AnalysisResult, stability: Sequence[SegmentStability] | None = None
+) -> None:
     """The segments one by one, as many to a page as fit whole (two, usually): a segment never starts on
-    one page and ends on the next, and no page is left half empty by a "continued" part."""
+    one page and ends on the next, and no page is left half empty by a "continued" part. With
+    `stability` (one per segment) each says how often it was found again."""
     segmentation = result.segmentation
     overall = segmentation.overall
     page = _PageWriter(pages, SEGMENTS_TITLE, continued=SEGMENTS_TITLE)
@@ -736,11 +740,13 @@ def _segment_pages(pages: list[Figure], result: AnalysisResult) -> None:
         colour = segment_number_colour(profile.number)
         title = f"Segment {profile.number}: {profile.name}"
         action = suggested_action(profile, overall)
+        how_sure = "" if stability is None else _how_sure(stability[number])
         chart_height = 0.022 * len(profile.standouts) + 0.04 if profile.standouts else 0.0
         needed = (
             page.heading_height(title)
             + page.paragraph_height(profile.description or " ")
             + page.paragraph_height(f"Suggested action: {action}")
+            + (page.paragraph_height(how_sure) if how_sure else 0.0)
             + (chart_height + 0.07 if profile.standouts else 0.0)
         )
         if number:
@@ -750,10 +756,17 @@ def _segment_pages(pages: list[Figure], result: AnalysisResult) -> None:
         page.paragraph(profile.description or f"{profile.size:,} customers ({profile.share:.0%}).")
         page.space(0.4)
         page.paragraph(f"Suggested action: {action}")
+        if how_sure:
+            page.space(0.4)
+            page.paragraph(how_sure)
         if profile.standouts:
             page.space(0.4)
             axes = page.axes(chart_height, left_margin=0.27)
             standout_bars(axes, profile, overall, colour=colour, ink=_INK, font_size=SMALL_PT)
+
+
+def _how_sure(stability: SegmentStability) -> str:
+    return f"How sure: {stability.explanation} (stability {stability.jaccard:.2f} of 1)."
 
 
 RFM_TITLE = "RFM groups"
@@ -901,9 +914,11 @@ def build_report_pages(
     holdout=None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    stability: Sequence[SegmentStability] | None = None,
 ) -> list[Figure]:
     """The report's pages as Figures, in order; `names` replaces the segment names (the user's edits);
-    `holdout` (core.clv.HoldoutCheck) adds its page after the lifetime value."""
+    `holdout` (core.clv.HoldoutCheck) adds its page after the lifetime value; `stability` (one per
+    segment, core.stability) a line to each segment."""
     if names is not None:
         result = AnalysisResult(
             result.settings, result.prepared, result.sweep, rename_segments(result.segmentation, names)
@@ -918,7 +933,7 @@ def build_report_pages(
         lambda: _rfm_page(pages, table),
         lambda: _lifetime_value_page(pages, table, result),
     ] + ([lambda: _holdout_page(pages, holdout)] if holdout is not None else []) + [
-        lambda: _segment_pages(pages, result),
+        lambda: _segment_pages(pages, result, stability),
     ]
     for done, section in enumerate(sections):
         raise_if_cancelled(cancel)
@@ -937,10 +952,12 @@ def write_report(
     holdout=None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    stability: Sequence[SegmentStability] | None = None,
 ) -> Path:
     """Write the PDF report atomically (never onto the customer file). Returns the path written."""
     pages = build_report_pages(
-        table, result, names=names, holdout=holdout, progress=scaled(progress, 0.0, 0.5), cancel=cancel
+        table, result, names=names, holdout=holdout, progress=scaled(progress, 0.0, 0.5), cancel=cancel,
+        stability=stability,
     )
     # The one matplotlib backend the core may use (tests/test_architecture.py allows it by name): the
     # PDF writer is a file format, not a screen. Imported here so loading the core stays light.

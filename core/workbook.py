@@ -5,6 +5,7 @@ when the customers carry the lifetime-value columns of core.clv; customers summa
 sheet of their RFM groups after it."""
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,13 @@ from core.export import atomic_write, labelled_frame, neutralise_formulas
 from core.pipeline import Segmentation
 from core.profiling import profile_table
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
+from core.stability import (
+    DISSOLVED_COLUMN,
+    STABILITY_COLUMN,
+    STABILITY_LABEL_COLUMN,
+    SegmentStability,
+    with_stability,
+)
 
 SUMMARY_SHEET = "Summary"
 RFM_SHEET = "RFM groups"
@@ -59,11 +67,13 @@ _MAX_COLUMN_WIDTH = 40
 
 def summary_number_format(column: str) -> str | None:
     """The Excel number format for a column of the summary sheet (None: leave as it is)."""
-    if column == "Share":
+    if column in ("Share", DISSOLVED_COLUMN):
         return SHARE_FORMAT
+    if column == STABILITY_COLUMN:
+        return "0.00"
     if column in ("Segment", "Customers"):
         return COUNT_FORMAT
-    if column == "Name":
+    if column in ("Name", STABILITY_LABEL_COLUMN):
         return None
     if column.endswith((" %", "(%)")):  # a share already in percent (a category's, of predicted value)
         return PERCENT_POINTS_FORMAT
@@ -92,10 +102,12 @@ def write_workbook(
     protected: str | Path | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
+    stability: Sequence[SegmentStability] | None = None,
 ) -> Path:
     """Write `.xlsx` atomically: "Summary" (the profile table), then one sheet per segment with its
     customers (all original columns, segment number and name), then customers left out, if any.
-    Text that a spreadsheet would run as a formula is made inert. `protected` is the customer file."""
+    Text that a spreadsheet would run as a formula is made inert. `protected` is the customer file;
+    `stability` (one per segment, core.stability) adds its columns to the summary when it was checked."""
     if Path(path).suffix.lower() != ".xlsx":
         raise SettingsError(f"Cannot save a workbook as '{Path(path).name}': use a name ending in .xlsx.")
     labels = np.asarray(segmentation.labels)
@@ -115,7 +127,8 @@ def write_workbook(
     first_titles = [SUMMARY_SHEET] + ([] if rfm_groups is None else [RFM_SHEET])
     titles = sheet_names(first_titles + [name for name, _ in groups])
     summary = with_segment_value(
-        profile_table(segmentation.profiles, segmentation.overall), frame, labels, segmentation.numbers
+        with_stability(profile_table(segmentation.profiles, segmentation.overall), stability),
+        frame, labels, segmentation.numbers,
     )
 
     def write(temporary: Path) -> None:

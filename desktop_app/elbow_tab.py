@@ -24,23 +24,30 @@ from PySide6.QtWidgets import (
 from core.clustering import MAX_K, KScore, KSweep
 from core.methods import DEFAULT_METHOD, Method, method_named
 from core.pipeline import Segmentation
+from core.stability import STABLE_AT
 from desktop_app.dendrogram_view import DendrogramView
 from desktop_app.plot_canvas import PlotCanvas
+from desktop_app.splits_view import SplitsView
 
 HELP_TEXT = (
     "How many groups are there in your customers? For each number of segments the chart shows how far "
     "customers are, in total, from the centre of their segment (the solid line, lower is tighter). "
     "The line drops fast while extra segments reveal real groups, then flattens once new segments only "
     "split groups that belong together: pick the number where it bends (the “elbow”). The dashed line "
-    "shows how clearly the segments are separated (higher is better). Click a point or set the number "
-    "below, then press “Show segments”."
+    "shows how clearly the segments are separated (higher is better), the dotted line how stable the "
+    "least stable segment is when your customers are reshuffled (0.75 and above: stable). Beside it, "
+    "How segments split shows where each segment's customers go as segments are added. Click a point or "
+    "a row, or set the number below, then press “Show segments”."
 )
 MEASURES_TOOLTIP = (
     "<b>Distance within segments (WCSS)</b>: how far customers are, all together, from the centre of "
     "their segment. Lower means tighter segments; it always falls as segments are added, so look for "
     "where it stops falling steeply.<br><b>Separation (silhouette)</b>, from -1 to 1: how clearly each "
     "customer sits in its own segment rather than in the next one. Higher is clearer; above 0.5 the "
-    "segments are well apart, below 0.25 they blur into each other."
+    "segments are well apart, below 0.25 they blur into each other.<br><b>Stability of the weakest "
+    "segment</b>, from 0 to 1: the customers are reshuffled and grouped again many times; this is how "
+    "much the least stable segment overlaps with itself on average (0.85 and above highly stable, 0.75 "
+    "stable, below 0.6 not to be trusted)."
 )
 MIXTURE_HELP_TEXT = (
     "How many groups are there in your customers? For each number of segments the chart shows how well "
@@ -86,6 +93,14 @@ def curve_measure(score) -> CurveMeasure:
 WCSS_COLOUR = "#0072B2"
 SILHOUETTE_COLOUR = "#D55E00"
 SUGGESTED_COLOUR = "#E69F00"
+STABILITY_COLOUR = "#009E73"
+# Entries per legend row: beside How segments split, three in a row can be wider than the chart.
+LEGEND_COLUMNS = 2
+SPLITS_TITLE = (
+    "<b>How segments split</b><br>One row per number of segments; circles sized by customers and "
+    "coloured by stability (green: stable, orange: doubtful, red: not to be trusted, grey: not checked); "
+    "lines show where 10 % or more of a segment's customers came from. Click a row to pick it."
+)
 DEFAULT_K_MIN, DEFAULT_K_MAX = 1, 10
 
 
@@ -96,6 +111,7 @@ class ElbowTab(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._scores: dict[int, KScore] = {}
+        self._stability: dict[int, float] = {}  # each k's smallest segment stability, as it is checked
         self._suggested_k: int | None = None
         self._k_range: tuple[int, int] | None = None
         self._chart_theme: dict[str, object] | None = None  # the theme the chart's artists were made in
@@ -171,18 +187,32 @@ class ElbowTab(QWidget):
         # Hierarchical grouping: its tree, cut at the chosen number, beside the chart.
         self.dendrogram = DendrogramView()
         self.dendrogram.hide()
-        charts = QSplitter(Qt.Orientation.Horizontal)
-        charts.addWidget(self.plot)
-        charts.addWidget(self.dendrogram)
-        charts.setChildrenCollapsible(False)
-        self._k_widgets = [help_label, charts, self.reason_label]
+        self.splits_view = SplitsView()
+        self.splits_view.k_clicked.connect(self._on_split_row_clicked)
+        splits_title = QLabel(SPLITS_TITLE)
+        splits_title.setWordWrap(True)
+        splits_panel = QWidget()
+        splits_layout = QVBoxLayout(splits_panel)
+        splits_layout.setContentsMargins(0, 0, 0, 0)
+        splits_layout.addWidget(splits_title)
+        splits_layout.addWidget(self.splits_view, stretch=1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.plot)
+        self.splitter.addWidget(self.dendrogram)
+        self.splitter.addWidget(splits_panel)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self._k_widgets = [help_label, self.splitter, self.reason_label]
 
         layout = QVBoxLayout(self)
         layout.addWidget(help_label)
         layout.addLayout(controls)
         layout.addWidget(self.reason_label)
+        self._strip_layout = QVBoxLayout()  # the stability check's row (set_stability_strip)
+        layout.addLayout(self._strip_layout)
         layout.addWidget(self.no_k_label, stretch=1)
-        layout.addWidget(charts, stretch=1)
+        layout.addWidget(self.splitter, stretch=1)
         layout.addLayout(choice)
         self._k_layouts = [controls, choice]
         # Made now, while the window opens a file, rather than when the tab first shows during a sweep.
@@ -250,10 +280,32 @@ class ElbowTab(QWidget):
         self.k_spin.setMaximum(limit)
         self.run_button.setEnabled(limit >= 2)
 
+    def set_stability_strip(self, strip: QWidget) -> None:
+        """The row that shows the stability check of each k (desktop_app.stability_check)."""
+        self._strip_layout.addWidget(strip)
+
+    def show_splits(self, tree) -> None:
+        """How segments split (core.splits.SplitTree) for the sweep's ks; None forgets it and the
+        stability found so far."""
+        self.splits_view.show_tree(tree)
+        self.splits_view.set_chosen_k(self.k_spin.value() if tree is not None else None)
+        if tree is None and self._stability:
+            self._stability.clear()
+            self.plot.request_draw()
+
+    def add_stability(self, k: int, result) -> None:
+        """One k's stability (core.stability.StabilityResult): its weakest segment on the chart, each
+        segment's colour in How segments split."""
+        self._stability[k] = result.smallest
+        self.splits_view.set_stability(k, result)
+        self.plot.request_draw_soon()
+
     def sweep_started(self, k_min: int, k_max: int) -> None:
         """A new sweep runs: forget the old scores, show the range it covers."""
         redraw = bool(self._scores) or self._suggested_k is not None or self._k_range != (k_min, k_max)
         self._scores.clear()
+        self._stability.clear()
+        self.splits_view.show_tree(None)
         self._suggested_k = None
         self._k_range = (k_min, k_max)
         with QSignalBlocker(self.k_min_spin), QSignalBlocker(self.k_max_spin):
@@ -278,9 +330,11 @@ class ElbowTab(QWidget):
         self.reason_label.setText(sweep.reason)  # names the suggested k; the chart marks it
         with QSignalBlocker(self.k_spin):
             self.k_spin.setValue(sweep.suggested_k)
+        self.splits_view.set_chosen_k(sweep.suggested_k)
         self.plot.request_draw()
 
     def set_chosen_k(self, k: int) -> None:
+        self.splits_view.set_chosen_k(k)
         if k == self.k_spin.value():
             return  # already marked: the fit that follows a choice must not cost another draw
         with QSignalBlocker(self.k_spin):
@@ -294,6 +348,8 @@ class ElbowTab(QWidget):
     def clear(self) -> None:
         """Forget the results and go back to the default range (a new file starts afresh)."""
         self._scores.clear()
+        self._stability.clear()
+        self.splits_view.show_tree(None)
         self._suggested_k = None
         self._k_range = None
         with QSignalBlocker(self.k_min_spin), QSignalBlocker(self.k_max_spin):
@@ -335,6 +391,15 @@ class ElbowTab(QWidget):
             twin.set_ylabel("Separation (silhouette)", color=SILHOUETTE_COLOUR)
             (self._silhouette_line,) = twin.plot(
                 [], [], "s--", color=SILHOUETTE_COLOUR, label="Separation", markersize=6
+            )
+            (self._stability_line,) = twin.plot(
+                [], [], "^:", color=STABILITY_COLOUR, label="Stability (weakest segment)", markersize=6,
+                linewidth=2,
+            )
+            self._stable_mark = twin.axhline(STABLE_AT, color=STABILITY_COLOUR, linewidth=0.8, alpha=0.5)
+            self._stable_text = twin.text(
+                0.01, STABLE_AT, "stable above", color=STABILITY_COLOUR, fontsize="small", va="bottom",
+                transform=twin.get_yaxis_transform(),
             )
             self._suggested_line = axes.axvline(0, color=SUGGESTED_COLOUR, linestyle=":", linewidth=2)
             (self._suggested_marker,) = axes.plot(
@@ -396,8 +461,19 @@ class ElbowTab(QWidget):
         # A mixture's sweep has no separation scores: no dashed line then, not even while it runs.
         separation = bool(with_silhouette) or (sweeping and self._measure is DISTANCE)
         self._silhouette_line.set_visible(separation)
-        twin.set_visible(separation)
-        twin.yaxis.set_major_locator(self._y_locators[twin.yaxis] if with_silhouette else NullLocator())
+        stable_ks = sorted(k for k in self._stability if k in self._scores)
+        self._stability_line.set_data(stable_ks, [self._stability[k] for k in stable_ks])
+        self._stability_line.set_visible(bool(stable_ks))
+        self._stable_mark.set_visible(bool(stable_ks))
+        self._stable_text.set_visible(bool(stable_ks))
+        twin.set_ylabel(
+            "Separation (silhouette) and stability" if stable_ks else "Separation (silhouette)",
+            color=SILHOUETTE_COLOUR,
+        )
+        twin.set_visible(separation or bool(stable_ks))
+        twin.yaxis.set_major_locator(
+            self._y_locators[twin.yaxis] if with_silhouette or stable_ks else NullLocator()
+        )
 
         suggested = self._suggested_k if self._suggested_k in self._scores else None
         self._suggested_line.set_visible(suggested is not None)
@@ -415,7 +491,10 @@ class ElbowTab(QWidget):
 
     @property
     def _legend_handles(self) -> list:
-        return [self._wcss_line, self._silhouette_line, self._suggested_marker, self._chosen_marker]
+        return [
+            self._wcss_line, self._silhouette_line, self._stability_line, self._suggested_marker,
+            self._chosen_marker,
+        ]
 
     def _mark(self, marker, k: int | None, name: str) -> None:
         marker.set_visible(k is not None)
@@ -438,7 +517,7 @@ class ElbowTab(QWidget):
                 handles=handles,
                 loc="lower center",
                 bbox_to_anchor=(0.5, 1.0),
-                ncols=len(handles),
+                ncols=min(len(handles), LEGEND_COLUMNS),
                 frameon=False,
             )
 
@@ -454,7 +533,12 @@ class ElbowTab(QWidget):
         self.set_chosen_k(nearest)
         self.k_chosen.emit(nearest)
 
+    def _on_split_row_clicked(self, k: int) -> None:
+        self.set_chosen_k(k)
+        self.k_chosen.emit(k)
+
     def _on_k_spin_changed(self, k: int) -> None:
+        self.splits_view.set_chosen_k(k)
         self.plot.request_draw()
         self.k_chosen.emit(k)
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from core.pipeline import AnalysisSettings, Segmentation
     from core.project import DataFileStatus, ProjectFile
     from desktop_app.assign_dialog import AssignDialog
+    from desktop_app.compare_dialog import CompareDialog
     from desktop_app.compare_methods_dialog import CompareMethodsDialog
     from desktop_app.import_dialog import ImportDialog
 
@@ -170,7 +171,8 @@ class MainWindow(QMainWindow):
         self.new_data_button: QPushButton | None = None  # on the box of a changed customer file
         self.new_data_box: QMessageBox | None = None  # what changed, after using the new data
         self.assign_dialog: AssignDialog | None = None
-        self.compare_dialog: CompareMethodsDialog | None = None
+        self.compare_methods_dialog: CompareMethodsDialog | None = None
+        self.compare_dialog: CompareDialog | None = None
         self._after_save: Callable[[], None] | None = None  # what the user was doing when asked to save
         self._close_confirmed = False
         self._painted = False
@@ -325,6 +327,11 @@ class MainWindow(QMainWindow):
             self.compare_methods,
             tip="Group the same customers with other methods and see how the segments differ",
         )
+        self.compare_action = self._action(
+            "&Compare Two Segmentations…",
+            self.compare_segmentations,
+            tip="Compare the segments with another number of segments, another method or a saved project",
+        )
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.cancel_action = self._action(
             "Cancel", self.session.cancel, "Esc", "Stop the current calculation"
@@ -359,6 +366,7 @@ class MainWindow(QMainWindow):
         analysis_menu = self.menuBar().addMenu("&Analysis")
         analysis_menu.addAction(self.find_segments_action)
         analysis_menu.addAction(self.compare_methods_action)
+        analysis_menu.addAction(self.compare_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
@@ -473,10 +481,36 @@ class MainWindow(QMainWindow):
         self.segments_tab.export_labels_requested.connect(self.export_labelled_data)
         self.segments_tab.export_profiles_requested.connect(self.export_profiles)
         self.segments_tab.column_labels_requested.connect(self.edit_column_labels)
+        self.segments_tab.compare_requested.connect(self.compare_segmentations)
+        self._connect_stability()
         for tab in (self.explore_tab, self.elbow_tab, self.clusters_tab, self.segments_tab):
             for number_box in tab.findChildren(QAbstractSpinBox):
                 number_box.installEventFilter(self)  # the window's shortcuts work there: see eventFilter
         self._chart_layout_timer.start()
+
+    def _connect_stability(self) -> None:
+        """The stability checks' rows on the Segments and Choose k tabs, and where their results go."""
+        from desktop_app.stability_check import Check, StabilityStrip
+
+        check = self.session.stability
+        self.segments_tab.set_stability_strip(
+            StabilityStrip(check, Check.SEGMENTS, "Check how stable the segments are")
+        )
+        self.elbow_tab.set_stability_strip(
+            StabilityStrip(check, Check.SWEEP, "Check how stable each number of segments is")
+        )
+        check.segments_checked.connect(self._show_segment_stability)
+        check.running_changed.connect(self._show_segment_stability)
+        check.tree_ready.connect(self.elbow_tab.show_splits)
+        check.k_checked.connect(self.elbow_tab.add_stability)
+
+    def _show_segment_stability(self, *_args) -> None:
+        from desktop_app.stability_check import Check
+
+        check = self.session.stability
+        checking = check.is_pending(Check.SEGMENTS)
+        pending = "Stability: being checked…" if checking else "Stability not checked yet"
+        self.segments_tab.show_stability(check.segments, pending)
 
     @property
     def is_idle(self) -> bool:
@@ -738,8 +772,13 @@ class MainWindow(QMainWindow):
             self.elbow_tab.show_sweep(sweep)
         else:
             self.elbow_tab.clear()
-        if self.session.segmentation is not None:
-            self.elbow_tab.show_segmentation(self.session.segmentation)
+        segmentation = self.session.segmentation
+        if segmentation is not None:
+            # The segments shown keep their mark: a suggestion that changes once the stability of
+            # each k is known does not move it.
+            if sweep is not None:
+                self.elbow_tab.set_chosen_k(segmentation.k)
+            self.elbow_tab.show_segmentation(segmentation)
 
     def _sweep_range_requested(self, k_min: int, k_max: int) -> None:
         self.find_segments(dataclasses.replace(self.data_tab.analysis_settings(), k_min=k_min, k_max=k_max))
@@ -799,7 +838,7 @@ class MainWindow(QMainWindow):
         self.stale_banner.setVisible(stale)
         has_segments = self.session.segmentation is not None
         # A project keeps the segments with the settings they were found with, so it may be saved.
-        for action in (self.save_project_action, self.save_project_as_action):
+        for action in (self.save_project_action, self.save_project_as_action, self.compare_action):
             action.setEnabled(has_segments)
         for action in (
             self.export_labels_action,
@@ -965,12 +1004,12 @@ class MainWindow(QMainWindow):
 
         if self.session.segmentation is None or self.results_out_of_date():
             return
-        if self.compare_dialog is None:
-            self.compare_dialog = CompareMethodsDialog(self.session, self)
-        self.compare_dialog.use_current_segments()
-        if self.compare_dialog.isVisible():  # already open, perhaps behind the main window
-            self.compare_dialog.raise_()
-        self.compare_dialog.show()
+        if self.compare_methods_dialog is None:
+            self.compare_methods_dialog = CompareMethodsDialog(self.session, self)
+        self.compare_methods_dialog.use_current_segments()
+        if self.compare_methods_dialog.isVisible():  # already open, perhaps behind the main window
+            self.compare_methods_dialog.raise_()
+        self.compare_methods_dialog.show()
 
     def _method_kept(self, settings: AnalysisSettings) -> None:
         """A compared method became the segments: the Data tab shows it, so they are not out of date."""
@@ -990,6 +1029,18 @@ class MainWindow(QMainWindow):
         if self.assign_dialog.isVisible():  # already open, perhaps behind the main window
             self.assign_dialog.raise_()
         self.assign_dialog.show()
+
+    def compare_segmentations(self) -> None:
+        """Open the Compare two segmentations window (the segments on screen against other ones)."""
+        from desktop_app.compare_dialog import CompareDialog
+
+        if self.session.segmentation is None:
+            return
+        if self.compare_dialog is None:
+            self.compare_dialog = CompareDialog(self.session, self._ask_save_path, self._last_folder, self)
+        if self.compare_dialog.isVisible():
+            self.compare_dialog.raise_()
+        self.compare_dialog.show()
 
     # --- exports ---------------------------------------------------------------------------------------
 
@@ -1138,10 +1189,9 @@ class MainWindow(QMainWindow):
                     self.save_project()
                 return
         self.settings.setValue("window/geometry", self.saveGeometry())
-        if self.assign_dialog is not None:
-            self.assign_dialog.close()
-        if self.compare_dialog is not None:
-            self.compare_dialog.close()
+        for dialog in (self.assign_dialog, self.compare_methods_dialog, self.compare_dialog):
+            if dialog is not None:
+                dialog.close()
         self.shutdown()
         super().closeEvent(event)
 

@@ -5,6 +5,7 @@ segments cost a hidden tab nothing."""
 
 import pandas as pd
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -26,6 +27,7 @@ from core.segment_chart import standout_bars
 from desktop_app.dataframe_model import DataFrameModel
 from desktop_app.palette import segment_number_colour
 from desktop_app.plot_canvas import PlotCanvas
+from desktop_app.stability_check import LEVEL_COLOURS, READINGS_TOOLTIP, UNKNOWN_COLOUR
 
 CARD_COLUMNS = 2
 CARD_CHART_HEIGHT = 190
@@ -69,6 +71,12 @@ class SegmentCard(QFrame):
         header.addWidget(self.name_edit, stretch=1)
 
         self.size_label = QLabel()
+        # How sure we are of this segment: coloured by Hennig's reading, with the one-line explanation.
+        self.stability_badge = QLabel()
+        self.stability_badge.setWordWrap(True)
+        self.stability_badge.setTextFormat(Qt.TextFormat.PlainText)
+        self.stability_badge.setToolTip(READINGS_TOOLTIP)
+        self.show_stability(None, "Stability not checked yet")
         self.plot = PlotCanvas(self, toolbar=False)
         self.plot.setFixedHeight(CARD_CHART_HEIGHT)
         self.plot.setMinimumWidth(CARD_CHART_MIN_WIDTH)
@@ -87,11 +95,22 @@ class SegmentCard(QFrame):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.size_label)
+        layout.addWidget(self.stability_badge)
         layout.addWidget(self.plot)
         layout.addWidget(self.description_label)
         layout.addWidget(self.value_label)
         layout.addStretch()  # a card taller than its contents (beside a longer one) keeps them together
         self.plot.request_draw()
+
+    def show_stability(self, stability, pending: str) -> None:
+        """The segment's stability (core.stability.SegmentStability), or `pending` ("being checked")."""
+        colour = QColor(UNKNOWN_COLOUR if stability is None else LEVEL_COLOURS[str(stability.level)])
+        self.stability_badge.setText(pending if stability is None else stability.explanation)
+        # A faint tint with a bar of the reading's colour: the text stays readable in light and dark themes.
+        tint = f"rgba({colour.red()}, {colour.green()}, {colour.blue()}, 40)"
+        self.stability_badge.setStyleSheet(
+            f"QLabel {{ border-left: 6px solid {colour.name()}; background: {tint}; padding: 2px 6px; }}"
+        )
 
     def show_value(self, text: str) -> None:
         """The segment's predicted value and share still active, in words; "" hides the line."""
@@ -129,11 +148,16 @@ class SegmentsTab(QWidget):
     export_labels_requested = Signal()
     export_profiles_requested = Signal()
     column_labels_requested = Signal()
+    compare_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cards: list[SegmentCard] = []
         self._waiting: Segmentation | None = None  # shown when the tab is next on screen
+        self._shown: Segmentation | None = None
+        # Each segment's stability in profile order (None: not checked) and what the cards say until then.
+        self._stability: tuple | None = None
+        self._stability_pending = "Stability not checked yet"
         self._customers: pd.DataFrame | None = None  # the segmented table, for the predicted value
 
         self._cards_widget = QWidget()
@@ -160,8 +184,14 @@ class SegmentsTab(QWidget):
             "and exports."
         )
         self.column_labels_button.clicked.connect(self.column_labels_requested)
+        self.compare_button = QPushButton("Compare with…")
+        self.compare_button.setToolTip(
+            "Compare these segments with another number of segments, another method or a saved project"
+        )
+        self.compare_button.clicked.connect(self.compare_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.column_labels_button)
+        buttons.addWidget(self.compare_button)
         buttons.addStretch()
         buttons.addWidget(self.export_labels_button)
         buttons.addWidget(self.export_profiles_button)
@@ -171,6 +201,8 @@ class SegmentsTab(QWidget):
         bottom_layout.setContentsMargins(0, 0, 0, 0)
         bottom_layout.addWidget(table_title)
         bottom_layout.addWidget(self.profile_view)
+        self._strip_layout = QVBoxLayout()  # the stability check's row (set_stability_strip)
+        bottom_layout.addLayout(self._strip_layout)
         bottom_layout.addLayout(buttons)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -182,6 +214,25 @@ class SegmentsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.set_exports_enabled(False)
+
+    def set_stability_strip(self, strip: QWidget) -> None:
+        """The row that shows the stability check of the segments (desktop_app.stability_check)."""
+        self._strip_layout.addWidget(strip)
+
+    def show_stability(self, stability: tuple | None, pending: str = "Stability not checked yet") -> None:
+        """Each segment's stability (core.stability.SegmentStability, in profile order), on the cards and
+        in the profile table; None: not checked, and the cards say `pending`."""
+        self._stability, self._stability_pending = stability, pending
+        if self._shown is not None and self._waiting is None:
+            self._show_stability(self._shown)
+
+    def _show_stability(self, segmentation: Segmentation) -> None:
+        stability = self._stability
+        if stability is not None and len(stability) != len(segmentation.profiles):
+            stability = None  # another segmentation's numbers, on their way out
+        for index, card in enumerate(self.cards):
+            card.show_stability(stability[index] if stability else None, self._stability_pending)
+        self.profile_model.set_frame(self._display_table(segmentation, self._customers, stability))
 
     def show_segmentation(self, segmentation: Segmentation, customers: pd.DataFrame | None = None) -> None:
         """Show the segments now if the tab is on screen, else when it is next shown: building the cards
@@ -202,12 +253,13 @@ class SegmentsTab(QWidget):
         segmentation, self._waiting = self._waiting, None
         if segmentation is None:
             return
-        self.profile_model.set_frame(self._display_table(segmentation, self._customers))
+        self._shown = segmentation
         shown = [(card.profile.number, card.profile.size) for card in self.cards]
         if shown == [(profile.number, profile.size) for profile in segmentation.profiles]:
             # The same segments renamed: update the texts in place, so typing in a card is not interrupted.
             for card, profile in zip(self.cards, segmentation.profiles, strict=True):
                 card.show_profile(profile)
+            self._show_stability(segmentation)
             return
         self._remove_cards()
         self._placeholder.hide()
@@ -217,6 +269,7 @@ class SegmentsTab(QWidget):
             self._cards_layout.addWidget(card, index // CARD_COLUMNS, index % CARD_COLUMNS)
             self.cards.append(card)
         self._show_value(segmentation)
+        self._show_stability(segmentation)
 
     def _show_value(self, segmentation: Segmentation) -> None:
         from core.clv import value_by_segment
@@ -236,21 +289,25 @@ class SegmentsTab(QWidget):
             )
 
     def clear(self) -> None:
-        self._waiting = self._customers = None
+        self._waiting = self._customers = self._shown = self._stability = None
         self._remove_cards()
         self._placeholder.show()
         self.profile_model.set_frame(None)
         self.set_exports_enabled(False)
 
     @staticmethod
-    def _display_table(segmentation: Segmentation, customers: pd.DataFrame | None):
+    def _display_table(segmentation: Segmentation, customers: pd.DataFrame | None, stability=None):
         from core.clv import with_segment_value
+        from core.stability import DISSOLVED_COLUMN, with_stability
 
-        table = profile_table(segmentation.profiles, segmentation.overall)
+        table = with_stability(profile_table(segmentation.profiles, segmentation.overall), stability)
         if customers is not None:
             table = with_segment_value(table, customers, segmentation.labels, segmentation.numbers)
         table["Share"] = (table["Share"] * 100).round(1)
         table = table.rename(columns={"Share": "Share %"})
+        if DISSOLVED_COLUMN in table:
+            table[DISSOLVED_COLUMN] = (table[DISSOLVED_COLUMN] * 100).round(0)
+            table = table.rename(columns={DISSOLVED_COLUMN: "Dissolved in % of reshuffles"})
         numeric = table.select_dtypes("float").columns
         table[numeric] = table[numeric].round(2)
         return table
@@ -265,5 +322,6 @@ class SegmentsTab(QWidget):
 
     def set_exports_enabled(self, enabled: bool) -> None:
         self.column_labels_button.setEnabled(enabled)
+        self.compare_button.setEnabled(enabled)
         self.export_labels_button.setEnabled(enabled)
         self.export_profiles_button.setEnabled(enabled)

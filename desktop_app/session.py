@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 from desktop_app.painting import after_next_paint
+from desktop_app.stability_check import StabilityCheck
 from desktop_app.worker import TaskHooks, TaskRunner
 
 # How long a file's task waits for its table to be painted before going on, and how often it looks at
@@ -113,6 +114,9 @@ class AnalysisSession(QObject):
         self.runner.cancelled.connect(self._restore_after_cancel)
         self._background = TaskRunner(self)
         self._background.failed.connect(self.error)
+        # The stability checks run on a runner of their own (see desktop_app.stability_check).
+        self.stability = StabilityCheck(self)
+        self.results_cleared.connect(self.stability.clear)
         self.table: LoadedTable | None = None
         self.settings: AnalysisSettings | None = None  # what the kept prepared data and sweep were made with
         self.prepared: PreparedData | None = None
@@ -141,7 +145,7 @@ class AnalysisSession(QObject):
     @property
     def is_idle(self) -> bool:
         """Nothing runs, not even the quiet runner's summary or preload."""
-        return not self.runner.is_busy and not self._background.is_busy
+        return not self.runner.is_busy and not self._background.is_busy and not self.stability.is_busy
 
     def cancel(self) -> None:
         self.runner.cancel()
@@ -149,6 +153,7 @@ class AnalysisSession(QObject):
     def shutdown(self) -> None:
         self.runner.shutdown()
         self._background.shutdown()
+        self.stability.shutdown()
 
     def analysis_result(self) -> AnalysisResult | None:
         """The current analysis as the core's AnalysisResult (for reports, projects and models)."""
@@ -380,6 +385,8 @@ class AnalysisSession(QObject):
         labels = dict(self.column_labels)
 
         def prepare_and_sweep(hooks: TaskHooks):
+            import numpy as np
+
             from core.pipeline import fit_segmentation, prepare_table, resolved_settings, run_sweep
             from core.progress import report, scaled
 
@@ -392,16 +399,21 @@ class AnalysisSession(QObject):
                     method_options=resolved.method_options, columns=table.report.columns,
                     column_labels=labels, progress=scaled(hooks.progress, 0.05, 1.0), cancel=hooks.cancel,
                 )
-                return resolved, prepared, None, segmentation
+                return resolved, prepared, None, segmentation, {}
+            # Each k's labels, for the stability check and the splits diagram (which then fit nothing
+            # the sweep found); small integers: ten of them for a million customers take 20 MB.
+            labels_by_k: dict[int, np.ndarray] = {}
             sweep = run_sweep(
                 prepared,
                 resolved,
                 progress=scaled(hooks.progress, 0.05, 1.0),
                 cancel=hooks.cancel,
                 on_score=hooks.partial,
+                on_labels=lambda k, labels: labels_by_k.__setitem__(k, labels.astype(np.int16)),
             )
-            return resolved, prepared, sweep, None
+            return resolved, prepared, sweep, None, labels_by_k
 
+        self.stability.clear()  # the old numbers go with the old sweep; the checks must not slow this one
         self.sweep_started.emit(settings.k_min, settings.k_max)
         self.runner.run(
             prepare_and_sweep,
@@ -411,13 +423,14 @@ class AnalysisSession(QObject):
         )
 
     def _sweep_ready(self, result) -> None:
-        self.settings, self.prepared, self.sweep, segmentation = result
+        self.settings, self.prepared, self.sweep, segmentation, labels_by_k = result
         self.segmentation = None
         self.sweep_finished.emit(self.sweep)
         if segmentation is not None:
             self._segmentation_ready(segmentation)
         else:
             self.choose_k(self.sweep.suggested_k)
+            self.stability.new_sweep(self.sweep, labels_by_k)
 
     def measure_distance(self, settings: AnalysisSettings) -> None:
         """Prepare the data with `settings` and measure the distance curve that DBSCAN's automatic
@@ -476,6 +489,24 @@ class AnalysisSession(QObject):
         self.sweep_finished.emit(self.sweep)
         self._segmentation_ready(result.segmentation)
 
+    def use_stability_by_k(self, stability: dict, *, show_suggested: bool) -> None:
+        """Each k's stability is known (core.stability.StabilityResult by k): the suggestion now prefers
+        a k whose segments are all stable, and its reason says so (`sweep_finished` follows). With
+        `show_suggested` (the sweep was just run), when that changes the suggestion while the first one
+        is still shown, the new one is shown, unless a step runs on the session's worker (which this must
+        not stop); a reopened project keeps the segments it saved."""
+        from core.stability import suggest_k_with_stability
+
+        if self.sweep is None:
+            return
+        earlier = self.sweep.suggested_k
+        k, reason = suggest_k_with_stability(self.sweep.scores, stability)
+        self.sweep = dataclasses.replace(self.sweep, suggested_k=k, reason=reason)
+        self.sweep_finished.emit(self.sweep)
+        still_first = self.segmentation is not None and self.segmentation.k == earlier
+        if show_suggested and k != earlier and still_first and not self.runner.is_busy:
+            self.choose_k(k)
+
     def choose_k(self, k: int) -> None:
         """Fit k segments from the kept prepared data (no new sweep)."""
         table, prepared, settings = self.table, self.prepared, self.settings
@@ -500,6 +531,7 @@ class AnalysisSession(QObject):
         self.segmentation = segmentation
         self._set_unsaved(True)
         self.segmentation_changed.emit(segmentation)
+        self.stability.new_segments(segmentation)
 
     def rename_segment(self, number: int, name: str) -> None:
         """Give segment `number` (as shown: 0 for unusual customers) the user's name; charts and
@@ -570,14 +602,17 @@ class AnalysisSession(QObject):
             return
         segmentation, source, frame = self.segmentation, self.table.report.path, self.table.frame
 
+        stability = self.stability.segments
+
         def write(hooks: TaskHooks) -> str:
             from core.clv import with_segment_value
             from core.export import write_table
             from core.profiling import profile_table
+            from core.stability import with_stability
 
             table = with_segment_value(
-                profile_table(segmentation.profiles, segmentation.overall), frame, segmentation.labels,
-                segmentation.numbers,
+                with_stability(profile_table(segmentation.profiles, segmentation.overall), stability), frame,
+                segmentation.labels, segmentation.numbers,
             )
             return str(_saving(path, lambda: write_table(path, table, protected=source)))
 
@@ -597,6 +632,7 @@ class AnalysisSession(QObject):
         """Write the PDF report of the current analysis, with the segment names as they are now."""
         table, result = self.table, self.analysis_result()
         holdout = None if self.lifetime is None else self.lifetime.holdout
+        stability = self.stability.segments  # None until the segments shown are checked
         if table is None or result is None:
             return
 
@@ -607,7 +643,8 @@ class AnalysisSession(QObject):
                 _saving(
                     path,
                     lambda: write_report(
-                        path, table, result, holdout=holdout, progress=hooks.progress, cancel=hooks.cancel
+                        path, table, result, holdout=holdout, stability=stability, progress=hooks.progress,
+                        cancel=hooks.cancel,
                     ),
                 )
             )
@@ -619,6 +656,7 @@ class AnalysisSession(QObject):
         if self.table is None or self.segmentation is None:
             return
         frame, segmentation, source = self.table.frame, self.segmentation, self.table.report.path
+        stability = self.stability.segments
 
         def write(hooks: TaskHooks) -> str:
             from core.workbook import write_workbook
@@ -633,6 +671,7 @@ class AnalysisSession(QObject):
                         protected=source,
                         progress=hooks.progress,
                         cancel=hooks.cancel,
+                        stability=stability,
                     ),
                 )
             )
@@ -747,6 +786,7 @@ class AnalysisSession(QObject):
         if self.sweep is not None:
             self.sweep_finished.emit(self.sweep)
         self.segmentation_changed.emit(self.segmentation)
+        self.stability.new_segments(self.segmentation)
         self.project_opened.emit(project)
 
 

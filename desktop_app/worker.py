@@ -235,6 +235,11 @@ class TaskRunner(QObject):
         if self._current is not None:
             self._current.thread.request_cancel()
 
+    def discard(self) -> None:
+        """Cancel the current task and forget it: none of its callbacks run (what it worked on has gone,
+        and nothing replaces it)."""
+        self._retire_current()
+
     def shutdown(self) -> None:
         """Cancel everything and wait for every thread to end (on window close); start nothing after."""
         self._shut_down = True

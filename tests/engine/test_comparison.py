@@ -44,3 +44,31 @@ def test_left_out_customers_are_not_compared_and_extra_segments_stay_unmatched()
 def test_different_customer_counts_are_refused_in_words():
     with pytest.raises(DataError, match="different numbers of customers"):
         compare_segmentations(np.zeros(3), np.zeros(4), ["A"], ["X"])
+
+
+def test_the_moved_customers_list_keeps_their_columns_and_names_both_segments():
+    import pandas as pd
+
+    from core.comparison import moved_customers
+
+    frame = pd.DataFrame({"Customer": [f"C{i}" for i in range(8)], "Spend": range(8)})
+    first = np.array([0, 0, 0, 0, 1, 1, 1, -1])
+    second = np.array([0, 0, 0, 1, 1, 1, 1, 1])
+    comparison = compare_segmentations(
+        first, second, ["Savers", "Spenders"], ["Low", "High"], first_title="Now", second_title="Before"
+    )
+    moved = moved_customers(frame, comparison, first, second, ["Savers", "Spenders"], ["Low", "High"])
+    assert moved["Customer"].tolist() == ["C3"]  # C7 was left out of the first: not compared, not moved
+    assert moved["Segment in now"].tolist() == ["Savers"]
+    assert moved["Segment in before"].tolist() == ["High"]
+    assert frame.columns.tolist() == ["Customer", "Spend"], "the user's table is unchanged"
+
+
+def test_the_moved_customers_list_refuses_another_table():
+    import pandas as pd
+
+    from core.comparison import moved_customers
+
+    comparison = compare_segmentations(np.array([0, 1]), np.array([1, 0]), ["A", "B"], ["X", "Y"])
+    with pytest.raises(DataError):
+        moved_customers(pd.DataFrame({"a": [1, 2, 3]}), comparison, [0, 1], [1, 0], ["A", "B"], ["X", "Y"])

@@ -216,7 +216,7 @@ def test_cancel_mid_sweep_leaves_a_usable_window(qtbot, window, monkeypatch):
     real_sweep = core.pipeline.run_sweep
     waiting = threading.Event()
 
-    def sweep_until_cancelled(prepared, settings, *, progress, cancel, on_score):
+    def sweep_until_cancelled(prepared, settings, *, progress, cancel, on_score, on_labels):
         while not cancel():
             waiting.wait(0.01)
         raise OperationCancelled()

@@ -259,7 +259,7 @@ def test_cancelling_a_sweep_keeps_the_previous_results(qtbot, analysed, monkeypa
     previous_sweep, previous_segmentation = analysed.sweep, analysed.segmentation
     first_score_sent = threading.Event()
 
-    def sweep_until_cancelled(prepared, settings, *, progress, cancel, on_score):
+    def sweep_until_cancelled(prepared, settings, *, progress, cancel, on_score, on_labels):
         on_score(previous_sweep.scores[0])
         first_score_sent.set()
         while not cancel():
