@@ -72,8 +72,77 @@ def _k_choice(text: str) -> int | None:
     return None if text == "auto" else _positive_int(text)
 
 
+def _method_option_type(default: object):
+    """The command-line type of a method's setting, from its default: a whole number where the default
+    is one, else a number (whole where written so), a percentage such as 2% (0.02), or 'auto' when the
+    default is None (the method chooses it)."""
+    if isinstance(default, bool):
+        raise TypeError("yes/no method settings have no command-line form yet")
+    if isinstance(default, int):
+        return _positive_int
+
+    def number(text: str) -> int | float | None:
+        if text == "auto" and default is None:
+            return None
+        try:
+            if text.endswith("%"):
+                return float(text[:-1]) / 100
+            return int(text) if text.lstrip("+").isdigit() else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not '{text}'") from None
+
+    return number
+
+
+# What the methods' settings mean, for --help (a setting not listed here is described by its name).
+_SETTING_HELP = {
+    "distance": "how close customers must be to count as neighbours in a group, in the prepared "
+    "columns' units",
+    "neighbours": "how many neighbours within the distance make a customer the core of a group",
+    "min_segment_share": "the smallest segment worth keeping, as a share of the customers (0.02 or 2%%)",
+}
+
+
+def _method_settings() -> dict[str, list]:
+    """Every setting of the registered methods beyond k, by name, with the methods that have it."""
+    from core.methods import METHODS
+
+    settings: dict[str, list] = {}
+    for method in METHODS.values():
+        for name in method.options:
+            settings.setdefault(name, []).append(method)
+    return settings
+
+
+def _option_flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def _add_analysis_options(parser: argparse.ArgumentParser, *, k_default: object) -> None:
     """The options that choose and write segments, shared by `analyze` and `orders`."""
+    from core.methods import DEFAULT_METHOD, METHODS
+
+    parser.add_argument(
+        "--method",
+        choices=list(METHODS),
+        default=None,
+        help=f"how to group the customers (default: {DEFAULT_METHOD}): "
+        + "; ".join(f"{method.name}: {method.title}" for method in METHODS.values()),
+    )
+    # Each method's own settings (DBSCAN's distance, HDBSCAN's smallest segment) as options named after
+    # them; not given, they keep the method's default (SUPPRESS: absent from the parsed arguments).
+    for name, methods in _method_settings().items():
+        default = methods[0].options[name]
+        parser.add_argument(
+            _option_flag(name),
+            dest=f"method_option_{name}",
+            type=_method_option_type(default),
+            default=argparse.SUPPRESS,
+            metavar="auto|X" if default is None else "X",
+            help=f"{', '.join(method.title for method in methods)} only: "
+            f"{_SETTING_HELP.get(name, name.replace('_', ' '))} "
+            f"(default: {'chosen from the data' if default is None else default})",
+        )
     parser.add_argument(
         "--features",
         nargs="+",
@@ -81,7 +150,8 @@ def _add_analysis_options(parser: argparse.ArgumentParser, *, k_default: object)
         help="columns to segment on (default: the numeric and category columns that are not IDs)",
     )
     parser.add_argument(
-        "--k", type=_k_choice, default=k_default, metavar="auto|N", help="number of segments (default: auto)"
+        "--k", type=_k_choice, default=k_default, metavar="auto|N",
+        help="number of segments (default: auto); methods that find the number themselves ignore it",
     )
     parser.add_argument("--k-min", type=_positive_int, default=1, help="smallest k to try (default 1)")
     parser.add_argument("--k-max", type=_positive_int, default=10, help="largest k to try (default 10)")
@@ -121,7 +191,8 @@ def _add_analysis_options(parser: argparse.ArgumentParser, *, k_default: object)
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="segment-studio-cli",
-        description="Split customers into segments with k-means, as the Segment Studio app does.",
+        description="Split customers into segments (with k-means or another method), as the Segment "
+        "Studio app does.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -175,9 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
     assign = commands.add_parser(
         "assign",
         help="place new customers into the segments of a saved model",
-        description="Place each customer of INPUT in the nearest segment of MODEL (saved with --model). "
-        "Customers farther from every segment than 99 % of the original customers are marked "
-        "'does not fit any segment'.",
+        description="Place each customer of INPUT in a segment of MODEL (saved with --model), as the "
+        "model's method places customers: the nearest segment for k-means and Ward, the most likely for a "
+        "Gaussian mixture, for DBSCAN and HDBSCAN the segment of the nearest core customer within the "
+        "distance, else 'Unusual customers' (segment 0). Customers farther from their segment than 99 % "
+        "of the original customers are marked 'does not fit any segment'.",
     )
     assign.add_argument("model", type=Path, help="the segment model (.json) saved with analyze --model")
     assign.add_argument("input", type=Path, help="the new customers; the file is only read, never changed")
@@ -229,6 +302,9 @@ def _repeated_identifiers(report) -> list[str]:
 def _print_result(table, result, left_out: dict[str, str], stability=None) -> None:
     """`left_out`: columns the default choice did not use, with why (empty when the user chose);
     `stability` (core.stability.AnalysisStability) when it was checked."""
+    from core.methods import method_named
+    from core.pipeline import sweep_measure
+
     segmentation = result.segmentation
     report = table.report
     used = len(result.prepared.row_positions)
@@ -246,19 +322,32 @@ def _print_result(table, result, left_out: dict[str, str], stability=None) -> No
         print(f"  - {step}")
     if used < report.rows:
         print(f"Customers used: {used:,} of {report.rows:,}")
+    method = method_named(result.settings.method)
+    print(f"Method: {method.title}")
     if result.sweep is not None:
         print()
+        bic = sweep_measure(result.sweep, "bic")  # the Gaussian mixture's own sweep
         by_k = stability.by_k if stability is not None else {}
         stable_header = "   least stable segment" if by_k else ""
-        print(f"Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer){stable_header}")
+        if bic:
+            print(f"Segments tried   BIC (lower = better){stable_header}")
+        else:
+            print(f"Segments tried   WCSS (lower = tighter)   silhouette (higher = clearer){stable_header}")
+        silhouette = sweep_measure(result.sweep, "silhouette")
         for score in result.sweep.scores:
-            silhouette = "" if score.silhouette is None else f"{score.silhouette:.3f}"
-            stable = f"   {by_k[score.k].smallest:>21.2f}" if score.k in by_k else ""
             marker = "  <- suggested" if score.k == result.sweep.suggested_k else ""
-            print(f"{score.k:>14}   {score.wcss:>22,.2f}   {silhouette:>29}{stable}{marker}")
+            stable = f"   {by_k[score.k].smallest:>21.2f}" if score.k in by_k else ""
+            if bic:
+                print(f"{score.k:>14}   {bic[str(score.k)]:>20,.2f}{stable}{marker}")
+            else:
+                shown = f"{silhouette[str(score.k)]:.3f}" if str(score.k) in silhouette else ""
+                print(f"{score.k:>14}   {score.wcss:>22,.2f}   {shown:>29}{stable}{marker}")
         print(f"Suggestion: {result.sweep.reason}")
     print()
-    print(f"{segmentation.k} segments:")
+    if segmentation.unusual:
+        print(f"{segmentation.k} segments, and {segmentation.unusual:,} unusual customers in no group:")
+    else:
+        print(f"{segmentation.k} segments:")
     for index, profile in enumerate(segmentation.profiles):
         print(f"{profile.number}. {profile.name}: {profile.size:,} customers ({profile.share:.0%})")
         if stability is not None:
@@ -320,11 +409,18 @@ def _segment(
     (`summary_facts` lead the JSON summary; `holdout`, a core.clv.HoldoutCheck, gets a report page)."""
     from core.clustering import DEFAULT_SEED
     from core.clv import group_value_records, value_by_segment, with_segment_value
-    from core.export import labelled_frame, write_json, write_table
-    from core.pipeline import AnalysisSettings, analysis_summary, run_analysis
+    from core.export import write_json, write_table
+    from core.methods import DEFAULT_METHOD, method_named
+    from core.pipeline import AnalysisSettings, analysis_summary, labelled_customers, run_analysis
     from core.profiling import profile_table
     from core.stability import with_stability
 
+    method = method_named(arguments.method or DEFAULT_METHOD)
+    if arguments.k is not None and arguments.k is not _K_NOT_GIVEN and not method.takes_k:
+        print(
+            f"warning: {method.title} finds the number of segments itself; --k {arguments.k} is ignored.",
+            file=sys.stderr,
+        )
     settings = AnalysisSettings(
         features=tuple(arguments.features) if arguments.features else None,
         k=arguments.k,
@@ -334,6 +430,8 @@ def _segment(
         missing=MissingPolicy(arguments.missing),
         log_columns=log_columns,
         seed=DEFAULT_SEED if arguments.seed is None else arguments.seed,
+        method=method.name,
+        method_options=_given_method_options(arguments),
     )
     labels_by_k: dict = {}  # each swept k's labels, kept only for the stability check
     stability = None
@@ -353,12 +451,12 @@ def _segment(
     _print_result(table, result, left_out, stability)
     segmentation = result.segmentation
     segment_stability = None if stability is None else stability.segments
-    segment_value = value_by_segment(table.frame, segmentation.labels, segmentation.k)
+    segment_value = value_by_segment(table.frame, segmentation.labels, segmentation.numbers)
     if segment_value is not None:
         for sentence in segment_value.sentences.values():
             print(sentence)
     if arguments.labels:
-        labelled = labelled_frame(table.frame, segmentation.labels, segmentation.names)
+        labelled = labelled_customers(table.frame, segmentation, result.prepared)
         write_table(arguments.labels, labelled, protected=arguments.input)
         print(f"Wrote customers with their segment to {arguments.labels}")
     if arguments.profiles:
@@ -366,7 +464,7 @@ def _segment(
         profiles = with_stability(profiles, segment_stability)
         write_table(
             arguments.profiles,
-            with_segment_value(profiles, table.frame, segmentation.labels, segmentation.k),
+            with_segment_value(profiles, table.frame, segmentation.labels, segmentation.numbers),
             protected=arguments.input,
         )
         print(f"Wrote the segment profiles to {arguments.profiles}")
@@ -401,6 +499,13 @@ def _segment(
         print(f"Wrote the segment model to {arguments.model}")
 
 
+def _given_method_options(arguments: argparse.Namespace) -> dict:
+    """The method settings given on the command line (a setting the chosen method does not have is
+    refused by the analysis, naming the method's settings)."""
+    prefix = "method_option_"
+    return {name[len(prefix):]: value for name, value in vars(arguments).items() if name.startswith(prefix)}
+
+
 def _file_column(columns: Sequence[str], given: str | None, option: str) -> str | None:
     """A column named by its header, or by its 1-based number (files without a header row)."""
     if given is None or given in columns:
@@ -416,6 +521,7 @@ def _segmenting_asked(arguments: argparse.Namespace) -> bool:
     """Whether an option of `analyze` was given, so that the customers are also segmented."""
     return (
         arguments.k is not _K_NOT_GIVEN or bool(arguments.features) or bool(arguments.log)
+        or arguments.method is not None or bool(_given_method_options(arguments))
         or any(output is not None for output in _segment_outputs(arguments))
     )
 

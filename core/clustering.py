@@ -206,15 +206,7 @@ def sweep_k(
     chart grows point by point), `on_labels` each k and its labels (the stability check and the splits
     diagram reuse them instead of fitting again; the sweep itself keeps none). Cancellation is honoured
     between fits."""
-    k_min = _check_count(k_min, "smallest number of segments")
-    k_max = _check_count(k_max, "largest number of segments")
-    if k_min >= k_max:
-        raise SettingsError(
-            f"The smallest number of segments to try ({k_min}) must be below the largest ({k_max}); "
-            "lower the first or raise the second."
-        )
-    if k_max > MAX_K:
-        raise SettingsError(f"At most {MAX_K} segments can be tried; you asked for up to {k_max}.")
+    k_min, k_max = check_k_range(k_min, k_max)
     data = _as_matrix(matrix)
     rng = np.random.default_rng(seed)
     distinct = _distinct_rows_up_to(data, k_max)
@@ -265,6 +257,20 @@ def sweep_k(
         hand_over(*pending)
     suggested, reason = suggest_k(tuple(scores))
     return KSweep(tuple(scores), suggested, reason, notes)
+
+
+def check_k_range(k_min: object, k_max: object) -> tuple[int, int]:
+    """The numbers of segments a sweep tries, checked (every method's sweep takes the same range)."""
+    k_min = _check_count(k_min, "smallest number of segments")
+    k_max = _check_count(k_max, "largest number of segments")
+    if k_min >= k_max:
+        raise SettingsError(
+            f"The smallest number of segments to try ({k_min}) must be below the largest ({k_max}); "
+            "lower the first or raise the second."
+        )
+    if k_max > MAX_K:
+        raise SettingsError(f"At most {MAX_K} segments can be tried; you asked for up to {k_max}.")
+    return k_min, k_max
 
 
 def _distinct_rows_up_to(data: np.ndarray, limit: int) -> int:

@@ -815,10 +815,13 @@ def _table_value_by_group(customers: pd.DataFrame, labels: pd.Series) -> GroupVa
     return _value_by_group(customers[lifetime_value_columns(weeks)], weeks, labels)
 
 
-def value_by_segment(customers: pd.DataFrame, segment_labels: np.ndarray, segments: int) -> GroupValue | None:
-    """`value_by_group` of the segments ("Segment 1" .. "Segment k", in that order; label -1 = left out)
-    of a table that carries the lifetime-value columns; None for any other table."""
-    names = [f"Segment {number}" for number in range(1, segments + 1)]
+def value_by_segment(
+    customers: pd.DataFrame, segment_labels: np.ndarray, numbers: Sequence[int]
+) -> GroupValue | None:
+    """`value_by_group` of the segments of a table that carries the lifetime-value columns ("Segment N"
+    for each of the segments' `numbers`, in that order; a label is a position in `numbers`, -1 = left
+    out); None for any other table."""
+    names = [f"Segment {number}" for number in numbers]
     codes = np.asarray(segment_labels)
     labels = pd.Series(
         pd.Categorical.from_codes(np.where(codes >= 0, codes, -1), categories=names, ordered=True),
@@ -873,11 +876,11 @@ def group_value_records(group_value: GroupValue) -> list[dict]:
 
 
 def with_segment_value(profiles: pd.DataFrame, customers: pd.DataFrame, segment_labels: np.ndarray,
-                       segments: int) -> pd.DataFrame:
+                       numbers: Sequence[int]) -> pd.DataFrame:
     """A profile table (core.profiling.profile_table: a row per segment in order, then "All customers")
     with the segments' predicted value in total and per customer, share of it and share still active
     added as columns; unchanged for a table without the lifetime-value columns."""
-    by_segment = value_by_segment(customers, segment_labels, segments)
+    by_segment = value_by_segment(customers, segment_labels, numbers)
     if by_segment is None:
         return profiles
     value_column = next(name for name in by_segment.table.columns if _PREDICTED_VALUE_NAME.match(str(name)))

@@ -9,6 +9,9 @@ colours from Paul Tol's "muted" set follow; with very many segments the list sta
 """
 
 LEFT_OUT_COLOUR = "#9E9E9E"  # customers not assigned to any segment (missing values)
+# Segment 0, the customers a density method puts in no group: a darker grey than the left-out customers,
+# and no segment's colour, so that they never look like one more group.
+UNUSUAL_COLOUR = "#5F5F5F"
 
 SEGMENT_COLOURS = (
     "#0072B2",  # blue
@@ -31,3 +34,11 @@ def segment_colour(index: int) -> str:
     if index < 0:
         return LEFT_OUT_COLOUR
     return SEGMENT_COLOURS[index % len(SEGMENT_COLOURS)]
+
+
+def segment_number_colour(number: int) -> str:
+    """The colour of the segment the user sees as `number` (a profile's `number`): segment 1 has the
+    first colour, and the unusual customers (segment 0) are grey."""
+    if number == 0:
+        return UNUSUAL_COLOUR
+    return segment_colour(number - 1)

@@ -129,21 +129,43 @@ def check_file_header(data: object, *, file_format: str, newest_version: int, so
         )
 
 
-def labelled_frame(frame: pd.DataFrame, labels, names) -> pd.DataFrame:
-    """The original columns unchanged, plus the segment number (1-based) and name of every customer.
+def probability_column(number: int) -> str:
+    """The header of the column of each customer's probability of belonging to segment `number`."""
+    return f"P(segment {number})"
 
-    Customers left out of the segmentation (label -1, missing values) keep an empty segment.
+
+def labelled_frame(
+    frame: pd.DataFrame,
+    labels,
+    names,
+    numbers,
+    *,
+    probabilities: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The original columns unchanged, plus the segment number and name of every customer, and the
+    `probabilities` columns (one row per row of `frame`) when given.
+
+    `labels[row]` is a position in `names` and `numbers` (the number shown, 0 for unusual customers);
+    customers left out of the segmentation (label -1, missing values) keep an empty segment.
     """
-    if SEGMENT_COLUMN in frame.columns or SEGMENT_NAME_COLUMN in frame.columns:
+    added = [SEGMENT_COLUMN, SEGMENT_NAME_COLUMN, *(() if probabilities is None else probabilities.columns)]
+    clashing = [column for column in added if column in frame.columns]
+    if clashing:
         raise SettingsError(
-            f"The file already has a column named '{SEGMENT_COLUMN}' or '{SEGMENT_NAME_COLUMN}'; "
-            "rename it in the file before exporting segments."
+            f"The file already has a column named '{clashing[0]}'; rename it in the file before exporting "
+            "segments."
         )
     labels = np.asarray(labels)
     left_out = labels < 0
+    shown = np.where(left_out, 0, labels)
     labelled = frame.copy()
-    labelled[SEGMENT_COLUMN] = pd.arrays.IntegerArray(labels + 1, mask=left_out)
-    segment_names = np.asarray(names, dtype=object)[np.where(left_out, 0, labels)]
+    labelled[SEGMENT_COLUMN] = pd.arrays.IntegerArray(
+        np.asarray(numbers, dtype=np.int64)[shown], mask=left_out
+    )
+    segment_names = np.asarray(names, dtype=object)[shown]
     segment_names[left_out] = pd.NA
     labelled[SEGMENT_NAME_COLUMN] = pd.array(segment_names, dtype="string")
+    if probabilities is not None:
+        for column in probabilities.columns:
+            labelled[column] = probabilities[column].to_numpy()
     return labelled

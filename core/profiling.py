@@ -70,9 +70,15 @@ _COUNTED_WORDS = frozenset({
 })
 
 
+# The customers a density method leaves out of every group form a segment of their own, shown first.
+UNUSUAL_NUMBER = 0
+UNUSUAL_NAME = "Unusual customers"
+_UNUSUAL_SENTENCE = "Customers who belong to no group: each is far from the others in the chosen columns."
+
+
 @dataclass(frozen=True)
 class SegmentProfile:
-    number: int  # 1-based, in the segmentation's stable order
+    number: int  # shown to the user: 1, 2, ... in the segmentation's stable order; UNUSUAL_NUMBER (0)
     name: str  # e.g. "High income, low spending"; unique within one run
     size: int
     share: float  # of the segmented customers, 0..1
@@ -153,9 +159,13 @@ def profile_segments(
     centroids: pd.DataFrame,
     column_labels: Mapping[str, str] | None = None,
     columns: Sequence[ColumnSummary] = (),
+    *,
+    unusual_first: bool = False,
 ) -> tuple[tuple[SegmentProfile, ...], OverallProfile]:
     """`labels` has one entry per row of `frame`: the 0-based segment, or -1 for customers left out
-    (missing values). `centroids` is one row per segment in the file's units (from the preprocessor's
+    (missing values). With `unusual_first`, segment 0 holds the customers the method put in no group:
+    it is numbered UNUSUAL_NUMBER and named UNUSUAL_NAME, and the others are numbered from 1.
+    `centroids` is one row per segment in the file's units (from the preprocessor's
     inverse transform). Names come from the features that set each segment apart most; `column_labels`
     are the user's names for columns ("MntWines" -> "Wine spending"), used in names and descriptions.
     `columns`, the table's column summaries when the caller has them, say which number columns are not
@@ -226,16 +236,22 @@ def profile_segments(
     traits = [
         _traits(features, numeric_columns, draft, overall_shares, overall.column_labels) for draft in drafts
     ]
-    names = _unique_names(traits)
+    # The one place segment numbers are made: 1, 2, ... in the segments' order; the unusual customers,
+    # first when present, are UNUSUAL_NUMBER and are not named after their traits.
+    first = 1 if unusual_first else 0
+    numbers = [UNUSUAL_NUMBER] * first + list(range(1, n_segments + 1 - first))
+    names = [UNUSUAL_NAME] * first + _unique_names(traits[first:], numbers[first:])
 
     numeric_features = [f for f in features if f in numeric_columns and f in centroids.columns]
     profiles = []
     for segment, draft in enumerate(drafts):
         size = int(sizes[segment])
         share = size / total if total else 0.0
+        unusual = numbers[segment] == UNUSUAL_NUMBER
+        description = _describe(size, share, traits[segment], draft, overall)
         profiles.append(
             SegmentProfile(
-                number=segment + 1,
+                number=numbers[segment],
                 name=names[segment],
                 size=size,
                 share=share,
@@ -244,7 +260,7 @@ def profile_segments(
                 medians=draft["medians"],
                 category_shares=draft["category_shares"],
                 difference=draft["difference"],
-                description=_describe(size, share, traits[segment], draft, overall),
+                description=f"{_UNUSUAL_SENTENCE} {description}" if unusual else description,
                 standing=draft["standing"],
                 level=draft["level"],
                 standouts=draft["standouts"],
@@ -546,7 +562,7 @@ def _name(traits: Sequence[_Trait], count: int) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _unique_names(traits: Sequence[Sequence[_Trait]]) -> list[str]:
+def _unique_names(traits: Sequence[Sequence[_Trait]], numbers: Sequence[int]) -> list[str]:
     """Two traits each; segments that would share a name get further traits until they differ, and
     a number as the last resort (segments alike in every chosen feature)."""
     counts = [min(NAME_TRAITS, len(segment_traits)) for segment_traits in traits]
@@ -558,7 +574,7 @@ def _unique_names(traits: Sequence[Sequence[_Trait]]) -> list[str]:
             break
         for i in growable:
             counts[i] += 1
-    names = [name or f"Segment {i + 1}" for i, name in enumerate(names)]
+    names = [name or f"Segment {number}" for name, number in zip(names, numbers, strict=True)]
     seen: dict[str, int] = {}
     unique = []
     for name in names:

@@ -3,10 +3,12 @@
 A project is readable, versioned JSON (format "segment-studio-project", documented in
 docs/project-format.md). It stores where the customer file is (absolute, and relative to the project
 file so a folder moved as a whole still works), the file's size and SHA-256 checksum, how it was read,
-every analysis setting, the chosen k, the segment names (with the user's edits) and the results: the
-k sweep's scores and each segment's size and centre. Labels are not stored: reopening prepares the same
-file with the same settings and fits the same k with the same seed, which gives the same labels; the
-stored sizes and centres are then checked against the new fit.
+every analysis setting (the grouping method and its settings among them), the chosen k, the segment
+names (with the user's edits) and the results: the k sweep's scores, each segment's size and centre,
+and the fitted method's own parameters (`Segmenter.to_dict`, as a segment model stores them). Labels
+are not stored: reopening prepares the same file with the same settings and fits the same method and
+k with the same seed, which gives the same labels; the stored sizes and centres (the unusual
+customers', segment 0, among them) are then checked against the new fit.
 """
 
 import dataclasses
@@ -25,6 +27,8 @@ from core.clustering import KScore, KSweep
 from core.errors import DataError, InputFileError
 from core.export import check_file_header, write_json
 from core.loading import LoadedTable, ReadOptions, load_table
+from core.methods import DEFAULT_METHOD
+from core.methods.gmm import MixtureScore, MixtureSweep
 from core.orders import OrderColumns, OrderRequest, summarise_order_file
 from core.pipeline import (
     AnalysisResult,
@@ -36,12 +40,15 @@ from core.pipeline import (
     resolved_settings,
 )
 from core.preparation import MissingPolicy, PreparedData, Scaling
+from core.profiling import UNUSUAL_NUMBER
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 
 PROJECT_FORMAT = "segment-studio-project"
-# Version 2 adds the user's column labels; a project without any is still written as version 1, so an
-# older Segment Studio opens it (it would lose the labels of a version 2 project, so it refuses those).
-PROJECT_VERSION = 2
+# Version 2 adds the user's column labels, version 3 a grouping method other than k-means (and its
+# settings, and segment 0 for unusual customers). A project is written with the lowest version that holds
+# it, so an older Segment Studio opens it; it refuses the others rather than lose the labels or re-fit
+# with k-means.
+PROJECT_VERSION = 3
 PROJECT_SUFFIX = ".segproj"  # what the app's Save Project dialog offers
 # Centres are compared after a JSON round trip and a re-fit: allow for the last digits of floating point.
 _CENTRE_TOLERANCE = 1e-6
@@ -58,7 +65,7 @@ class DataFileRecord:
 
 @dataclass(frozen=True)
 class SavedSegment:
-    number: int  # 1-based
+    number: int  # as shown: 1, 2, ...; 0 for the unusual customers
     name: str
     size: int
     centre: dict[str, float]  # chosen features (encoded names) -> centre in the file's units
@@ -71,7 +78,7 @@ class ProjectFile:
     settings: AnalysisSettings  # features resolved
     k: int  # the chosen number of segments
     segments: tuple[SavedSegment, ...]  # in segment order, with the user's names
-    sweep: KSweep | None
+    sweep: KSweep | MixtureSweep | None
     saved_at: str = ""  # ISO 8601, UTC
     written_by: str = ""
     path: Path | None = None  # where the project was loaded from or saved to
@@ -79,6 +86,8 @@ class ProjectFile:
     column_labels: dict[str, str] = dataclasses.field(default_factory=dict)
     # Set when the customers were summarised from an order file (core.orders): how to do it again.
     orders: OrderRequest | None = None
+    # The fitted method's parameters (`Segmenter.to_dict`); None in projects saved before methods.
+    segmenter: dict | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -142,9 +151,10 @@ def project_to_dict(project: ProjectFile) -> dict:
     settings = project.settings
     sweep = project.sweep
     labels = {"column_labels": dict(project.column_labels)} if project.column_labels else {}
+    version = PROJECT_VERSION if settings.method != DEFAULT_METHOD else 2 if project.column_labels else 1
     return {
         "format": PROJECT_FORMAT,
-        "version": PROJECT_VERSION if project.column_labels else 1,
+        "version": version,
         "written_by": project.written_by,
         "saved_at": project.saved_at,
         "data_file": dataclasses.asdict(project.data_file),
@@ -160,6 +170,8 @@ def project_to_dict(project: ProjectFile) -> dict:
             "log_columns": list(settings.log_columns),
             "seed": settings.seed,
             "category_columns": list(settings.category_columns or ()),
+            "method": settings.method,
+            "method_options": dict(settings.method_options),
         },
         "chosen_k": project.k,
         "results": {
@@ -171,6 +183,7 @@ def project_to_dict(project: ProjectFile) -> dict:
                 "scores": [dataclasses.asdict(score) for score in sweep.scores],
             },
             "segments": [dataclasses.asdict(segment) for segment in project.segments],
+            "segmenter": project.segmenter,
         },
         **labels,
     }
@@ -198,18 +211,12 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
             seed=int(saved["seed"]),
             # Projects saved before codes became categories used every chosen column as numbers.
             category_columns=tuple(saved.get("category_columns", ())),
+            # Projects saved before other methods used k-means.
+            method=str(saved.get("method", DEFAULT_METHOD)),
+            method_options=dict(saved.get("method_options", {})),
         )
         results = data["results"]
-        saved_sweep = results["sweep"]
-        sweep = (
-            None
-            if saved_sweep is None
-            else KSweep(
-                scores=tuple(KScore(**score) for score in saved_sweep["scores"]),
-                suggested_k=int(saved_sweep["suggested_k"]),
-                reason=str(saved_sweep["reason"]),
-            )
-        )
+        sweep = _sweep_from_dict(results["sweep"])
         segments = tuple(
             SavedSegment(
                 number=int(segment["number"]),
@@ -220,8 +227,9 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
             for segment in results["segments"]
         )
         k = int(data["chosen_k"])
-        if len(segments) != k:
-            raise ValueError(f"{len(segments)} segments saved for k = {k}")
+        in_segments = [segment for segment in segments if segment.number != UNUSUAL_NUMBER]
+        if len(in_segments) != k:
+            raise ValueError(f"{len(in_segments)} segments saved for k = {k}")
         saved_orders = data.get("orders")  # absent in projects of customer files saved before orders
         orders = None if saved_orders is None else OrderRequest(
             columns=OrderColumns(**saved_orders["columns"]), as_of=saved_orders["as_of"]
@@ -240,6 +248,7 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
             column_labels={
                 str(column): str(label) for column, label in data.get("column_labels", {}).items()
             },
+            segmenter=results.get("segmenter"),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise InputFileError(
@@ -247,6 +256,26 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
             "analysis again."
         ) from error
     return project
+
+
+# The sweeps a project can hold, told apart by their scores' measures (k-means: WCSS and silhouette,
+# Gaussian mixtures: BIC).
+_SWEEP_KINDS = ((KScore, KSweep), (MixtureScore, MixtureSweep))
+
+
+def _sweep_from_dict(saved: dict | None) -> KSweep | MixtureSweep | None:
+    if saved is None:
+        return None
+    measures = {key for score in saved["scores"] for key in score}
+    score_type, sweep_type = next(
+        (kinds for kinds in _SWEEP_KINDS if measures <= {each.name for each in dataclasses.fields(kinds[0])}),
+        _SWEEP_KINDS[0],
+    )
+    return sweep_type(
+        scores=tuple(score_type(**score) for score in saved["scores"]),
+        suggested_k=int(saved["suggested_k"]),
+        reason=str(saved["reason"]),
+    )
 
 
 def save_project(
@@ -286,6 +315,7 @@ def save_project(
         path=path,
         column_labels=dict(segmentation.overall.column_labels),
         orders=orders,
+        segmenter=segmentation.segmenter.to_dict(),
     )
     write_json(path, project_to_dict(project))
     report(progress, 1.0, f"Saved the project {path.name}")
@@ -402,6 +432,8 @@ def _fit_on_table(
         prepared,
         project.k,
         seed=project.settings.seed,
+        method=project.settings.method,
+        method_options=project.settings.method_options,
         columns=table.report.columns,
         column_labels=project.column_labels,
         progress=scaled(progress, 0.1, 1.0),
@@ -495,19 +527,24 @@ def _names_of_matching_segments(project: ProjectFile, segmentation: Segmentation
         return (values - preprocessor.center_) / preprocessor.scale_
 
     saved = np.array([prepared(segment.centre) for segment in project.segments])
-    found = np.asarray(segmentation.segmenter.cluster_centers_, dtype=np.float64)
+    found = np.asarray(segmentation.centres, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         distance = np.sqrt(np.mean((saved[:, None, :] - found[None, :, :]) ** 2, axis=2))
     distance = np.where(np.isfinite(distance), distance, np.inf)  # a column the project did not have
+    # The unusual customers (segment 0) are matched with each other only, whatever their centres.
+    saved_unusual = np.array([segment.number == UNUSUAL_NUMBER for segment in project.segments])
+    found_unusual = np.array([number == UNUSUAL_NUMBER for number in segmentation.numbers])
+    distance[saved_unusual[:, None] != found_unusual[None, :]] = np.inf
+    distance[saved_unusual[:, None] & found_unusual[None, :]] = 0.0
     names = list(segmentation.names)
     finite = np.where(np.isfinite(distance), distance, 1e12)
     kept = 0
     for old, new in zip(*linear_sum_assignment(finite), strict=True):
         if distance[old, new] <= NAME_MATCH_DISTANCE:
             names[new] = project.segments[old].name
-            kept += 1
+            kept += int(not saved_unusual[old])  # "k of the segments" do not count the unusual customers
     unique: list[str] = []  # a suggested name may equal a kept one: the later one gets its number
-    for number, name in enumerate(names, start=1):
+    for number, name in zip(segmentation.numbers, names, strict=True):
         unique.append(f"{name} ({number})" if name in unique else name)
     return unique, kept
 

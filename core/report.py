@@ -35,13 +35,14 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
 from matplotlib.textpath import TextToPath
 
-from core.colours import segment_colour
+from core.colours import segment_colour, segment_number_colour
 from core.exploration import project_2d, sample_rows
 from core.export import atomic_write
 from core.loading import LoadedTable
-from core.pipeline import AnalysisResult, rename_segments
+from core.methods import DEFAULT_METHOD, method_named
+from core.pipeline import AnalysisResult, rename_segments, sweep_measure
 from core.preparation import MissingPolicy, default_features, missing_impact
-from core.profiling import HIGH_STANDING, OverallProfile, SegmentProfile, column_label
+from core.profiling import HIGH_STANDING, UNUSUAL_NUMBER, OverallProfile, SegmentProfile, column_label
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 from core.segment_chart import standout_bars
 from core.stability import SegmentStability
@@ -410,9 +411,31 @@ def _ink_axes(axes) -> None:
 
 def _how_k(result: AnalysisResult) -> str:
     settings, sweep, k = result.settings, result.sweep, result.segmentation.k
+    method = method_named(settings.method)
+    if not method.takes_k:
+        return f"{k} segments, a number {method.title} found itself."
     if settings.k is None and sweep is not None and sweep.suggested_k == k:
         return f"{k} segments, as suggested after trying {settings.k_min} to {settings.k_max}."
     return f"{k} segments, chosen by the user."
+
+
+def method_sentences(result: AnalysisResult) -> list[str]:
+    """Which grouping method made the segments and when it fits (the method's own words), how it ran
+    when the user should know (Ward on a large table: on micro-groups), and how many customers it put
+    in no group."""
+    method = method_named(result.settings.method)
+    chosen = "the default method" if method.name == DEFAULT_METHOD else "chosen instead of the default"
+    sentences = [f"Grouping method: {method.title} ({chosen}). {method.when_to_use}"]
+    # What the method says about how this fit ran (Ward on a large table: on small groups).
+    sentences += list(result.segmentation.segmenter.notes_)
+    segmentation = result.segmentation
+    if method.finds_unusual or segmentation.unusual:
+        share = segmentation.unusual / max(segmentation.overall.size, 1)
+        sentences.append(
+            f"{method.title} left {segmentation.unusual:,} customers ({share:.0%}) in no group: they are "
+            'shown as segment 0, "Unusual customers", in grey.'
+        )
+    return sentences
 
 
 def _summary_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult, created: datetime) -> None:
@@ -429,10 +452,12 @@ def _summary_page(pages: list[Figure], table: LoadedTable, result: AnalysisResul
         f"{used:,} of the {loaded.rows:,} customers in the file were grouped by {len(features)} "
         f"column{'s' if len(features) != 1 else ''} into {_how_k(result)}"
     )
+    for sentence in method_sentences(result):
+        page.paragraph(sentence)
     page.heading("The segments")
-    for number, profile in enumerate(segmentation.profiles):
+    for profile in segmentation.profiles:
         page.swatch_line(
-            segment_colour(number),
+            segment_number_colour(profile.number),
             f"{profile.number}. {profile.name}: {profile.size:,} customers ({profile.share:.0%})",
         )
     page.heading("All segments side by side")
@@ -453,9 +478,9 @@ def _summary_page(pages: list[Figure], table: LoadedTable, result: AnalysisResul
         value_width = (_TEXT_WIDTH_POINTS - label_width) / (len(shown) + 1)
         page.table(
             ["Column", *(str(profile.number) for profile in shown), "All"],
-            [[label, *(row[profile.number] for profile in shown), row[0]] for label, row in rows],
+            [[label, *(row[profile.number] for profile in shown), row[None]] for label, row in rows],
             [label_width, *[value_width] * (len(shown) + 1)],
-            header_colours=[None, *(segment_colour(profile.number - 1) for profile in shown), None],
+            header_colours=[None, *(segment_number_colour(profile.number) for profile in shown), None],
         )
         page.space(0.6)
     if left_out:
@@ -466,17 +491,17 @@ def _summary_page(pages: list[Figure], table: LoadedTable, result: AnalysisResul
         )
 
 
-def _comparison_rows(segmentation, limit: int) -> tuple[list[tuple[str, dict[int, str]]], int]:
-    """Rows of the side-by-side table: (label, {segment number or 0 for all customers: cell}), the
+def _comparison_rows(segmentation, limit: int) -> tuple[list[tuple[str, dict[int | None, str]]], int]:
+    """Rows of the side-by-side table: (label, {segment number or None for all customers: cell}), the
     columns that set segments apart most when there are more than `limit`, in the file's order; and how
     many were left out."""
     profiles, overall = segmentation.profiles, segmentation.overall
     given = overall.column_labels
-    candidates: list[tuple[float, int, str, dict[int, str]]] = []
+    candidates: list[tuple[float, int, str, dict[int | None, str]]] = []
     for order, column in enumerate(overall.means):
         yes_no = column in overall.yes_no_columns
         everyone = _share(overall.means[column]) if yes_no else _cell_number(overall.medians[column], column)
-        cells = {0: everyone}
+        cells: dict[int | None, str] = {None: everyone}
         for profile in profiles:
             value = profile.means[column] if yes_no else profile.medians[column]
             mark = {1: HIGH_MARK, -1: LOW_MARK}.get(profile.level.get(column, 0), "")
@@ -488,7 +513,7 @@ def _comparison_rows(segmentation, limit: int) -> tuple[list[tuple[str, dict[int
         if not everyone:
             continue
         level = next(iter(everyone))
-        cells = {0: _share(everyone[level])}
+        cells = {None: _share(everyone[level])}
         spread = 0.0
         for profile in profiles:
             share = profile.category_shares.get(column, {}).get(level, 0.0)
@@ -556,6 +581,7 @@ def _method_page(pages: list[Figure], table: LoadedTable, result: AnalysisResult
     page.bullets(
         [
             f"Columns used: {columns}.",
+            *method_sentences(result),
             f"Number of segments: {_how_k(result)}",
             f"Scaling: {settings.scaling}. Missing values: {missing}.",
             f"Log transform: {', '.join(settings.log_columns) if settings.log_columns else 'none'}.",
@@ -587,27 +613,45 @@ def _elbow_page(pages: list[Figure], result: AnalysisResult) -> None:
     sweep = result.sweep
     chosen = result.segmentation.k
     if sweep is None:
-        page.paragraph(f"The number of segments was set to {chosen}; no other numbers were tried.")
+        method = method_named(result.settings.method)
+        if method.takes_k:
+            page.paragraph(f"The number of segments was set to {chosen}; no other numbers were tried.")
+        else:
+            page.paragraph(
+                f"{method.title} finds the number of segments itself, from how closely customers crowd "
+                f"together: it found {chosen}. No number of segments had to be chosen."
+            )
         return
-    page.paragraph(
-        "Each number of segments was tried. The dark line (WCSS) shows how tightly customers sit around "
-        "their segment's centre: lower is tighter, and it always falls as segments are added, so the point "
-        "where it stops falling steeply (the elbow) is a good choice. The grey line (silhouette) shows how "
-        "clearly the segments are separated: higher is clearer."
-    )
-    page.space()
-    axes = page.axes(0.36)
     ks = [score.k for score in sweep.scores]
-    axes.plot(ks, [score.wcss for score in sweep.scores], marker="o", color=_NEUTRAL, label="WCSS")
+    if sweep_measure(sweep, "bic"):  # the Gaussian mixture's own sweep
+        page.paragraph(
+            "Each number of segments was tried. The line (BIC) weighs how well the segments describe the "
+            "customers against how many segments it takes: lower is better, and the lowest point is the "
+            "suggested number."
+        )
+        page.space()
+        axes = page.axes(0.36)
+        axes.plot(ks, [score.bic for score in sweep.scores], marker="o", color=_NEUTRAL, label="BIC")
+        axes.set_ylabel("BIC (lower = better)", fontsize=BODY_PT)
+    else:
+        page.paragraph(
+            "Each number of segments was tried. The dark line (WCSS) shows how tightly customers sit around "
+            "their segment's centre: lower is tighter, and it always falls as segments are added, so the "
+            "point where it stops falling steeply (the elbow) is a good choice. The grey line (silhouette) "
+            "shows how clearly the segments are separated: higher is clearer."
+        )
+        page.space()
+        axes = page.axes(0.36)
+        axes.plot(ks, [score.wcss for score in sweep.scores], marker="o", color=_NEUTRAL, label="WCSS")
+        axes.set_ylabel("WCSS (lower = tighter)", fontsize=BODY_PT)
     axes.set_xlabel("Number of segments", fontsize=BODY_PT)
-    axes.set_ylabel("WCSS (lower = tighter)", fontsize=BODY_PT)
     axes.set_xticks(ks)
-    with_silhouette = [score for score in sweep.scores if score.silhouette is not None]
-    if with_silhouette:
+    silhouette = sweep_measure(sweep, "silhouette")
+    if silhouette:
         second = axes.twinx()
         second.plot(
-            [score.k for score in with_silhouette],
-            [score.silhouette for score in with_silhouette],
+            [int(k) for k in silhouette],
+            list(silhouette.values()),
             marker="s",
             linestyle="--",
             color=_SECOND_SERIES,
@@ -635,37 +679,37 @@ def _cluster_page(pages: list[Figure], result: AnalysisResult) -> None:
     prepared = result.prepared
     segmentation = result.segmentation
     page = _PageWriter(pages, CLUSTER_TITLE)
+    # Centres are marked for methods whose segments have them (k-means, Ward); a density method's
+    # segments can be any shape, and their mean may lie outside them.
+    has_centres = method_named(result.settings.method).has_centres
     page.paragraph(
-        "Each dot is a customer, coloured by segment; a cross marks each segment's centre. All columns "
-        "used are squeezed into two directions that show the most variation between customers; the axis "
-        "titles name the columns that drive each direction."
+        "Each dot is a customer, coloured by segment"
+        + ("; a cross marks each segment's centre. " if has_centres else ". ")
+        + "All columns used are squeezed into two directions that show the most variation between "
+        "customers; the axis titles name the columns that drive each direction."
     )
     page.space()
     labels = segmentation.labels[prepared.row_positions]
     shown = sample_rows(len(labels), MAX_SCATTER_POINTS, labels)
-    projection = project_2d(
-        prepared.matrix, prepared.feature_names, segmentation.segmenter.cluster_centers_, rows=shown
-    )
+    projection = project_2d(prepared.matrix, prepared.feature_names, segmentation.centres, rows=shown)
     axes = page.axes(0.45)
-    for number, name in enumerate(segmentation.names):
-        in_segment = labels[shown] == number
+    for position, profile in enumerate(segmentation.profiles):
+        in_segment = labels[shown] == position
+        colour = segment_number_colour(profile.number)
         axes.scatter(
             projection.coords[in_segment, 0],
             projection.coords[in_segment, 1],
             s=8,
             alpha=0.6,
-            color=segment_colour(number),
-            label=shortened(f"{number + 1}. {name}", SMALL_PT, LEGEND_TEXT_WIDTH),
+            color=colour,
+            label=shortened(f"{profile.number}. {profile.name}", SMALL_PT, LEGEND_TEXT_WIDTH),
             linewidths=0,
         )
-        axes.scatter(
-            *projection.centres[number],
-            s=110,
-            marker="X",
-            color=segment_colour(number),
-            edgecolors="black",
-            linewidths=1,
-        )
+        if has_centres and profile.number != UNUSUAL_NUMBER:
+            axes.scatter(
+                *projection.centres[position], s=110, marker="X", color=colour, edgecolors="black",
+                linewidths=1,
+            )
     # The titles name the columns driving each direction: many columns make them long, so they wrap to
     # the chart's width and height (at most three lines).
     x_width = (_RIGHT - _LEFT - 0.06) * A4_PORTRAIT[0] * 72
@@ -694,7 +738,7 @@ def _segment_pages(
     overall = segmentation.overall
     page = _PageWriter(pages, SEGMENTS_TITLE, continued=SEGMENTS_TITLE)
     for number, profile in enumerate(segmentation.profiles):
-        colour = segment_colour(number)
+        colour = segment_number_colour(profile.number)
         title = f"Segment {profile.number}: {profile.name}"
         action = suggested_action(profile, overall)
         how_sure = "" if stability is None else _how_sure(stability[number])
@@ -785,7 +829,7 @@ def _lifetime_value_page(pages: list[Figure], table: LoadedTable, result: Analys
     from core.clv import CHANCE_ACTIVE, lifetime_value_weeks, value_by_rfm_group, value_by_segment
 
     segmentation = result.segmentation
-    by_segment = value_by_segment(table.frame, segmentation.labels, segmentation.k)
+    by_segment = value_by_segment(table.frame, segmentation.labels, segmentation.numbers)
     if by_segment is None:
         return
     weeks = lifetime_value_weeks(table.frame.columns)
@@ -800,10 +844,10 @@ def _lifetime_value_page(pages: list[Figure], table: LoadedTable, result: Analys
         "after a repeat purchase): their small expected purchases tell them apart."
     )
     page.heading("Segments")
-    for number, (label, row) in enumerate(by_segment.table.iterrows()):
+    for position, (label, row) in enumerate(by_segment.table.iterrows()):
         page.swatch_line(
-            segment_colour(number),
-            f"{label} ({segmentation.names[number]}): "
+            segment_number_colour(segmentation.numbers[position]),
+            f"{label} ({segmentation.names[position]}): "
             f"{_number(row['Predicted value per customer'])} per customer, "
             f"{row['Share still active (%)']:.0f} % still active.",
         )

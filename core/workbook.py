@@ -111,8 +111,8 @@ def write_workbook(
     if Path(path).suffix.lower() != ".xlsx":
         raise SettingsError(f"Cannot save a workbook as '{Path(path).name}': use a name ending in .xlsx.")
     labels = np.asarray(segmentation.labels)
-    labelled = neutralise_formulas(labelled_frame(frame, labels, segmentation.names))
-    groups = [(name, labels == number) for number, name in enumerate(segmentation.names)]
+    labelled = neutralise_formulas(labelled_frame(frame, labels, segmentation.names, segmentation.numbers))
+    groups = [(name, labels == position) for position, name in enumerate(segmentation.names)]
     if (labels < 0).any():
         groups.append((LEFT_OUT_SHEET, labels < 0))
     largest = max(int(rows.sum()) for _, rows in groups)
@@ -128,7 +128,7 @@ def write_workbook(
     titles = sheet_names(first_titles + [name for name, _ in groups])
     summary = with_segment_value(
         with_stability(profile_table(segmentation.profiles, segmentation.overall), stability),
-        frame, labels, segmentation.k,
+        frame, labels, segmentation.numbers,
     )
 
     def write(temporary: Path) -> None:

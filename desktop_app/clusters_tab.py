@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from core.exploration import Projection, is_numeric_column, project_2d, sample_rows
 from core.pipeline import Segmentation
 from core.preparation import PreparedData
-from desktop_app.palette import segment_colour
+from desktop_app.palette import segment_number_colour
 from desktop_app.plot_canvas import PlotCanvas, marker_size
 
 MAX_POINTS = 20_000
@@ -137,7 +137,7 @@ class ClustersTab(QWidget):
         self._projection = project_2d(
             prepared.matrix,
             prepared.feature_names,
-            segmentation.segmenter.cluster_centers_,
+            segmentation.centres,
             rows=matrix_row[self._sample],
         )
 
@@ -212,13 +212,13 @@ class ClustersTab(QWidget):
                     marker="o",
                     markersize=size,
                     markeredgewidth=0,
-                    color=segment_colour(index),
+                    color=segment_number_colour(profile.number),
                     alpha=0.75 if len(points) > 5000 else 0.9,
                     label=f"{profile.number} · {profile.name} ({profile.size:,})",
                 )
             # A halo in the background colour keeps each centre visible on its own crowd of points.
             halo = [withStroke(linewidth=4, foreground=self.plot.plot_area_colour)]
-            colours = [segment_colour(index) for index in range(len(centres))]
+            colours = [segment_number_colour(number) for number in segmentation.numbers]
             axes.scatter(
                 centres[:, 0],
                 centres[:, 1],
@@ -232,7 +232,7 @@ class ClustersTab(QWidget):
             )
             for index, (x, y) in enumerate(centres):
                 axes.annotate(
-                    str(index + 1),
+                    str(segmentation.numbers[index]),
                     (x, y),
                     xytext=(9, 7),
                     textcoords="offset points",

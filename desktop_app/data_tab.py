@@ -237,13 +237,16 @@ class DataTab(QWidget):
             for box in self.log_boxes.values():
                 box.setChecked(True)
 
-    def set_segments(self, labels: np.ndarray | None, names: tuple[str, ...]) -> None:
+    def set_segments(
+        self, labels: np.ndarray | None, names: tuple[str, ...], numbers: tuple[int, ...]
+    ) -> None:
         """Show each customer's segment (number · name) in a last table column; None removes it.
 
-        `labels`: one 0-based segment per table row (-1 = left out), as in `Segmentation.labels`.
+        `labels`: one position in `names` and `numbers` per table row (-1 = left out), as in
+        `Segmentation.labels`; `numbers` are the segment numbers shown (`Segmentation.numbers`).
         """
         had_column = self.model.segment_column is not None
-        self.model.set_segments(labels, names)
+        self.model.set_segments(labels, names, numbers)
         column = self.model.segment_column
         if column is not None and not had_column:
             self.table_view.resizeColumnToContents(column)

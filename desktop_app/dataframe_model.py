@@ -106,6 +106,7 @@ class DataFrameModel(QAbstractTableModel):
         self._numeric: list[bool] = self._numeric_columns(frame)
         self._labels: np.ndarray | None = None  # one 0-based segment per frame row, -1 = left out
         self._segment_names: tuple[str, ...] = ()
+        self._segment_numbers: tuple[int, ...] = ()
 
     @staticmethod
     def _numeric_columns(frame: pd.DataFrame | None) -> list[bool]:
@@ -125,8 +126,11 @@ class DataFrameModel(QAbstractTableModel):
         self._labels, self._segment_names = None, ()
         self.endResetModel()
 
-    def set_segments(self, labels: np.ndarray | None, names: tuple[str, ...]) -> None:
-        """Show (or, with None, remove) the Segment column; `labels` has one entry per frame row."""
+    def set_segments(
+        self, labels: np.ndarray | None, names: tuple[str, ...], numbers: tuple[int, ...]
+    ) -> None:
+        """Show (or, with None, remove) the Segment column; `labels` has one entry per frame row, a
+        position in `names` and `numbers` (the segment numbers shown, 0 for unusual customers)."""
         import numpy as np
 
         if self._frame is None:
@@ -142,9 +146,11 @@ class DataFrameModel(QAbstractTableModel):
         elif labels is not None and self._labels is None:
             self.beginInsertColumns(QModelIndex(), column, column)
             self._labels, self._segment_names = labels, tuple(names)
+            self._segment_numbers = tuple(numbers)
             self.endInsertColumns()
         elif labels is not None:
             self._labels, self._segment_names = labels, tuple(names)
+            self._segment_numbers = tuple(numbers)
             self.dataChanged.emit(self.index(0, column), self.index(self.rowCount() - 1, column))
             self.headerDataChanged.emit(Qt.Orientation.Horizontal, column, column)
 
@@ -169,7 +175,9 @@ class DataFrameModel(QAbstractTableModel):
 
     def _segment_text(self, source: int) -> str:
         label = int(self._labels[source])
-        return LEFT_OUT_TEXT if label < 0 else f"{label + 1} · {self._segment_names[label]}"
+        if label < 0:
+            return LEFT_OUT_TEXT
+        return f"{self._segment_numbers[label]} · {self._segment_names[label]}"
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ANSWERED_ROLES or self._frame is None or not index.isValid():

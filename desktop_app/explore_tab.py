@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from core.columns import ColumnKind, ColumnSummary
 from core.exploration import correlation_matrix, histogram_edges, sample_rows
 from desktop_app.dataframe_model import DataFrameModel
-from desktop_app.palette import LEFT_OUT_COLOUR, segment_colour
+from desktop_app.palette import LEFT_OUT_COLOUR, segment_colour, segment_number_colour
 from desktop_app.plot_canvas import PlotCanvas, marker_size
 
 HISTOGRAM, BOX_PLOT, SCATTER, CORRELATIONS = "Histogram", "Box plot", "Scatter", "Correlations"
@@ -49,6 +49,7 @@ class ExploreTab(QWidget):
         self._chart_stale = False  # a draw was asked for while the tab was hidden
         self._labels: np.ndarray | None = None
         self._names: tuple[str, ...] = ()
+        self._segment_numbers: tuple[int, ...] = ()
 
         self.chart_combo = QComboBox()
         self.chart_combo.addItems([HISTOGRAM, BOX_PLOT, SCATTER, CORRELATIONS])
@@ -114,7 +115,7 @@ class ExploreTab(QWidget):
         self._not_numeric = [c.name for c in columns if c.kind not in numbers]
         self._correlations = None
         self.statistics_model.set_frame(None)  # the new table's summary follows through set_summary
-        self._set_labels(None, ())
+        self._set_labels(None, (), ())
         self._fill_column_combos()
         self._request_draw()
 
@@ -128,14 +129,20 @@ class ExploreTab(QWidget):
         shown[numbers] = rounded.where(np.isfinite(rounded), shown[numbers])
         self.statistics_model.set_frame(shown)
 
-    def set_segments(self, labels: np.ndarray | None, names: tuple[str, ...]) -> None:
-        """`labels`: one 0-based segment per table row (-1 = left out), or None when there are none."""
-        self._set_labels(labels, names)
+    def set_segments(
+        self, labels: np.ndarray | None, names: tuple[str, ...], numbers: tuple[int, ...]
+    ) -> None:
+        """`labels`: one position in `names` and `numbers` (the segment numbers shown) per table row
+        (-1 = left out), as in `Segmentation.labels`, or None when there are none."""
+        self._set_labels(labels, names, numbers)
         self._request_draw()
 
-    def _set_labels(self, labels: np.ndarray | None, names: tuple[str, ...]) -> None:
+    def _set_labels(
+        self, labels: np.ndarray | None, names: tuple[str, ...], numbers: tuple[int, ...]
+    ) -> None:
         self._labels = None if labels is None else np.asarray(labels)
         self._names = tuple(names)
+        self._segment_numbers = tuple(numbers)
         self.split_check.blockSignals(True)
         self.split_check.setEnabled(labels is not None)
         self.split_check.setChecked(labels is not None)
@@ -146,7 +153,7 @@ class ExploreTab(QWidget):
         self._numeric, self._categorical, self._not_numeric = [], [], []
         self._correlations = None
         self.statistics_model.set_frame(None)
-        self._set_labels(None, ())
+        self._set_labels(None, (), ())
         self._fill_column_combos()
         self._request_draw()
 
@@ -216,9 +223,9 @@ class ExploreTab(QWidget):
         if not self.split_by_segment:
             return [("All customers", segment_colour(0), np.ones(len(self._frame), dtype=bool))]
         groups = []
-        for index, name in enumerate(self._names):
+        for index, (name, number) in enumerate(zip(self._names, self._segment_numbers, strict=True)):
             mask = self._labels == index
-            groups.append((f"{index + 1} · {name}", segment_colour(index), mask))
+            groups.append((f"{number} · {name}", segment_number_colour(number), mask))
         left_out = self._labels < 0
         if left_out.any():
             groups.append((f"Left out ({left_out.sum():,})", LEFT_OUT_COLOUR, left_out))

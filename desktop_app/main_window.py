@@ -708,9 +708,9 @@ class MainWindow(QMainWindow):
 
     def _clear_results(self) -> None:
         if self.data_tab is not None:
-            self.data_tab.set_segments(None, ())
+            self.data_tab.set_segments(None, (), ())
         if self.elbow_tab is not None:
-            self.explore_tab.set_segments(None, ())
+            self.explore_tab.set_segments(None, (), ())
             self.elbow_tab.clear()
             self.clusters_tab.clear()
             self.segments_tab.clear()
@@ -754,8 +754,8 @@ class MainWindow(QMainWindow):
     def _segmentation_changed(self, segmentation: Segmentation) -> None:
         session = self.session
         self.elbow_tab.set_chosen_k(segmentation.k)
-        self.data_tab.set_segments(segmentation.labels, segmentation.names)
-        self.explore_tab.set_segments(segmentation.labels, segmentation.names)
+        self.data_tab.set_segments(segmentation.labels, segmentation.names, segmentation.numbers)
+        self.explore_tab.set_segments(segmentation.labels, segmentation.names, segmentation.numbers)
         self.clusters_tab.show_segmentation(session.table.frame, session.prepared, segmentation)
         self.segments_tab.show_segmentation(segmentation, session.table.frame)
         self._update_actions()

@@ -25,7 +25,7 @@ from core.pipeline import Segmentation
 from core.profiling import OverallProfile, SegmentProfile, profile_table
 from core.segment_chart import standout_bars
 from desktop_app.dataframe_model import DataFrameModel
-from desktop_app.palette import segment_colour
+from desktop_app.palette import segment_number_colour
 from desktop_app.plot_canvas import PlotCanvas
 from desktop_app.stability_check import LEVEL_COLOURS, READINGS_TOOLTIP, UNKNOWN_COLOUR
 
@@ -51,7 +51,7 @@ class SegmentCard(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.profile = profile
         self._name = profile.name
-        colour = segment_colour(profile.number - 1)
+        colour = segment_number_colour(profile.number)
 
         swatch = QLabel()
         swatch.setFixedSize(14, 28)
@@ -130,7 +130,7 @@ class SegmentCard(QFrame):
         with self.plot.drawing() as figure:
             standout_bars(
                 figure.add_subplot(), self.profile, self._overall,
-                colour=segment_colour(self.profile.number - 1), ink=self.plot.text_colour,
+                colour=segment_number_colour(self.profile.number), ink=self.plot.text_colour,
                 font_size=self.plot.theme()["ytick.labelsize"],
             )
 
@@ -276,7 +276,7 @@ class SegmentsTab(QWidget):
 
         by_segment = None
         if self._customers is not None:
-            by_segment = value_by_segment(self._customers, segmentation.labels, segmentation.k)
+            by_segment = value_by_segment(self._customers, segmentation.labels, segmentation.numbers)
         for card in self.cards:
             if by_segment is None:
                 card.show_value("")
@@ -302,7 +302,7 @@ class SegmentsTab(QWidget):
 
         table = with_stability(profile_table(segmentation.profiles, segmentation.overall), stability)
         if customers is not None:
-            table = with_segment_value(table, customers, segmentation.labels, segmentation.k)
+            table = with_segment_value(table, customers, segmentation.labels, segmentation.numbers)
         table["Share"] = (table["Share"] * 100).round(1)
         table = table.rename(columns={"Share": "Share %"})
         if DISSOLVED_COLUMN in table:

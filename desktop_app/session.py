@@ -441,7 +441,8 @@ class AnalysisSession(QObject):
             from core.pipeline import fit_segmentation
 
             return fit_segmentation(
-                table.frame, prepared, k, seed=settings.seed, columns=table.report.columns,
+                table.frame, prepared, k, seed=settings.seed, method=settings.method,
+                method_options=settings.method_options, columns=table.report.columns,
                 column_labels=labels, progress=hooks.progress, cancel=hooks.cancel,
             )
 
@@ -454,14 +455,15 @@ class AnalysisSession(QObject):
         self.stability.new_segments(segmentation)
 
     def rename_segment(self, number: int, name: str) -> None:
-        """Give segment `number` (1-based) the user's name; charts and exports use it from now on."""
+        """Give segment `number` (as shown: 0 for unusual customers) the user's name; charts and
+        exports use it from now on."""
         from core.errors import SegmentStudioError
         from core.pipeline import rename_segments
 
         if self.segmentation is None:
             return
         names = list(self.segmentation.names)
-        names[number - 1] = name
+        names[self.segmentation.numbers.index(number)] = name
         try:
             self.segmentation = rename_segments(self.segmentation, names)
         except SegmentStudioError as problem:
@@ -503,11 +505,13 @@ class AnalysisSession(QObject):
         if self.table is None or self.segmentation is None:
             return
         frame, segmentation, source = self.table.frame, self.segmentation, self.table.report.path
+        prepared = self.prepared
 
         def write(hooks: TaskHooks) -> str:
-            from core.export import labelled_frame, write_table
+            from core.export import write_table
+            from core.pipeline import labelled_customers
 
-            labelled = labelled_frame(frame, segmentation.labels, segmentation.names)
+            labelled = labelled_customers(frame, segmentation, prepared)
             return str(_saving(path, lambda: write_table(path, labelled, protected=source)))
 
         self.runner.run(write, self.exported.emit, description=f"saving {Path(path).name}")
@@ -528,7 +532,7 @@ class AnalysisSession(QObject):
 
             table = with_segment_value(
                 with_stability(profile_table(segmentation.profiles, segmentation.overall), stability), frame,
-                segmentation.labels, segmentation.k,
+                segmentation.labels, segmentation.numbers,
             )
             return str(_saving(path, lambda: write_table(path, table, protected=source)))
 

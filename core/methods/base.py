@@ -67,7 +67,8 @@ class Method:
     when_to_use: str
     # Whether the user chooses the number of segments (density methods find it themselves).
     takes_k: bool
-    # Whether the segments have centres of the method's own (k-means, Ward) that charts can mark.
+    # Whether the segments have centres of the method's own (k-means, Ward, the mixture's means) that
+    # charts can mark (density methods: none).
     has_centres: bool
     # make(k, seed, options) -> an unfitted Segmenter; k is None for methods that do not take it.
     make: Callable[[int | None, int, Mapping[str, Any]], Segmenter]
@@ -76,9 +77,10 @@ class Method:
     # Settings the method takes beyond k, with their defaults (e.g. {"min_segment_share": 0.01}).
     options: Mapping[str, Any] = field(default_factory=dict)
     # The sweep over k that suggests a number of segments, None when the method has none:
-    # sweep(matrix, k_min, k_max, *, seed, progress, cancel, on_score) -> an object with `scores`
-    # (one per k, ascending), `suggested_k`, `reason` (one plain sentence) and `notes`; k-means gives
-    # core.clustering.KSweep, the Gaussian mixture core.methods.gmm.MixtureSweep.
+    # sweep(matrix, k_min, k_max, *, seed, progress, cancel, on_score, on_labels) -> an object with
+    # `scores` (one per k, ascending), `suggested_k`, `reason` (one plain sentence) and `notes`;
+    # k-means and Ward give core.clustering.KSweep, the Gaussian mixture core.methods.gmm.MixtureSweep.
+    # on_labels(k, labels) gets each k's labels per row, as the method's fit with that k gives them.
     sweep: Callable[..., Any] | None = None
     # Whether the fitted Segmenter has `predict_proba(matrix)`: each customer's probability of each
     # segment (exported as "P(segment N)" columns, shown on hover).

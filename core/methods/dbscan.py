@@ -19,10 +19,15 @@ from sklearn.neighbors import NearestNeighbors
 from core.clustering import DEFAULT_SEED, _as_matrix, _check_count
 from core.errors import DataError, SettingsError
 from core.methods.base import Method
-from core.methods.density import SAMPLE_ROWS, DensitySegmenter, SampleGrouping, default_neighbours
-from core.methods.sampling import sample_rows
+from core.methods.density import DensitySegmenter, SampleGrouping, default_neighbours, grouped_sample
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
 
+# DBSCAN holds every pair of customers within the distance; more pairs than this (about 0.5 GB of
+# them in scikit-learn's lists) are refused with a message rather than risking the memory. The
+# automatic distance on the generated million customers gave about 1.3 million pairs in the sample.
+MAX_NEIGHBOUR_PAIRS = 40_000_000
+# Customers whose neighbours are counted to estimate the pairs.
+_PROBE_CUSTOMERS = 200
 # The k-distance curve handed to the app's chart holds at most this many points (evenly spread
 # along the sorted customers), enough for a smooth line.
 CURVE_POINTS = 400
@@ -46,8 +51,8 @@ def distance_curve(
     """The k-distance curve of the customers DBSCAN would group (the same sample on a large table)
     and the distance at its bend, which DBSCAN uses unless the user sets another."""
     data = _as_matrix(matrix)
-    rows = sample_rows(len(data), SAMPLE_ROWS, seed)
-    return _curve(data if rows is None else data[rows], neighbours or default_neighbours(data.shape[1]))
+    sample = grouped_sample(data, seed)[1]
+    return _curve(sample, neighbours or default_neighbours(data.shape[1]))
 
 
 def _curve(sample: np.ndarray, neighbours: int) -> DistanceCurve:
@@ -111,11 +116,29 @@ class _DbscanGrouper:
             bend = f"The distance {distance:.3g} was chosen where the distance curve bends: "
             notes = (bend + curve.sentence,)
         raise_if_cancelled(cancel)
+        _check_not_everyone_close(sample, distance)
         report(progress, 0.4, "Finding dense groups")
         model = ScikitDBSCAN(eps=distance, min_samples=neighbours).fit(sample)
         core = np.zeros(len(sample), dtype=bool)
         core[model.core_sample_indices_] = True
         return SampleGrouping(model.labels_.astype(np.int64), core, float(distance), notes)
+
+
+def _check_not_everyone_close(sample: np.ndarray, distance: float) -> None:
+    """A SettingsError when the distance would put so many customers within reach of each other that
+    scikit-learn's lists of neighbours would not fit in memory (it holds every pair within reach:
+    20,000 customers all within reach of each other are 400 million pairs, over 3 GB). Estimated
+    from the neighbours of a few hundred customers."""
+    probe = sample[:: max(1, len(sample) // _PROBE_CUSTOMERS)]
+    within = NearestNeighbors(radius=distance).fit(sample).radius_neighbors(probe, return_distance=False)
+    pairs = np.mean([len(neighbours) for neighbours in within]) * len(sample)
+    if pairs > MAX_NEIGHBOUR_PAIRS:
+        share = pairs / len(sample) ** 2
+        raise SettingsError(
+            f"With the distance {distance:.3g} each customer has about {share:.0%} of the others close "
+            "by, too many to group; choose a smaller distance (leave it empty to have it read from the "
+            "distance curve)."
+        )
 
 
 def _make(k: int | None, seed: int, options: Mapping[str, Any]) -> DensitySegmenter:

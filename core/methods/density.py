@@ -44,6 +44,13 @@ def default_neighbours(columns: int) -> int:
     return max(MIN_NEIGHBOURS, 2 * columns)
 
 
+def grouped_sample(data: np.ndarray, seed: int) -> tuple[np.ndarray | None, np.ndarray]:
+    """The customers a density method groups: the rows of a sample of SAMPLE_ROWS of a larger table
+    (None: all of them), and their values."""
+    rows = sample_rows(len(data), SAMPLE_ROWS, seed)
+    return rows, (data if rows is None else data[rows])
+
+
 @dataclass(frozen=True)
 class SampleGrouping:
     labels: np.ndarray  # per sampled customer: a group number, or UNUSUAL
@@ -77,8 +84,7 @@ class DensitySegmenter:
         cancel: CancelCheck | None = None,
     ) -> "DensitySegmenter":
         data = _as_matrix(matrix)
-        rows = sample_rows(len(data), SAMPLE_ROWS, self.seed)
-        sample = data if rows is None else data[rows]
+        rows, sample = grouped_sample(data, self.seed)
         grouping = self.grouper.group(sample, scaled(progress, 0.0, 0.5), cancel)
         raise_if_cancelled(cancel)
         if not grouping.reference.any():

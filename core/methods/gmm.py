@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from core.clustering import DEFAULT_SEED, MAX_K, _as_matrix, _check_count
+from core.clustering import DEFAULT_SEED, _as_matrix, _check_count, check_k_range
 from core.errors import SettingsError
 from core.methods.base import Method
 from core.methods.sampling import check_columns, sample_rows, size_order, within_sum_of_squares
@@ -74,19 +74,37 @@ class GaussianMixtureSegmenter:
         report(progress, 0.85, "Working out each customer's segment")
         self.bic_ = float(model.bic(sample))
         self.fitted_on_ = len(sample)
-        # The components in our order: largest (most customers most likely in it) first.
+        self._take_components(model, data, cancel)
+        notes = []
+        if rows is not None:
+            notes.append(
+                f"The Gaussian mixture was fitted on a random sample of {len(sample):,} of your "
+                f"{len(data):,} customers; every customer then got the segment most likely for them."
+            )
+        if self.n_segments_ < k:
+            notes.append(
+                f"You asked for {k} segments, but no customer is most likely to belong to "
+                f"{k - self.n_segments_} of the mixture's groups, so there are {self.n_segments_} segments."
+            )
+        self.notes_ = tuple(notes)
+        self.inertia_ = within_sum_of_squares(data, self.labels_, self.cluster_centers_)
+        report(progress, 1.0, f"Found {self.n_segments_} segments")
+        return self
+
+    def _take_components(self, model: GaussianMixture, data: np.ndarray, cancel: CancelCheck | None) -> None:
+        """The fitted mixture's components in our order, largest (most customers most likely in it)
+        first, and `labels_` for the rows of `data`. A component that is no customer's most likely
+        one is left out (its segment would be empty); the others' weights are scaled to add up to 1
+        again, which leaves every customer's most likely segment as it was."""
+        k = len(model.weights_)
         raw = GaussianMixtureSegmenter._from_parameters(model.weights_, model.means_, model.covariances_)
         probabilities = raw.predict_proba(data, cancel)
-        order = size_order(np.bincount(np.argmax(probabilities, axis=1), minlength=k), model.means_)
-        self._set_parameters(model.weights_[order], model.means_[order], model.covariances_[order])
+        sizes = np.bincount(np.argmax(probabilities, axis=1), minlength=k)
+        order = size_order(sizes, model.means_)
+        order = order[sizes[order] > 0]
+        weights = model.weights_[order] / model.weights_[order].sum()
+        self._set_parameters(weights, model.means_[order], model.covariances_[order])
         self.labels_ = np.argmax(probabilities[:, order], axis=1).astype(np.int64)  # as `predict` gives
-        self.notes_ = () if rows is None else (
-            f"The Gaussian mixture was fitted on a random sample of {len(sample):,} of your "
-            f"{len(data):,} customers; every customer then got the segment most likely for them.",
-        )
-        self.inertia_ = within_sum_of_squares(data, self.labels_, self.cluster_centers_)
-        report(progress, 1.0, f"Found {k} segments")
-        return self
 
     def _set_parameters(self, weights: np.ndarray, means: np.ndarray, covariances: np.ndarray) -> None:
         self.weights_ = np.asarray(weights, dtype=np.float64)
@@ -183,18 +201,12 @@ def sweep_mixtures(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     on_score: Callable[[MixtureScore], None] | None = None,
+    on_labels: Callable[[int, np.ndarray], None] | None = None,
 ) -> MixtureSweep:
     """A mixture for every k in [k_min, k_max] and its BIC; `on_score` gets each as soon as it is
-    done. On a large table every k is fitted on the same sample (see FIT_SAMPLE_ROWS)."""
-    k_min = _check_count(k_min, "smallest number of segments")
-    k_max = _check_count(k_max, "largest number of segments")
-    if k_min >= k_max:
-        raise SettingsError(
-            f"The smallest number of segments to try ({k_min}) must be below the largest ({k_max}); "
-            "lower the first or raise the second."
-        )
-    if k_max > MAX_K:
-        raise SettingsError(f"At most {MAX_K} segments can be tried; you asked for up to {k_max}.")
+    done, `on_labels` each k and every customer's most likely segment (as `fit` numbers them). On a
+    large table every k is fitted on the same sample (see FIT_SAMPLE_ROWS)."""
+    k_min, k_max = check_k_range(k_min, k_max)
     data = _as_matrix(matrix)
     rows = sample_rows(len(data), FIT_SAMPLE_ROWS, seed)
     sample = data if rows is None else data[rows]
@@ -213,6 +225,10 @@ def sweep_mixtures(
         scores.append(MixtureScore(k, float(model.bic(sample))))
         if on_score is not None:
             on_score(scores[-1])
+        if on_labels is not None:
+            segmenter = GaussianMixtureSegmenter(k, seed=seed)
+            segmenter._take_components(model, data, cancel)
+            on_labels(k, segmenter.labels_)
         report(progress, (number + 1) / total, f"Tried {number + 1} of {total} segment counts")
     if not scores:
         raise SettingsError("There are too few customers to fit a Gaussian mixture; at least 2 are needed.")

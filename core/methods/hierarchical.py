@@ -8,7 +8,7 @@ groups (each weighted by its number of customers, see `weighted_ward_tree`), and
 follows its small group.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +16,16 @@ import numpy as np
 from scipy.cluster.hierarchy import dendrogram, ward
 from sklearn.cluster import KMeans
 
-from core.clustering import DEFAULT_SEED, KMeansSegmenter, _as_matrix, _check_count
+from core.clustering import (
+    DEFAULT_SEED,
+    KScore,
+    KSweep,
+    _as_matrix,
+    _check_count,
+    _SeparationSample,
+    check_k_range,
+    suggest_k,
+)
 from core.errors import SettingsError
 from core.methods.base import Method
 from core.methods.sampling import (
@@ -29,17 +38,18 @@ from core.methods.sampling import (
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 
 # Tables up to this many customers get the exact Ward tree of all of them. Its cost grows with the
-# square of the customers: scipy holds every pairwise distance (20,000 customers: 1.6 GB for a few
-# seconds) and joins them in one call that Cancel cannot interrupt (about 5 s on 20,000 customers
-# in 4 columns here, on a busy machine).
-EXACT_ROWS = 20_000
+# square of the customers, in one scipy call that Cancel cannot interrupt, holding every pairwise
+# distance twice: at the issue's "about 20,000" that call took 118 s (and 51 s in another run) on the
+# busy machine, and would hold four times the 0.85 GB measured at 10,000, where it took 8-18 s
+# (make bench, row 13).
+EXACT_ROWS = 10_000
 # Larger tables are first split into this many small groups ("a few thousand", issue 19): small
-# enough that Ward on them takes a fraction of a second, fine enough that each holds about 0.2 % of
-# the customers, far below any segment a shop owner would keep.
+# enough that Ward on them takes about a second on the busy machine, fine enough that each holds
+# about 0.05 % of the customers, far below any segment a shop owner would keep.
 MICRO_GROUPS = 2_000
 # The small groups are found by k-means on a random sample of this many customers (10 per small
-# group), started from randomly drawn customers (k-means++ seeding of 2,000 centres alone took 30 s
-# on 50,000 customers on the busy machine) and stopped after _MICRO_ITERATIONS rounds; then every
+# group), started from randomly drawn customers (k-means++ starts for 2,000 centres made a fit on
+# 50,000 customers take 30 s on the busy machine) and stopped after _MICRO_ITERATIONS rounds; then every
 # customer joins the nearest small group's centre and the centres become their customers' means.
 # k-means for 2,000 groups on all of a million customers would take minutes.
 MICRO_SAMPLE_ROWS = 20_000
@@ -76,69 +86,143 @@ class WardSegmenter:
             raise SettingsError(
                 f"You asked for {k} segments but there are only {len(data)} customers; choose fewer."
             )
+        tree = _build_tree(data, k, self.seed, progress, cancel)
         raise_if_cancelled(cancel)
-        if len(data) <= EXACT_ROWS:
-            report(progress, 0.05, "Joining customers into a tree")
-            tree = ward(data)
-            leaf_of_customer = np.arange(len(data))
-            leaf_sizes = np.ones(len(data), dtype=np.int64)
-            self.micro_grouped_ = False
-        else:
-            leaf_of_customer, centres, leaf_sizes = _micro_groups(
-                data, self.seed, scaled(progress, 0.0, 0.8), cancel
-            )
-            if len(centres) < k:
-                raise SettingsError(
-                    f"You asked for {k} segments but the customers form only {len(centres)} distinct "
-                    "groups; choose fewer."
-                )
-            report(progress, 0.8, "Joining small groups into a tree")
-            tree = weighted_ward_tree(centres, leaf_sizes, cancel=cancel)
-            self.micro_grouped_ = True
-        raise_if_cancelled(cancel)
-        leaf_segments = _cut(tree, k)
-        labels, centres = numbered_by_size(leaf_segments[leaf_of_customer], data)
+        labels, centres = numbered_by_size(_cut(tree.linkage, k)[tree.leaf_of_customer], data)
         # The leaves' segments in the final numbering: any one customer of a leaf tells it.
-        customer_of_leaf = np.empty(len(leaf_sizes), dtype=np.int64)
-        customer_of_leaf[leaf_of_customer] = np.arange(len(data))
+        customer_of_leaf = np.empty(len(tree.leaf_sizes), dtype=np.int64)
+        customer_of_leaf[tree.leaf_of_customer] = np.arange(len(data))
         self.leaf_segments_ = labels[customer_of_leaf]
-        self.tree_ = tree
-        self.leaf_sizes_ = leaf_sizes
+        self.reference_ = NearestReference(tree.placed_by, self.leaf_segments_)
+        self.tree_ = tree.linkage
+        self.leaf_sizes_ = tree.leaf_sizes
+        self.micro_grouped_ = tree.micro_grouped
         self.labels_ = labels
         self.cluster_centers_ = centres
         self.n_segments_ = k
         self.inertia_ = within_sum_of_squares(data, labels, centres)
-        self.notes_ = () if not self.micro_grouped_ else (
-            f"Your {len(data):,} customers were first put into {len(leaf_sizes):,} small groups of very "
-            "similar customers; the tree joins those groups, and every customer follows their small group.",
+        self.notes_ = _tree_notes(tree, len(data)) + (
+            ("Every customer follows their small group.",) if tree.micro_grouped else ()
         )
         report(progress, 1.0, f"Found {k} segments")
         return self
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "leaves": self.reference_.points.tolist(),
+            "leaf_segments": self.reference_.labels.tolist(),
+            "centres": self.cluster_centers_.tolist(),
+        }
+
     @classmethod
-    def from_centres(cls, centres: np.ndarray) -> "WardSegmenter":
-        """A fitted segmenter that predicts with saved centres (a segment model, a project)."""
+    def from_dict(cls, data: Mapping[str, Any]) -> "WardSegmenter":
+        """A fitted segmenter that places customers as the saved one did (a segment model, a project)."""
+        centres = np.asarray(data["centres"], dtype=np.float64)
         segmenter = cls(len(centres))
-        segmenter.cluster_centers_ = np.asarray(centres, dtype=np.float64)
+        segmenter.cluster_centers_ = centres
         segmenter.n_segments_ = len(centres)
+        leaves = np.asarray(data["leaves"], dtype=np.float64).reshape(-1, centres.shape[1])
+        segmenter.reference_ = NearestReference(leaves, np.asarray(data["leaf_segments"], dtype=np.int64))
         segmenter.notes_ = ()
         return segmenter
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"centres": self.cluster_centers_.tolist()}
-
     def predict(self, matrix: np.ndarray) -> np.ndarray:
-        """The segment whose centre (mean) is nearest to each row, as k-means assigns."""
-        return KMeansSegmenter.from_centres(self.cluster_centers_).predict(matrix)
+        """The segment of the nearest leaf of the tree: the nearest analysed customer on a table of
+        up to EXACT_ROWS, else the nearest small group's centre (by which every customer was placed
+        in its small group). So the analysed customers get their own segments back, which the
+        nearest segment mean would not promise: Ward's segments are not the regions nearest to their
+        means (on CC GENERAL, 5 segments, the nearest mean moved 1,029 of 8,636 customers)."""
+        return assign_to_nearest(_as_matrix(matrix), self.reference_)
+
+
+@dataclass(frozen=True)
+class _Tree:
+    linkage: np.ndarray  # scipy's format, over the leaves
+    leaf_of_customer: np.ndarray
+    leaf_sizes: np.ndarray  # customers per leaf
+    placed_by: np.ndarray  # per leaf, the point whose nearest customers are the leaf's (see predict)
+    micro_grouped: bool
+
+
+def _build_tree(
+    data: np.ndarray, k: int, seed: int, progress: ProgressCallback | None, cancel: CancelCheck | None
+) -> _Tree:
+    """Ward's tree of every customer of a table of up to EXACT_ROWS, else of its small groups."""
+    raise_if_cancelled(cancel)
+    if len(data) <= EXACT_ROWS:
+        report(progress, 0.05, "Joining customers into a tree")
+        leaves = np.arange(len(data))
+        return _Tree(ward(data), leaves, np.ones(len(data), dtype=np.int64), data, micro_grouped=False)
+    leaf_of_customer, centres, leaf_sizes, placed_by = _micro_groups(
+        data, seed, scaled(progress, 0.0, 0.8), cancel
+    )
+    if len(centres) < k:
+        raise SettingsError(
+            f"You asked for {k} segments but the customers form only {len(centres)} distinct "
+            "groups; choose fewer."
+        )
+    report(progress, 0.8, "Joining small groups into a tree")
+    tree = weighted_ward_tree(centres, leaf_sizes, cancel=cancel)
+    return _Tree(tree, leaf_of_customer, leaf_sizes, placed_by, micro_grouped=True)
+
+
+def sweep_ward(
+    matrix: np.ndarray,
+    k_min: int = 1,
+    k_max: int = 10,
+    *,
+    seed: int = DEFAULT_SEED,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+    on_score: Callable[[KScore], None] | None = None,
+    on_labels: Callable[[int, np.ndarray], None] | None = None,
+) -> KSweep:
+    """Ward's segments for every k in [k_min, k_max], from one tree cut at each k, scored and
+    suggested as k-means' sweep is (core.clustering: WCSS, silhouette on the same sample, `suggest_k`),
+    so the elbow chart and its reason read the same for both methods. `on_score` gets each k's
+    score, `on_labels` each k and its labels (as `fit` gives them), as soon as they are known."""
+    k_min, k_max = check_k_range(k_min, k_max)
+    data = _as_matrix(matrix)
+    if len(data) < k_max:
+        raise SettingsError(
+            f"You asked to try up to {k_max} segments but there are only {len(data)} customers; try fewer."
+        )
+    tree = _build_tree(data, k_max, seed, scaled(progress, 0.0, 0.6), cancel)
+    separation = _SeparationSample(data, np.random.default_rng(seed))
+    scores: list[KScore] = []
+    total = k_max - k_min + 1
+    for k in range(k_min, k_max + 1):
+        raise_if_cancelled(cancel)
+        labels, centres = numbered_by_size(_cut(tree.linkage, k)[tree.leaf_of_customer], data)
+        scores.append(KScore(k, within_sum_of_squares(data, labels, centres), *separation.scores(labels)))
+        if on_score is not None:
+            on_score(scores[-1])
+        if on_labels is not None:
+            on_labels(k, labels)
+        report(progress, 0.6 + 0.4 * len(scores) / total, f"Tried {len(scores)} of {total} segment counts")
+    suggested, reason = suggest_k(tuple(scores))
+    return KSweep(tuple(scores), suggested, reason, _tree_notes(tree, len(data)))
+
+
+def _tree_notes(tree: _Tree, customers: int) -> tuple[str, ...]:
+    """What the app and the report say about a tree of small groups."""
+    if not tree.micro_grouped:
+        return ()
+    return (
+        f"Your {customers:,} customers were first put into {len(tree.leaf_sizes):,} small groups of very "
+        "similar customers; the tree joins those groups.",
+    )
 
 
 def _micro_groups(
     data: np.ndarray, seed: int, progress: ProgressCallback | None, cancel: CancelCheck | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The small group of each customer, the small groups' centres (their customers' means) and sizes;
-    small groups nobody is nearest to are dropped."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The small group of each customer, the small groups' centres (their customers' means), sizes,
+    and the k-means centres the customers were placed by (each customer is in the small group of the
+    nearest); small groups nobody is nearest to are dropped."""
     report(progress, 0.0, "Splitting the customers into small groups")
-    sample = data[sample_rows(len(data), MICRO_SAMPLE_ROWS, seed)]
+    rows = sample_rows(len(data), MICRO_SAMPLE_ROWS, seed)
+    sample = data if rows is None else data[rows]
     groups = min(MICRO_GROUPS, len(np.unique(sample, axis=0)))
     seeds = KMeans(groups, init="random", n_init=1, max_iter=_MICRO_ITERATIONS, random_state=seed).fit(sample)
     raise_if_cancelled(cancel)
@@ -149,7 +233,7 @@ def _micro_groups(
     used, group = np.unique(group, return_inverse=True)
     sizes = np.bincount(group, minlength=len(used))
     means = np.stack([np.bincount(group, weights=column, minlength=len(used)) for column in data.T], axis=1)
-    return group, means / sizes[:, None], sizes
+    return group, means / sizes[:, None], sizes, centres[used]
 
 
 def weighted_ward_tree(
@@ -311,10 +395,6 @@ def _make(k: int | None, seed: int, options: Mapping[str, Any]) -> WardSegmenter
     return WardSegmenter(k, seed=seed)
 
 
-def _from_dict(data: Mapping[str, Any]) -> WardSegmenter:
-    return WardSegmenter.from_centres(np.asarray(data["centres"], dtype=np.float64))
-
-
 HIERARCHICAL = Method(
     name="hierarchical",
     title="Hierarchical (Ward)",
@@ -325,5 +405,6 @@ HIERARCHICAL = Method(
     takes_k=True,
     has_centres=True,
     make=_make,
-    from_dict=_from_dict,
+    from_dict=WardSegmenter.from_dict,
+    sweep=sweep_ward,
 )

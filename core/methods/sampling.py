@@ -16,9 +16,10 @@ from core.errors import DataError
 from core.methods.base import UNUSUAL
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
 
-# Customers looked up per step of `assign_to_nearest`: a step on 100,000 customers against 20,000
-# reference points in 4 columns takes about 0.3 s, so Cancel is honoured within about a second.
-_ASSIGN_CHUNK_ROWS = 100_000
+# Customers looked up per step of `assign_to_nearest`, with a Cancel check between steps. Steps of
+# 100,000 customers against 20,000 reference customers took up to 0.7 s with the machine's load at 7
+# (make bench, row 13) but 3-4 s at a load of 17 (4 random columns); half of that is still short.
+_ASSIGN_CHUNK_ROWS = 50_000
 
 
 def sample_rows(rows: int, size: int, seed: int) -> np.ndarray | None:

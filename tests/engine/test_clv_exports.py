@@ -76,7 +76,7 @@ def test_segments_and_rfm_groups_share_the_predicted_value(cdnow_with_value):
     with_value, result = cdnow_with_value
     segmentation = result.segmentation
     frame = with_value.frame
-    by_segment = value_by_segment(frame, segmentation.labels, segmentation.k)
+    by_segment = value_by_segment(frame, segmentation.labels, segmentation.numbers)
     assert by_segment.table.index.tolist() == ["Segment 1", "Segment 2", "Segment 3"]
     assert by_segment.table["Customers"].tolist() == [profile.size for profile in segmentation.profiles]
     assert by_segment.table["Share of predicted value (%)"].sum() == pytest.approx(100)
@@ -89,7 +89,8 @@ def test_segments_and_rfm_groups_share_the_predicted_value(cdnow_with_value):
     assert lost["Share still active (%)"] == pytest.approx(100)
     assert lost["Predicted value per customer"] < 0.2 * frame["Predicted value (next 52 weeks)"].mean()
     profiles = with_segment_value(
-        profile_table(segmentation.profiles, segmentation.overall), frame, segmentation.labels, segmentation.k
+        profile_table(segmentation.profiles, segmentation.overall), frame, segmentation.labels,
+        segmentation.numbers,
     )
     assert profiles["Predicted value per customer"].iloc[:3].tolist() == pytest.approx(
         by_segment.table["Predicted value per customer"].tolist()
@@ -97,9 +98,9 @@ def test_segments_and_rfm_groups_share_the_predicted_value(cdnow_with_value):
     assert profiles["Share still active (%)"].iloc[-1] == pytest.approx(frame[CHANCE_ACTIVE].mean())
     # A table without the columns is left as it was.
     plain = frame.drop(columns=lifetime_value_columns(52))
-    assert value_by_segment(plain, segmentation.labels, segmentation.k) is None
+    assert value_by_segment(plain, segmentation.labels, segmentation.numbers) is None
     unchanged = profile_table(segmentation.profiles, segmentation.overall)
-    assert with_segment_value(unchanged, plain, segmentation.labels, segmentation.k) is unchanged
+    assert with_segment_value(unchanged, plain, segmentation.labels, segmentation.numbers) is unchanged
 
 
 def test_the_report_has_a_lifetime_value_page_and_the_holdout_check(cdnow_summarised, cdnow_with_value):
@@ -111,7 +112,9 @@ def test_the_report_has_a_lifetime_value_page_and_the_holdout_check(cdnow_summar
     rfm = titles.index(RFM_TITLE)
     assert titles[rfm - 1:rfm + 3] == [CLUSTER_TITLE, RFM_TITLE, LIFETIME_VALUE_TITLE, HOLDOUT_TITLE]
     value_text = text_of(pages[rfm + 1])
-    sentences = value_by_segment(with_value.frame, result.segmentation.labels, 3).sentences
+    sentences = value_by_segment(
+        with_value.frame, result.segmentation.labels, result.segmentation.numbers
+    ).sentences
     for sentence in sentences.values():
         assert sentence in value_text
     assert "The Champions group holds 17 % of your customers" in value_text

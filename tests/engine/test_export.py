@@ -18,7 +18,7 @@ from core.export import (
 
 def test_labelled_frame_keeps_original_columns_and_adds_segment_number_and_name():
     frame = pd.DataFrame({"CustomerID": ["007", "008", "009"], "Income": [10.5, None, 30.0]})
-    labelled = labelled_frame(frame, np.array([1, -1, 0]), ("Budget", "Premium"))
+    labelled = labelled_frame(frame, np.array([1, -1, 0]), ("Budget", "Premium"), (1, 2))
     pd.testing.assert_frame_equal(labelled[["CustomerID", "Income"]], frame)
     assert labelled[SEGMENT_COLUMN].tolist()[0] == 2
     assert labelled[SEGMENT_COLUMN].isna().tolist() == [False, True, False]
@@ -29,7 +29,7 @@ def test_labelled_frame_keeps_original_columns_and_adds_segment_number_and_name(
 def test_labelled_frame_refuses_to_clobber_an_existing_segment_column():
     frame = pd.DataFrame({"Segment": [1]})
     with pytest.raises(SettingsError, match="already has a column"):
-        labelled_frame(frame, np.array([0]), ("A",))
+        labelled_frame(frame, np.array([0]), ("A",), (1,))
 
 
 def test_formula_like_text_is_neutralised_but_numbers_and_plain_text_are_not():

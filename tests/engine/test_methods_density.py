@@ -9,7 +9,7 @@ from sklearn.datasets import make_moons
 from core.clustering import KMeansSegmenter
 from core.comparison import compare_segmentations
 from core.errors import OperationCancelled, SettingsError
-from core.methods import UNUSUAL, density, method_named
+from core.methods import UNUSUAL, dbscan, density, method_named
 from core.methods.dbscan import distance_curve
 
 DENSITY_METHODS = ["dbscan", "hdbscan"]
@@ -107,11 +107,16 @@ def test_one_customer_far_from_everyone_does_not_set_the_distance():
     assert fitted.labels_[-1] == UNUSUAL
 
 
-def test_the_user_can_set_dbscans_distance():
+def test_the_user_can_set_dbscans_distance(monkeypatch):
     matrix, _ = _moons_with_scattered_customers(600, 40)
     assert _fit("dbscan", matrix, distance=10.0).n_segments_ == 1  # everyone is close to everyone
     with pytest.raises(SettingsError, match="above 0"):
         _fit("dbscan", matrix, distance=-1)
+    # A distance that would put too many customers within reach of each other for memory is refused.
+    monkeypatch.setattr(dbscan, "MAX_NEIGHBOUR_PAIRS", 100_000)
+    with pytest.raises(SettingsError, match="about 100% of the others close by"):
+        _fit("dbscan", matrix, distance=10.0)
+    assert _fit("dbscan", matrix).n_segments_ == 2
 
 
 def test_hdbscan_finds_groups_of_different_density_and_drops_too_small_ones():
@@ -129,3 +134,10 @@ def test_hdbscan_finds_groups_of_different_density_and_drops_too_small_ones():
     assert np.all(without_small.labels_[-60:] == UNUSUAL)
     with pytest.raises(SettingsError, match="smallest segment"):
         _fit("hdbscan", matrix, min_segment_share=0)
+
+
+def test_the_distance_curve_of_a_large_table_is_the_grouped_samples(monkeypatch):
+    monkeypatch.setattr(density, "SAMPLE_ROWS", 800)
+    matrix, _ = _moons_with_scattered_customers(4000, 200)
+    curve = distance_curve(matrix, seed=3)
+    assert _fit("dbscan", matrix, seed=3).to_dict()["reach"] == curve.chosen_distance

@@ -57,7 +57,9 @@ def test_same_seed_same_segments_and_another_seed_still_finds_the_groups():
 
 def test_the_sweep_suggests_the_number_of_groups_with_the_bic_beside_it():
     matrix, _ = _slanted_groups(300, groups=3)
-    sweep = sweep_mixtures(matrix, 1, 5, seed=0)
+    labels_by_k = {}
+    sweep = sweep_mixtures(matrix, 1, 5, seed=0, on_labels=labels_by_k.__setitem__)
+    assert np.array_equal(labels_by_k[3], GaussianMixtureSegmenter(3, seed=0).fit(matrix).labels_)
     assert [score.k for score in sweep.scores] == [1, 2, 3, 4, 5]
     assert sweep.suggested_k == 3
     best = min(sweep.scores, key=lambda score: score.bic)

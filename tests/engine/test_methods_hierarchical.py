@@ -8,7 +8,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from core.errors import OperationCancelled
 from core.methods import hierarchical
-from core.methods.hierarchical import WardSegmenter, dendrogram_data, weighted_ward_tree
+from core.methods.hierarchical import WardSegmenter, dendrogram_data, sweep_ward, weighted_ward_tree
 
 
 def _blobs(rows_per_group: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -113,3 +113,24 @@ def test_the_dendrogram_shows_the_cut_crossing_one_link_per_segment():
     for segment in range(3):
         customers = sum(leaf.customers for leaf in drawn.leaves if leaf.segment == segment)
         assert customers == np.count_nonzero(fitted.labels_ == segment)
+
+
+def test_the_sweep_cuts_one_tree_at_every_k_and_suggests_the_groups_number():
+    matrix, _ = _blobs(60)
+    labels_by_k = {}
+    sweep = sweep_ward(matrix, 1, 7, on_labels=labels_by_k.__setitem__)
+    assert [score.k for score in sweep.scores] == list(range(1, 8))
+    for score in sweep.scores:
+        fitted = WardSegmenter(score.k).fit(matrix)
+        assert score.wcss == pytest.approx(fitted.inertia_)
+        assert np.array_equal(labels_by_k[score.k], fitted.labels_)
+    assert sweep.suggested_k == 4
+    assert sweep.reason.startswith("4 segments:")
+    assert sweep.notes == ()
+
+
+def test_the_sweep_of_a_large_table_says_it_joined_small_groups(small_limits):
+    matrix, _ = _blobs(1000)
+    sweep = sweep_ward(matrix, 2, 6)
+    assert sweep.suggested_k == 4
+    assert "small groups" in sweep.notes[0]

@@ -308,7 +308,7 @@ def test_new_column_labels_rename_suggested_names_but_keep_typed_ones():
     labels = np.array([0, 0, 0, 1, 1, 1])
     centroids = frame.groupby(labels).mean().reset_index(drop=True)
     profiles, overall = profile_segments(frame, labels, ("MntWines",), centroids)
-    segmentation = Segmentation(2, SimpleNamespace(), labels, centroids, profiles, overall)
+    segmentation = Segmentation(2, SimpleNamespace(), labels, centroids, profiles, overall, np.zeros((2, 1)))
     segmentation = rename_segments(segmentation, ["Wine lovers", profiles[1].name])
     assert profiles[1].name == "High spending on wines"
 

@@ -91,6 +91,8 @@ def test_project_file_is_readable_json_with_every_setting(saved):
         "log_columns": ["Annual Income (k$)"],
         "seed": 7,
         "category_columns": [],  # Region is text here: a category anyway
+        "method": "kmeans",
+        "method_options": {},
     }
     assert content["chosen_k"] == 4
     assert [segment["name"] for segment in content["results"]["segments"]] == list(result.segmentation.names)
@@ -145,7 +147,7 @@ def test_a_changed_data_file_is_detected(saved):
     [
         ("{ not json", "not valid JSON"),
         ('{"format": "something-else"}', "not a Segment Studio project"),
-        ('{"format": "segment-studio-project", "version": 3}', "newer Segment Studio"),
+        ('{"format": "segment-studio-project", "version": 4}', "newer Segment Studio"),
         ('{"format": "segment-studio-project", "version": 1, "settings": {}}', "damaged"),
     ],
 )

@@ -36,7 +36,7 @@ def make_analysis(sizes=(40, 30, 20), left_out=0, seed=1):
     used = np.flatnonzero(labels >= 0)
     mean, std = values[used].mean(axis=0), values[used].std(axis=0)
     matrix = (values[used] - mean) / std
-    segmenter = SimpleNamespace(cluster_centers_=(centres - mean) / std)
+    segmenter = SimpleNamespace(cluster_centers_=(centres - mean) / std, labels_=labels[used])
     prepared = PreparedData(matrix, used, FEATURES, preprocessor=None, steps=("Scaled",))
     counts = np.bincount(labels[used], minlength=len(sizes))
     profiles = tuple(
@@ -59,7 +59,9 @@ def make_analysis(sizes=(40, 30, 20), left_out=0, seed=1):
     typical = {"Income": 55.0, "Spending": 50.0}
     overall = OverallProfile(size=len(used), means=typical, medians=typical, std={})
     centroids = pd.DataFrame(centres, columns=list(FEATURES))
-    segmentation = Segmentation(len(sizes), segmenter, labels, centroids, profiles, overall)
+    segmentation = Segmentation(
+        len(sizes), segmenter, labels, centroids, profiles, overall, segmenter.cluster_centers_
+    )
     return frame, prepared, segmentation
 
 

@@ -128,20 +128,20 @@ def test_segments_show_as_a_last_column_with_number_and_name(tab, table):
     labels = np.arange(len(table.frame)) % 3
     labels[0] = -1
     columns = table.frame.shape[1]
-    tab.set_segments(labels, ("Young", "Rich", "Thrifty"))
+    tab.set_segments(labels, ("Young", "Rich", "Thrifty"), (1, 2, 3))
     assert tab.model.columnCount() == columns + 1
     assert tab.model.headerData(columns, Qt.Orientation.Horizontal) == "Segment"
     assert column_texts(tab, columns)[:4] == ["Left out", "2 · Rich", "3 · Thrifty", "1 · Young"]
     assert tab.model.frame is table.frame  # the frame is shown as it is, no column added to it
     assert "Segment" not in table.frame.columns
-    tab.set_segments(labels, ("Young", "Wealthy", "Thrifty"))  # a rename
+    tab.set_segments(labels, ("Young", "Wealthy", "Thrifty"), (1, 2, 3))  # a rename
     assert column_texts(tab, columns)[1] == "2 · Wealthy"
-    tab.set_segments(None, ())
+    tab.set_segments(None, (), ())
     assert tab.model.columnCount() == columns
 
 
 def test_a_new_table_drops_the_segment_column(tab, table):
-    tab.set_segments(np.zeros(len(table.frame), dtype=int), ("Everyone",))
+    tab.set_segments(np.zeros(len(table.frame), dtype=int), ("Everyone",), (1,))
     tab.set_table(table)
     assert tab.model.columnCount() == table.frame.shape[1]
 

@@ -66,7 +66,7 @@ def test_million_rows_sort_without_copying_the_frame():
 
 def test_model_with_a_segment_column_passes_qt_model_tester(qtmodeltester, frame):
     model = DataFrameModel(frame)
-    model.set_segments(np.array([1, 0, -1, 1]), ("Low", "High"))
+    model.set_segments(np.array([1, 0, -1, 1]), ("Low", "High"), (1, 2))
     qtmodeltester.check(model, force_py=True)
     model.sort(3, Qt.SortOrder.DescendingOrder)
     shown = [model.data(model.index(row, 3)) for row in range(4)]

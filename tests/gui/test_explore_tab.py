@@ -64,7 +64,7 @@ def test_histogram_split_by_segment_in_segment_colours(tab):
     frame, columns = make_table()
     tab.set_table(frame, columns)
     labels = np.repeat([0, 1, 2], 20)
-    tab.set_segments(labels, ("Young", "Rich", "Thrifty"))
+    tab.set_segments(labels, ("Young", "Rich", "Thrifty"), (1, 2, 3))
     assert tab.split_check.isChecked()
     patches = labelled_patches(tab.axes)
     assert [patch.get_label() for patch in patches] == ["1 · Young", "2 · Rich", "3 · Thrifty"]
@@ -77,7 +77,7 @@ def test_histogram_split_by_segment_in_segment_colours(tab):
 
 def test_box_plot_has_one_box_per_segment(tab):
     tab.set_table(*make_table())
-    tab.set_segments(np.repeat([0, 1], 30), ("A", "B"))
+    tab.set_segments(np.repeat([0, 1], 30), ("A", "B"), (1, 2))
     tab.chart_combo.setCurrentText(BOX_PLOT)
     assert [label.get_text() for label in tab.axes.get_yticklabels()] == ["1 · A", "2 · B"]
     box_colours = [to_hex(patch.get_edgecolor()) for patch in tab.axes.patches]
@@ -106,7 +106,7 @@ def test_level_counts_per_segment_most_common_first_without_gaps(tab, dtype):
     gender = ["Female"] * 25 + ["Male"] * 30 + [None] * 5
     frame["Gender"] = pd.Series(gender, dtype=dtype)
     tab.set_table(frame, columns)
-    tab.set_segments(np.repeat([0, 1], 30), ("A", "B"))
+    tab.set_segments(np.repeat([0, 1], 30), ("A", "B"), (1, 2))
     tab.chart_combo.setCurrentText(HISTOGRAM)
     tab.x_combo.setCurrentText("Gender")
     assert [label.get_text() for label in tab.axes.get_yticklabels()] == ["Male", "Female"]
