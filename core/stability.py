@@ -99,10 +99,19 @@ class SegmentStability:
     @property
     def explanation(self) -> str:
         """One line for the segment card: "Stable: found again in 48 of 50 reshuffles of your customers"."""
-        only = "only " if not self.level.at_least_stable else ""
+        return f"{self.level.capitalize()}: {self.how_often}"
+
+    @property
+    def how_often(self) -> str:
+        """How often it came back, in words true to its level: a doubtful segment may come back every
+        time yet each time as a rather different group of customers."""
+        if self.level.at_least_stable:
+            return f"found again in {self.found_again} of {self.resamples} reshuffles of your customers"
+        if self.found_again < self.resamples:
+            return f"found again in only {self.found_again} of {self.resamples} reshuffles of your customers"
         return (
-            f"{self.level.capitalize()}: found again in {only}{self.found_again} of {self.resamples} "
-            "reshuffles of your customers"
+            f"found in all {self.resamples} reshuffles of your customers, but each time only about "
+            f"{self.jaccard:.0%} the same customers"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -328,10 +337,7 @@ def suggest_k_with_stability(
         and (usual_silhouette is None or by_k[k].silhouette >= usual_silhouette - STABILITY_SILHOUETTE_MARGIN)
     ]
     weakest = checked.least_stable
-    doubt = (
-        f"the least stable of its segments is {weakest.level} (found again in only {weakest.found_again} "
-        f"of {weakest.resamples} reshuffles of your customers)"
-    )
+    doubt = f"the least stable of its segments is {weakest.level} ({weakest.how_often})"
     if not alternatives:
         return usual, (
             f"{reason[:-1]}; but {doubt}, and no number of segments that separates the groups about as "
@@ -341,15 +347,14 @@ def suggest_k_with_stability(
     stable = f"{best.k} segments: {_all_stable(stability[best.k])}"
     if usual_silhouette is None:
         return best.k, f"{stable}, while with {usual} segments {doubt}."
-    silhouettes = f"(silhouette {best.silhouette:.2f} against {usual_silhouette:.2f})"
     if best.silhouette < usual_silhouette:
         return best.k, (
-            f"{stable}, while {usual} segments separate the groups only slightly better {silhouettes} and "
-            f"{doubt}."
+            f"{stable}, while {usual} segments separate the groups only slightly better (silhouette "
+            f"{usual_silhouette:.2f} against {best.silhouette:.2f}) and {doubt}."
         )
     return best.k, (
-        f"{stable}, and they separate the groups at least as clearly as {usual} segments {silhouettes}, "
-        f"where {doubt}."
+        f"{stable}, and they separate the groups at least as clearly as {usual} segments (silhouette "
+        f"{best.silhouette:.2f} against {usual_silhouette:.2f}), where {doubt}."
     )
 
 

@@ -254,10 +254,10 @@ def test_a_stable_k_with_a_slightly_worse_silhouette_is_preferred_and_the_reason
 
     assert k == 5  # silhouette 0.38, 0.02 below 4's; 3 is stable too but 0.04 below
     assert reason.startswith("5 segments: every segment is stable")
-    assert "while 4 segments separate the groups only slightly better (silhouette 0.38 against 0.40)" in (
+    assert "while 4 segments separate the groups only slightly better (silhouette 0.40 against 0.38)" in (
         reason
     )
-    assert "is doubtful (found again in only" in reason
+    assert "is doubtful (found in all 20 reshuffles of your customers, but each time only about 70%" in reason
 
 
 def test_a_stable_k_that_separates_much_worse_is_not_preferred():
@@ -348,3 +348,28 @@ def test_each_profile_gets_its_segments_stability_and_the_report_a_line_per_segm
         assert f"How sure: {checked.explanation}" in " ".join(text.split())
     plain = build_report_pages(table, result)
     assert "How sure" not in " ".join(t.get_text() for figure in plain for t in figure.findobj(Text))
+
+
+def test_a_doubtful_segment_found_every_time_says_it_changes_rather_than_only_all():
+    every_time = SegmentStability(0, 0.7, 0.0, 50, 50)
+    assert every_time.explanation == (
+        "Doubtful: found in all 50 reshuffles of your customers, but each time only about 70% the same "
+        "customers"
+    )
+    assert SegmentStability(0, 0.7, 0.2, 40, 50).explanation == (
+        "Doubtful: found again in only 40 of 50 reshuffles of your customers"
+    )
+
+
+def test_a_stable_k_that_also_separates_better_is_preferred_and_the_reason_says_so():
+    """6 is far from the bend, so the usual suggestion keeps 4 despite 6's better silhouette (as on
+    Mall's default columns)."""
+    scores = (*SCORES[:5], KScore(6, 230.0, 0.42))
+    assert suggest_k(scores)[0] == 4
+    stability = {4: checked(4, 0.9, 0.7, 0.95, 0.9), 6: checked(6, *[0.9] * 6)}
+
+    k, reason = suggest_k_with_stability(scores, stability)
+
+    assert k == 6
+    assert "separate the groups at least as clearly as 4 segments (silhouette 0.42 against 0.40)" in reason
+    assert "where the least stable of its segments is doubtful" in reason
