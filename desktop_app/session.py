@@ -416,13 +416,13 @@ class AnalysisSession(QObject):
         `show_suggested` (the sweep was just run), when that changes the suggestion while the first one
         is still shown, the new one is shown, unless a step runs on the session's worker (which this must
         not stop); a reopened project keeps the segments it saved."""
-        from core.stability import suggest_k_with_stability
+        from core.stability import sweep_with_stability
 
         if self.sweep is None:
             return
         earlier = self.sweep.suggested_k
-        k, reason = suggest_k_with_stability(self.sweep.scores, stability)
-        self.sweep = dataclasses.replace(self.sweep, suggested_k=k, reason=reason)
+        self.sweep = sweep_with_stability(self.sweep, stability)
+        k = self.sweep.suggested_k
         self.sweep_finished.emit(self.sweep)
         still_first = self.segmentation is not None and self.segmentation.k == earlier
         if show_suggested and k != earlier and still_first and not self.runner.is_busy:
