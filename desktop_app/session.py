@@ -16,6 +16,9 @@ preloads those modules right after it first shows (`preload`), so usually they a
 picks a file. Imports run one thread at a time: every task that imports core modules calls
 `import_modules` first. The table's summary statistics are then computed on a second, quiet runner
 (never busy, never cancelled by a new step).
+
+How stable the segments are is checked by `stability` (desktop_app.stability_check) on a third runner,
+after each sweep and fit, so that a long check is neither stopped by an unrelated step nor in its way.
 """
 
 from __future__ import annotations
@@ -408,7 +411,7 @@ class AnalysisSession(QObject):
         self.segmentation = None
         self.sweep_finished.emit(self.sweep)
         self.choose_k(self.sweep.suggested_k)
-        self.stability.new_sweep(self.sweep, labels_by_k)
+        self.stability.new_sweep(labels_by_k)
 
     def use_stability_by_k(self, stability: dict, *, show_suggested: bool) -> None:
         """Each k's stability is known (core.stability.StabilityResult by k): the suggestion now prefers

@@ -25,7 +25,6 @@ from desktop_app.worker import TaskHooks, TaskRunner
 if TYPE_CHECKING:
     import numpy as np
 
-    from core.clustering import KSweep
     from core.pipeline import Segmentation
     from core.splits import SplitTree
     from core.stability import SegmentStability, StabilityResult
@@ -113,7 +112,7 @@ class StabilityCheck(QObject):
 
     # --- what the session asks ---------------------------------------------------------------------------
 
-    def new_sweep(self, sweep: KSweep, labels: dict[int, np.ndarray]) -> None:
+    def new_sweep(self, labels: dict[int, np.ndarray]) -> None:
         """A sweep finished: forget the old numbers and check each k (its labels kept from the sweep)."""
         self.sweep_labels = labels
         self._forget_sweep()
