@@ -232,6 +232,9 @@ class CompareDialog(QDialog):
             other_k = segmentation.k + 1 if segmentation.k < limit else max(1, segmentation.k - 1)
             self.k_spin.setValue(other_k)
             self.method_k_spin.setValue(segmentation.k)
+            others = [name for name in METHODS if name != segmentation.method]
+            if others:  # "another way of grouping" starts at one that is not the one shown
+                self.method_combo.setCurrentIndex(self.method_combo.findData(others[0]))
             self.k_button.setChecked(True)
             # Another number of segments means another number for the method shown, if it takes one.
             self.k_button.setEnabled(METHODS[segmentation.method].takes_k)
