@@ -418,6 +418,16 @@ class AnalysisStability:
         return facts
 
 
+def sweep_with_stability(sweep: Any, stability: Mapping[int, StabilityResult]) -> Any:
+    """The sweep with the suggestion and reason of `suggest_k_with_stability` (what the command line
+    and the app show once each k's stability is known). Only a k-means sweep's: the rule weighs the
+    stability against the silhouette, which only that sweep measures; other sweeps stay as they are."""
+    if not isinstance(sweep, KSweep):
+        return sweep
+    suggested, reason = suggest_k_with_stability(sweep.scores, stability)
+    return dataclasses.replace(sweep, suggested_k=suggested, reason=reason)
+
+
 def analysis_stability(
     table: LoadedTable,
     result: AnalysisResult,
@@ -443,13 +453,11 @@ def analysis_stability(
             seed=result.settings.seed, options=options, resamples=min(resamples, SWEEP_RESAMPLES),
             progress=scaled(progress, 0.0, sweep_share), cancel=cancel,
         )
-        # The rule weighs stability against the silhouette, which only the k-means sweep measures.
-        if isinstance(sweep, KSweep):
-            suggested, reason = suggest_k_with_stability(sweep.scores, by_k)
-            sweep = dataclasses.replace(sweep, suggested_k=suggested, reason=reason)
+        sweep = sweep_with_stability(sweep, by_k)
         if result.settings.k is None and sweep.suggested_k != segmentation.k:
             segmentation = fit_segmentation(
                 table.frame, result.prepared, sweep.suggested_k, seed=result.settings.seed,
+                method=result.settings.method, method_options=result.settings.method_options,
                 columns=table.report.columns, cancel=cancel,
             )
         result = dataclasses.replace(result, sweep=sweep, segmentation=segmentation)

@@ -232,7 +232,14 @@ class CompareDialog(QDialog):
             other_k = segmentation.k + 1 if segmentation.k < limit else max(1, segmentation.k - 1)
             self.k_spin.setValue(other_k)
             self.method_k_spin.setValue(segmentation.k)
+            others = [name for name in METHODS if name != segmentation.method]
+            if others:  # "another way of grouping" starts at one that is not the one shown
+                self.method_combo.setCurrentIndex(self.method_combo.findData(others[0]))
             self.k_button.setChecked(True)
+            # Another number of segments means another number for the method shown, if it takes one.
+            self.k_button.setEnabled(METHODS[segmentation.method].takes_k)
+            if not self.k_button.isEnabled():
+                self.method_button.setChecked(True)
         self._update_buttons()
 
     def _segments_changed(self, segmentation: Segmentation) -> None:
@@ -289,16 +296,20 @@ class CompareDialog(QDialog):
                 saved = saved_segments_on(project_path, table, progress=hooks.progress, cancel=hooks.cancel)
                 return saved, f"the project {project_path.name}"
         else:
-            method_name = DEFAULT_METHOD if self.k_button.isChecked() else self.method_combo.currentData()
-            method = METHODS[method_name]
-            k = self.k_spin.value() if self.k_button.isChecked() else self.method_k_spin.value()
+            # Another number of segments: the same method with the same settings; another method: its
+            # own default settings.
+            same_method = self.k_button.isChecked()
+            method = METHODS[segmentation.method if same_method else self.method_combo.currentData()]
+            options = settings.method_options if method.name == settings.method else {}
+            k = self.k_spin.value() if same_method else self.method_k_spin.value()
 
             def other(hooks: TaskHooks) -> tuple[Segmentation, str]:
                 from core.pipeline import fit_segmentation
 
                 fitted = fit_segmentation(
-                    table.frame, prepared, k, seed=settings.seed, columns=table.report.columns,
-                    column_labels=column_labels, progress=hooks.progress, cancel=hooks.cancel,
+                    table.frame, prepared, k, seed=settings.seed, method=method.name, method_options=options,
+                    columns=table.report.columns, column_labels=column_labels, progress=hooks.progress,
+                    cancel=hooks.cancel,
                 )
                 return fitted, f"{method.title} with {fitted.k} segments"
 

@@ -16,6 +16,9 @@ preloads those modules right after it first shows (`preload`), so usually they a
 picks a file. Imports run one thread at a time: every task that imports core modules calls
 `import_modules` first. The table's summary statistics are then computed on a second, quiet runner
 (never busy, never cancelled by a new step).
+
+How stable the segments are is checked by `stability` (desktop_app.stability_check) on a third runner,
+after each sweep and fit, so that a long check is neither stopped by an unrelated step nor in its way.
 """
 
 from __future__ import annotations
@@ -430,7 +433,7 @@ class AnalysisSession(QObject):
             self._segmentation_ready(segmentation)
         else:
             self.choose_k(self.sweep.suggested_k)
-            self.stability.new_sweep(self.sweep, labels_by_k)
+            self.stability.new_sweep(labels_by_k)
 
     def measure_distance(self, settings: AnalysisSettings) -> None:
         """Prepare the data with `settings` and measure the distance curve that DBSCAN's automatic
@@ -495,13 +498,13 @@ class AnalysisSession(QObject):
         `show_suggested` (the sweep was just run), when that changes the suggestion while the first one
         is still shown, the new one is shown, unless a step runs on the session's worker (which this must
         not stop); a reopened project keeps the segments it saved."""
-        from core.stability import suggest_k_with_stability
+        from core.stability import sweep_with_stability
 
         if self.sweep is None:
             return
         earlier = self.sweep.suggested_k
-        k, reason = suggest_k_with_stability(self.sweep.scores, stability)
-        self.sweep = dataclasses.replace(self.sweep, suggested_k=k, reason=reason)
+        self.sweep = sweep_with_stability(self.sweep, stability)
+        k = self.sweep.suggested_k
         self.sweep_finished.emit(self.sweep)
         still_first = self.segmentation is not None and self.segmentation.k == earlier
         if show_suggested and k != earlier and still_first and not self.runner.is_busy:

@@ -203,7 +203,7 @@ class SplitsView(QWidget):
             tail = QPointF(start.x(), start.y() + start_radius)
             tip = QPointF(end.x(), end.y() - end_radius)
             painter.drawLine(tail, tip)
-            _draw_arrowhead(painter, tail, tip, colour, 3.0 + 4.0 * edge.share)
+            _draw_arrowhead(painter, tail, tip, colour, 2.0 + 2.5 * edge.share)
 
     def _paint_nodes(self, painter: QPainter, text_colour: QColor) -> None:
         for node in self.tree.nodes:

@@ -25,7 +25,6 @@ from desktop_app.worker import TaskHooks, TaskRunner
 if TYPE_CHECKING:
     import numpy as np
 
-    from core.clustering import KSweep
     from core.pipeline import Segmentation
     from core.splits import SplitTree
     from core.stability import SegmentStability, StabilityResult
@@ -113,7 +112,7 @@ class StabilityCheck(QObject):
 
     # --- what the session asks ---------------------------------------------------------------------------
 
-    def new_sweep(self, sweep: KSweep, labels: dict[int, np.ndarray]) -> None:
+    def new_sweep(self, labels: dict[int, np.ndarray]) -> None:
         """A sweep finished: forget the old numbers and check each k (its labels kept from the sweep)."""
         self.sweep_labels = labels
         self._forget_sweep()
@@ -206,14 +205,15 @@ class StabilityCheck(QObject):
         known = dict(self.sweep_labels)
         ks = [score.k for score in sweep.scores]
 
+        method, options = settings.method, settings.method_options
+
         def check(hooks: TaskHooks) -> dict[int, StabilityResult]:
-            from core.methods import DEFAULT_METHOD
             from core.progress import scaled
             from core.splits import labels_for_ks, segment_splits
             from core.stability import stability_by_k
 
             labels = labels_for_ks(
-                prepared.matrix, ks, DEFAULT_METHOD, known=known, seed=settings.seed,
+                prepared.matrix, ks, method, known=known, seed=settings.seed, options=options,
                 progress=scaled(hooks.progress, 0.0, 0.05), cancel=hooks.cancel,
             )
             hooks.partial(segment_splits(labels))
@@ -222,8 +222,8 @@ class StabilityCheck(QObject):
                 share = 0.95 / len(ks)
                 step = scaled(hooks.progress, 0.05 + share * number, 0.05 + share * (number + 1))
                 results[k] = stability_by_k(
-                    prepared.matrix, [k], DEFAULT_METHOD, labels_by_k={k: labels[k]}, seed=settings.seed,
-                    progress=step, cancel=hooks.cancel,
+                    prepared.matrix, [k], method, labels_by_k={k: labels[k]}, seed=settings.seed,
+                    options=options, progress=step, cancel=hooks.cancel,
                 )[k]
                 hooks.partial((k, results[k]))
             return results
@@ -251,12 +251,11 @@ class StabilityCheck(QObject):
         prepared, settings, segmentation = session.prepared, session.settings, session.segmentation
 
         def check(hooks: TaskHooks) -> tuple[SegmentStability, ...]:
-            from core.methods import DEFAULT_METHOD
             from core.stability import segmentation_stability
 
             return segmentation_stability(
-                prepared, segmentation, method=DEFAULT_METHOD, seed=settings.seed,
-                progress=hooks.progress, cancel=hooks.cancel,
+                prepared, segmentation, method=segmentation.method, options=settings.method_options,
+                seed=settings.seed, progress=hooks.progress, cancel=hooks.cancel,
             )
 
         def done(stability: tuple[SegmentStability, ...]) -> None:

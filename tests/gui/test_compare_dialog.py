@@ -119,3 +119,24 @@ def test_new_segments_clear_the_comparison(qtbot, dialog, analysed_window):
     assert dialog.result is None
     assert dialog.cross_table.rowCount() == 0
     assert f"{other_k} segments" in dialog.current_label.text()
+
+
+@pytest.mark.parametrize("method", ["hierarchical", "hdbscan"])
+def test_another_way_of_grouping_is_fitted_with_that_method(qtbot, dialog, analysed_window, method):
+    from core.methods import METHODS
+
+    session = analysed_window.session
+    current = session.segmentation
+    dialog.method_combo.setCurrentIndex(dialog.method_combo.findData(method))
+    dialog.method_combo.activated.emit(dialog.method_combo.currentIndex())
+    assert dialog.method_button.isChecked()
+    assert dialog.method_k_spin.isEnabled() == METHODS[method].takes_k
+    result = compare(qtbot, dialog)
+
+    other = fit_segmentation(
+        session.table.frame, session.prepared, current.k, seed=session.settings.seed, method=method
+    )
+    assert list(result.comparison.counts.columns) == list(other.names)
+    assert result.second_numbers == other.numbers  # 0 for unusual customers, never computed here
+    assert result.comparison.second_title == f"{METHODS[method].title} with {other.k} segments"
+    assert METHODS[method].title in dialog.sentence_label.text()
