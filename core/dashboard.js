@@ -1,14 +1,29 @@
 // The dashboard's own script (core/dashboard.py inlines it after BokehJS): places the charts, wires the
 // page's controls (plain HTML, usable with the keyboard) to the map, and draws the sortable profile table
 // and the paged customer table. It reads only the data embedded in the page: nothing is fetched.
-(function () {
+(async function () {
   "use strict";
-  const data = JSON.parse(document.getElementById("dashboard-data").textContent);
   const byId = (id) => document.getElementById(id);
   const numberText = (value) => (value === null || value === undefined ? "" : String(value));
+  const status = byId("chart-status");
+
+  // The data is JSON, compressed with gzip and written as base64 text (core/dashboard.py).
+  async function unpack(text) {
+    const bytes = Uint8Array.from(atob(text.trim()), (character) => character.charCodeAt(0));
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return JSON.parse(await new Response(stream).text());
+  }
+  let data;
+  try {
+    data = await unpack(byId("dashboard-data").textContent);
+  } catch (error) {
+    document.body.dataset.charts = "failed";
+    status.textContent = "This browser cannot open the dashboard (" + error + "). Use a current version " +
+      "of Chrome, Edge, Firefox or Safari.";
+    return;
+  }
 
   // --- charts -------------------------------------------------------------------------------------
-  const status = byId("chart-status");
   const embedded = Object.entries(data.charts).map(([target, item]) => Bokeh.embed.embed_item(item, target));
   Promise.all(embedded)
     .then(() => {
@@ -184,7 +199,8 @@
     table.replaceChild(body, table.tBodies[0]);
     customerStatus.textContent = matching.length
       ? "Customers " + (first + 1).toLocaleString("en") + "–" + (first + shown.length).toLocaleString("en") +
-        " of " + matching.length.toLocaleString("en") + " · page " + (page + 1) + " of " + pages
+        " of " + matching.length.toLocaleString("en") + " · page " + (page + 1).toLocaleString("en") +
+        " of " + pages.toLocaleString("en")
       : "No customer matches.";
     previous.disabled = page === 0;
     next.disabled = page >= pages - 1;

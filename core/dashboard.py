@@ -16,13 +16,15 @@ segment, searched and shown a page at a time.
 
 Big files: the map shows a stratified sample of at most MAX_SCATTER_POINTS customers (every segment
 keeps a share, core.exploration.sample_rows) and says how many of how many; the customer table holds
-every customer, with numbers to SIGNIFICANT_DIGITS significant digits.
+every customer, with numbers to DECIMALS decimal places.
 
 Charts are Bokeh models serialised with `bokeh.embed.json_item` and placed by our script, which then
 wires the page's own controls (plain HTML: keyboard-usable, labelled, printable) to them. Every chart has
 a text alternative next to it (a list or a table of the same numbers).
 """
 
+import base64
+import gzip
 import html
 import json
 import math
@@ -50,8 +52,8 @@ MAX_SCATTER_POINTS = 5000
 SAMPLE_SEED = 0
 # Pointing at a customer on the map shows this many columns of their row (as the app's Clusters tab).
 MAX_HOVER_COLUMNS = 8
-# Numbers in the customer table: enough digits for any amount a shop records, not a float's 17.
-SIGNIFICANT_DIGITS = 7
+# Decimals of the numbers in the customer table: more than any amount a shop records, not a float's noise.
+DECIMALS = 10
 CUSTOMERS_PER_PAGE = 25
 LEFT_OUT_TEXT = "Not segmented (missing values)"
 TITLE = "Customer segments"
@@ -382,8 +384,8 @@ def _customer_data(table: LoadedTable, result: AnalysisResult) -> dict:
     for name in frame.columns:
         series = frame[name]
         if is_numeric_column(series):
-            values = series.to_numpy(dtype="float64", na_value=np.nan)
-            columns.append([_json_number(value) for value in values])
+            # pandas' JSON writer: numbers as written (3 not 3.0 for whole numbers, no float noise), fast.
+            columns.append(json.loads(series.to_json(orient="values", double_precision=DECIMALS)))
         else:
             text = series.astype("string")
             columns.append([None if pd.isna(value) else str(value) for value in text])
@@ -393,14 +395,6 @@ def _customer_data(table: LoadedTable, result: AnalysisResult) -> dict:
         "columns": columns,
         "segment": result.segmentation.labels.astype(int).tolist(),
     }
-
-
-def _json_number(value: float) -> float | int | None:
-    if not math.isfinite(value):
-        return None
-    if value == int(value) and abs(value) < 2**53:
-        return int(value)
-    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
 
 
 # --- the page ---------------------------------------------------------------------------------------
@@ -468,7 +462,13 @@ def _page(
         f'<footer><p>Made with Segment Studio from {e(file_name)}. This page works offline: everything it '
         "shows is inside the file.</p></footer>",
     ]
-    embedded = json.dumps(data, allow_nan=False, separators=(",", ":"))
+    # Compressed (gzip, then base64 to be text): 100,000 customers of 20 columns take 18 MB as JSON and
+    # 11 MB so; the browser unpacks it with its own DecompressionStream.
+    embedded = base64.b64encode(
+        gzip.compress(
+            json.dumps(data, allow_nan=False, separators=(",", ":")).encode("utf-8"), compresslevel=6, mtime=0
+        )
+    ).decode("ascii")
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -485,7 +485,7 @@ def _page(
             "</head>",
             "<body>",
             *body,
-            f'<script type="application/json" id="dashboard-data">{_script_text(embedded)}</script>',
+            f'<script type="application/octet-stream" id="dashboard-data">{embedded}</script>',
             f"<script>{_script_text(_bokeh_script())}</script>",
             f"<script>{_script_text(_asset('dashboard.js'))}</script>",
             "</body>",
