@@ -6,6 +6,7 @@
   const byId = (id) => document.getElementById(id);
   const numberText = (value) => (value === null || value === undefined ? "" : String(value));
   const status = byId("chart-status");
+  const NARROW_PX = 640;
 
   // The data is JSON, compressed with gzip and written as base64 text (core/dashboard.py).
   async function unpack(text) {
@@ -51,6 +52,7 @@
     const yRange = model("scatter-y");
     const xAxis = model("scatter-x-axis");
     const yAxis = model("scatter-y-axis");
+    const legend = model("scatter-legend");
     const renderers = data.segments.map((segment) => model("segment-" + segment.number));
     const view = byId("map-view");
     const across = byId("map-x");
@@ -68,8 +70,12 @@
         const source = renderer.data_source;
         source.data = Object.assign({}, source.data, { x: source.data[xKey], y: source.data[yKey] });
       }
-      xAxis.axis_label = facts.views[xKey];
-      yAxis.axis_label = facts.views[yKey];
+      // A phone's narrow map has no room for long axis titles: the caption under it has them always.
+      const narrow = byId("scatter").clientWidth < NARROW_PX;
+      xAxis.axis_label = narrow ? "" : facts.views[xKey];
+      yAxis.axis_label = narrow ? "" : facts.views[yKey];
+      legend.visible = !narrow;  // the check boxes above the map do the same
+      byId("map-axes").textContent = "Across: " + facts.views[xKey] + ". Up: " + facts.views[yKey] + ".";
       setRange(xRange, facts.ranges[xKey]);
       setRange(yRange, facts.ranges[yKey]);
       if (across) across.disabled = up.disabled = !columns;
@@ -80,6 +86,7 @@
       up.addEventListener("change", show);
     }
     show();
+    window.matchMedia("(max-width: " + NARROW_PX + "px)").addEventListener("change", show);
 
     function zoom(factor) {
       for (const range of [xRange, yRange]) {

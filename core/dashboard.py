@@ -57,6 +57,7 @@ DECIMALS = 10
 CUSTOMERS_PER_PAGE = 25
 LEFT_OUT_TEXT = "Not segmented (missing values)"
 TITLE = "Customer segments"
+TEXT_CLASS = ' class="text"'  # a table cell of words: left-aligned, unlike numbers
 _INK = "#1a1a1a"
 _GRID = "#d0d0d0"
 
@@ -278,7 +279,10 @@ def _elbow_chart(result: AnalysisResult) -> dict:
     )
     tooltips = [("Segments", "@k"), ("Value", "@value{0,0.[000]}")]
     chart.add_tools(HoverTool(renderers=renderers, tooltips=tooltips))
-    chart.legend.location = "top_right"
+    # Above the chart: inside it, the legend would cover one of the lines somewhere.
+    chart.add_layout(chart.legend[0], "above")
+    chart.legend.orientation = "horizontal"
+    chart.legend.location = "top_left"
     chart.legend.label_text_color = _INK
     chart.legend.label_text_font_size = "13px"
     return _json_item(chart)
@@ -345,8 +349,8 @@ def _scatter(table: LoadedTable, result: AnalysisResult, segments: Sequence[_Seg
         label = f"{segment.profile.number}. {segment.profile.name}"
         items.append(LegendItem(label=label, renderers=[renderer]))
     legend = Legend(
-        items=items, click_policy="hide", label_text_color=_INK, label_text_font_size="13px",
-        title="Click to hide", title_text_font_size="12px", title_text_color=_INK,
+        items=items, click_policy="hide", name="scatter-legend", label_text_color=_INK,
+        label_text_font_size="13px", title="Click to hide", title_text_font_size="12px", title_text_color=_INK,
     )
     chart.add_layout(legend, "right")
     chart.add_tools(HoverTool(renderers=renderers, tooltips=tooltips))
@@ -607,7 +611,8 @@ def _map_section(segments: Sequence[_Segment], scatter: dict) -> str:
         '<button type="button" id="zoom-reset">Show all</button></span></div>'
         f'<fieldset class="toggles"><legend>Segments on the map</legend>{toggles}</fieldset>'
         '<figure><div class="chart" id="scatter" role="img" aria-label="Map of customers coloured by '
-        'segment; the customer table below lists every customer with their segment"></div></figure>'
+        'segment; the customer table below lists every customer with their segment"></div>'
+        '<figcaption class="note" id="map-axes"></figcaption></figure>'
         "</section>"
     )
 
@@ -619,8 +624,10 @@ def _profiles_section(table: LoadedTable, result: AnalysisResult) -> str:
     segmentation = result.segmentation
     profiles = profile_table(segmentation.profiles, segmentation.overall)
     profiles = with_segment_value(profiles, table.frame, segmentation.labels, segmentation.k)
+    text_columns = {name for name in profiles.columns if profiles[name].map(type).eq(str).any()}
     header = "".join(
-        f'<th scope="col" aria-sort="none"><button type="button" data-column="{position}">{e(str(name))}'
+        f'<th scope="col" aria-sort="none"{TEXT_CLASS if name in text_columns else ""}>'
+        f'<button type="button" data-column="{position}">{e(str(name))}'
         '<span class="sort-mark" aria-hidden="true"></span></button></th>'
         for position, name in enumerate(profiles.columns)
     )
@@ -629,7 +636,7 @@ def _profiles_section(table: LoadedTable, result: AnalysisResult) -> str:
         cells = []
         for name, value in row.items():
             shown, key = _profile_cell(name, value)
-            kind = ' class="text"' if isinstance(value, str) else ""
+            kind = TEXT_CLASS if isinstance(value, str) else ""
             cells.append(f'<td data-value="{e(key)}"{kind}>{e(shown)}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
