@@ -350,7 +350,8 @@ def _scatter(table: LoadedTable, result: AnalysisResult, segments: Sequence[_Seg
         items.append(LegendItem(label=label, renderers=[renderer]))
     legend = Legend(
         items=items, click_policy="hide", name="scatter-legend", label_text_color=_INK,
-        label_text_font_size="13px", title="Click to hide", title_text_font_size="12px", title_text_color=_INK,
+        label_text_font_size="13px",
+        title="Click to hide", title_text_font_size="12px", title_text_color=_INK,
     )
     chart.add_layout(legend, "right")
     chart.add_tools(HoverTool(renderers=renderers, tooltips=tooltips))
