@@ -76,6 +76,12 @@ EXCLUDED_MODULES = [
     "matplotlib.backends.backend_cairo",
     "matplotlib.backends.backend_qtcairo",
     "matplotlib.backends.backend_template",
+    # Bokeh's server (tornado) and its documentation and sample-data helpers (the sample data is
+    # downloaded from the internet): the dashboard is a file, built with bokeh.plotting and bokeh.embed.
+    "tornado",
+    "bokeh.server.tornado",
+    "bokeh.sphinxext",
+    "bokeh.sampledata",
 ]
 
 # matplotlib back ends that are collected: the Qt canvas, and the file formats a chart can be saved in.
@@ -107,6 +113,12 @@ _UNNEEDED_PATTERNS = [
     r"matplotlib/mpl-data/plot_directive/",
     # scikit-learn's bundled example data sets (the app loads only the user's files).
     r"sklearn/datasets/(data|descr|images)/",
+    # Bokeh: the dashboard inlines only the minified BokehJS core (core/dashboard.py); its widgets, tables,
+    # WebGL and MathJax scripts, the unminified copies, the extension compiler and the TypeScript typings
+    # (23 MB together) are never read, nor the command line's subcommands, collected as data.
+    r"bokeh/server/static/(?!js/bokeh\.min\.js$)",
+    r"bokeh/command/subcommands/",
+    r"bokeh/sampledata/",
 ]
 _UNNEEDED = re.compile("|".join(f"(?:{pattern})" for pattern in _UNNEEDED_PATTERNS))
 

@@ -69,6 +69,8 @@ def test_no_module_the_app_imports_is_excluded_from_the_bundle():
         "matplotlib/mpl-data/matplotlibrc",
         "matplotlib/mpl-data/images/home.png",
         "sklearn/utils/_isfinite.cpython-311-x86_64-linux-gnu.so",
+        "bokeh/server/static/js/bokeh.min.js",
+        "bokeh/core/_templates/file.html",
     ],
 )
 def test_bundle_keeps_what_the_app_loads(destination):
@@ -88,6 +90,11 @@ def test_bundle_keeps_what_the_app_loads(destination):
         "matplotlib/mpl-data/fonts/ttf/cmr10.ttf",
         "sklearn/datasets/data/iris.csv",
         "numpy/__init__.pyi",
+        "bokeh/server/static/js/bokeh-widgets.min.js",
+        "bokeh/server/static/js/bokeh.js",
+        "bokeh/server/static/js/compiler.js",
+        "bokeh/server/static/js/lib/api/index.d.ts",
+        "bokeh/command/subcommands/serve.py",
     ],
 )
 def test_bundle_leaves_out_what_the_app_never_loads(destination):
@@ -119,6 +126,8 @@ def test_spec_lists_resources_that_exist():
         "segment-studio.png",
         "segment-studio.svg",
         "THIRD_PARTY_LICENSES",
+        "dashboard.css",
+        "dashboard.js",
     ):
         assert needed in spec_text
     assert (ROOT / "resources" / "sample_customers.csv").is_file()
