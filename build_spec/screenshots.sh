@@ -7,3 +7,5 @@ if [ -z "${DISPLAY:-}" ]; then
     exec xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" "$0" "$@"
 fi
 QT_QPA_PLATFORM=xcb .venv/bin/python build_spec/screenshots.py
+# The dashboard, in headless Chromium (Debian's chromium package).
+.venv/bin/python build_spec/dashboard_screenshots.py

@@ -133,6 +133,8 @@ class Browser:
         self.call("Emulation.setDeviceMetricsOverride", {
             "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600,
         }, session=True)  # fmt: skip
+        # Only the load of this page counts, not that of one opened before.
+        self.events = [event for event in self.events if event.get("method") != "Page.loadEventFired"]
         self.call("Page.navigate", {"url": path.resolve().as_uri()}, session=True)
         self.wait_for_event("Page.loadEventFired")
 
@@ -154,10 +156,20 @@ class Browser:
             if event.get("method") == "Network.requestWillBeSent"
         ]
 
-    def screenshot(self, path: Path) -> None:
-        """The whole page, however long, as a PNG."""
-        size = self.call("Page.getLayoutMetrics", session=True)["cssContentSize"]
-        clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+    def screenshot(self, path: Path, selector: str | None = None, max_height: int | None = None) -> None:
+        """A PNG of the element `selector` (the whole page, however long, when None), at most `max_height`
+        CSS pixels of it from its top."""
+        if selector is None:
+            size = self.call("Page.getLayoutMetrics", session=True)["cssContentSize"]
+            clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+        else:
+            clip = self.run(
+                f"(() => {{ const box = document.querySelector({selector!r}).getBoundingClientRect();"
+                " return {x: box.left + scrollX, y: box.top + scrollY, width: box.width,"
+                " height: box.height, scale: 1}; })()"
+            )
+        if max_height is not None:
+            clip["height"] = min(clip["height"], max_height)
         result = self.call(
             "Page.captureScreenshot",
             {"format": "png", "captureBeyondViewport": True, "clip": clip},
