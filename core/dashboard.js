@@ -109,6 +109,16 @@
     }
   }
 
+  // On paper every "in words" and "numbers behind the chart" part is open; on screen as the reader left it.
+  let closedForScreen = [];
+  window.addEventListener("beforeprint", () => {
+    closedForScreen = Array.from(document.querySelectorAll("details:not([open])"));
+    for (const details of closedForScreen) details.open = true;
+  });
+  window.addEventListener("afterprint", () => {
+    for (const details of closedForScreen) details.open = false;
+  });
+
   // --- the profile table: sort by any column ------------------------------------------------------
   const profileTable = byId("profile-table");
   for (const button of profileTable.querySelectorAll("th button")) {

@@ -7,9 +7,11 @@ ended by a NUL byte (`--remote-debugging-pipe`).
 """
 
 import base64
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -19,6 +21,7 @@ import pytest
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 # How long one protocol call may take before the test fails (a hung browser must not hang the suite).
 ANSWER_TIMEOUT_S = 60
+CLOSE_TIMEOUT_S = 10
 
 
 def chromium_or_skip() -> str:
@@ -63,6 +66,7 @@ class Browser:
             stderr=subprocess.DEVNULL,
             preexec_fn=give_pipes,
             pass_fds=(3, 4),
+            start_new_session=True,
         )
         os.close(commands_read)
         os.close(answers_write)
@@ -78,7 +82,15 @@ class Browser:
         }, session=True)  # fmt: skip
 
     def close(self) -> None:
-        self._process.kill()
+        """Close Chromium and every helper process it started (they write into the profile until they
+        end), then remove the profile."""
+        try:
+            self.call("Browser.close")
+            self._process.wait(timeout=CLOSE_TIMEOUT_S)
+        except (OSError, RuntimeError, TimeoutError, subprocess.TimeoutExpired):
+            pass  # ended below
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, signal.SIGKILL)  # its own process group (start_new_session)
         self._process.wait()
         os.close(self._commands)
         os.close(self._answers)

@@ -159,6 +159,53 @@ def test_a_segment_is_hidden_on_the_map_and_the_map_shows_two_columns(opened):
     assert sorted(xs) == sorted(in_second.tolist())
 
 
+# Where the first customer of segment 2 is on the screen, and their customer number (the file's first column).
+FIRST_OF_SEGMENT_2 = """(() => {
+  const plot = Object.values(Bokeh.index).find((view) => view.model.x_range?.name === "scatter-x");
+  const renderer = plot.model.renderers.find((renderer) => renderer.name === "segment-2");
+  const data = renderer.data_source.data;
+  const canvas = plot.canvas_view.el.getBoundingClientRect();
+  return {x: canvas.left + plot.frame.x_scale.compute(data.x[0]),
+          y: canvas.top + plot.frame.y_scale.compute(data.y[0]), customer: data.c0[0]};
+})()"""
+# The texts of the tooltips on screen, once there are some or after 60 frames (Bokeh shows them a frame or
+# more after the pointer moves).
+SHOWN_TOOLTIPS = """new Promise((resolve) => {
+  function all(root) {
+    const found = [...root.querySelectorAll("*")];
+    for (const element of [...found]) if (element.shadowRoot) found.push(...all(element.shadowRoot));
+    return found;
+  }
+  const text = (tip) => [...(tip.shadowRoot || tip).children].filter((child) => child.tagName !== "STYLE")
+                                                             .map((child) => child.innerText).join(" ");
+  let frames = 60;
+  const check = () => {
+    const shown = all(document).filter((element) => element.classList.contains("bk-Tooltip")
+                                                    && element.checkVisibility());
+    if (shown.length || --frames === 0) resolve(shown.map(text));
+    else requestAnimationFrame(check);
+  };
+  check();
+})"""
+
+
+def test_pointing_at_a_customer_on_the_map_shows_their_row(opened):
+    browser, result, names = opened
+    browser.run("document.getElementById('scatter').scrollIntoView()")
+    assert browser.run(SHOWN_TOOLTIPS) == []
+    point = browser.run(FIRST_OF_SEGMENT_2)
+    browser.call("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": point["x"], "y": point["y"]},
+                 session=True)
+    tooltips = browser.run(SHOWN_TOOLTIPS)
+    assert len(tooltips) == 1
+    frame = load_table(SAMPLE).frame
+    row = frame[frame["CustomerID"] == point["customer"]].iloc[0]
+    assert result.segmentation.labels[row.name] == 1  # the customer is in segment 2
+    assert f"Segment:\t2. {names[1]}" in tooltips[0]
+    for column in ("CustomerID", "Gender", "Age"):
+        assert f"{column}:\t{row[column]}" in tooltips[0]
+
+
 def test_the_profile_table_sorts_by_a_column_and_back(opened):
     browser, _, _ = opened
     click = "document.querySelector('#profile-table th:nth-child(3) button').click()"  # Customers
