@@ -159,6 +159,26 @@ def test_a_segment_is_hidden_on_the_map_and_the_map_shows_two_columns(opened):
     assert sorted(xs) == sorted(in_second.tolist())
 
 
+# Controls a keyboard reaches without a name a screen reader can say, and charts without a text alternative.
+UNNAMED = """(() => {
+  const unnamed = [];
+  for (const control of document.querySelectorAll("select, input, button, [tabindex]")) {
+    const named = control.labels?.length || control.getAttribute("aria-label") || control.textContent.trim();
+    if (!named) unnamed.push(control.outerHTML.slice(0, 80));
+  }
+  for (const chart of document.querySelectorAll(".chart")) {
+    if (!chart.getAttribute("aria-label")) unnamed.push("chart " + chart.id);
+  }
+  return unnamed;
+})()"""
+
+
+def test_every_control_and_chart_has_a_name_for_screen_readers(opened):
+    browser, _, _ = opened
+    assert browser.run("document.querySelectorAll('select, input, button').length") > 10
+    assert browser.run(UNNAMED) == []
+
+
 # Where the first customer of segment 2 is on the screen, and their customer number (the file's first column).
 FIRST_OF_SEGMENT_2 = """(() => {
   const plot = Object.values(Bokeh.index).find((view) => view.model.x_range?.name === "scatter-x");
