@@ -82,6 +82,8 @@ EXCLUDED_MODULES = [
     "bokeh.server.tornado",
     "bokeh.sphinxext",
     "bokeh.sampledata",
+    # Map tiles' providers, which Bokeh imports only to draw a map background.
+    "xyzservices",
 ]
 
 # matplotlib back ends that are collected: the Qt canvas, and the file formats a chart can be saved in.
@@ -119,6 +121,9 @@ _UNNEEDED_PATTERNS = [
     r"bokeh/server/static/(?!js/bokeh\.min\.js$)",
     r"bokeh/command/subcommands/",
     r"bokeh/sampledata/",
+    # Hashes of BokehJS on a CDN (for pages that load it from there; the dashboard carries it inline).
+    r"bokeh/_sri/",
+    r"xyzservices/",
 ]
 _UNNEEDED = re.compile("|".join(f"(?:{pattern})" for pattern in _UNNEEDED_PATTERNS))
 
@@ -128,9 +133,14 @@ def is_unneeded(destination: str) -> bool:
     return _UNNEEDED.search(destination.replace("\\", "/")) is not None
 
 
+# Modules named "tests" that are not test suites: Jinja's template tests ("is defined"), which every Jinja
+# environment loads (Bokeh's page templates).
+_MODULES_NAMED_TESTS = ("jinja2.tests",)
+
+
 def is_unneeded_module(name: str) -> bool:
     """True for test-suite modules of the bundled libraries (numpy.tests, pandas.tests, ...)."""
-    return ".tests." in f"{name}."
+    return ".tests." in f"{name}." and name not in _MODULES_NAMED_TESTS
 
 
 # Libraries of the Linux host that every desktop has and the .deb depends on: they are taken from the

@@ -28,6 +28,7 @@ import gzip
 import html
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -164,7 +165,8 @@ def _colour(profile: SegmentProfile) -> str:
 
 
 def _method_title(result: AnalysisResult) -> str:
-    """The grouping method in words ("k-means")."""
+    """The grouping method of `result` in words ("k-means"). Every analysis is k-means until the pipeline
+    records which method made it (branch methods-pipeline); then this names that one."""
     return method_named(DEFAULT_METHOD).title
 
 
@@ -417,8 +419,9 @@ def _bokeh_script() -> str:
 
 
 def _script_text(text: str) -> str:
-    """Text safe inside a <script> element: "</" would end it early."""
-    return text.replace("</", "<\\/")
+    """Script text safe inside a <script> element: "</script" would end it early ("<\\/" means the same
+    in a string or a pattern)."""
+    return re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
 
 
 def _page(

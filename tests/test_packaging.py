@@ -95,6 +95,8 @@ def test_bundle_keeps_what_the_app_loads(destination):
         "bokeh/server/static/js/compiler.js",
         "bokeh/server/static/js/lib/api/index.d.ts",
         "bokeh/command/subcommands/serve.py",
+        "bokeh/_sri/3.9.2.json",
+        "xyzservices/data/providers.json",
     ],
 )
 def test_bundle_leaves_out_what_the_app_never_loads(destination):
@@ -106,6 +108,7 @@ def test_test_suites_are_left_out_but_not_the_modules_they_test():
     assert bundle_rules.is_unneeded_module("numpy.tests")
     assert not bundle_rules.is_unneeded_module("numpy.testing")
     assert not bundle_rules.is_unneeded_module("sklearn.cluster")
+    assert not bundle_rules.is_unneeded_module("jinja2.tests")  # Jinja's template tests, not a test suite
 
 
 def test_host_libraries_come_from_the_target_system_except_the_xcb_helpers():
