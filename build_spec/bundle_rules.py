@@ -121,8 +121,6 @@ _UNNEEDED_PATTERNS = [
     r"bokeh/server/static/(?!js/bokeh\.min\.js$)",
     r"bokeh/command/subcommands/",
     r"bokeh/sampledata/",
-    # Hashes of BokehJS on a CDN (for pages that load it from there; the dashboard carries it inline).
-    r"bokeh/_sri/",
     r"xyzservices/",
 ]
 _UNNEEDED = re.compile("|".join(f"(?:{pattern})" for pattern in _UNNEEDED_PATTERNS))
