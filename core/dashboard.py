@@ -512,7 +512,7 @@ def _segments_section(segments: Sequence[_Segment], overall) -> str:
             f"<li>{e(bar.label)}: ranks {bar.standing:.0f} of 100 ({e(bar.figure)})</li>" for bar in bars
         )
         chart = (
-            f'<figure><div class="chart bars" id="bars-{profile.number}" role="img" '
+            f'<figure><div class="chart" id="bars-{profile.number}" role="img" '
             f'aria-label="Chart of how segment {profile.number} differs from the average; the bars in words '
             f'follow"></div><figcaption><details><summary>The bars in words</summary>'
             f'<ul class="bar-list">{alternative}</ul></details></figcaption></figure>'
