@@ -619,6 +619,12 @@ def test_holdout_check_on_customers_who_follow_the_model():
     check = holdout_check(customer_ids, dates, CDNOW_SPLIT)
     assert check.weeks == 39
     assert check.predicted_purchases == pytest.approx(check.actual_purchases, rel=0.06)
+    # The forecast, taken once per shared history, is every customer's own forecast added up, and the
+    # weekly curve ends on it.
+    summary = calibration_summary(customer_ids, dates, pd.Timestamp(CDNOW_SPLIT))
+    each = expected_purchases(check.bgnbd, check.weeks, summary.x, summary.t_x, summary.T)
+    assert check.predicted_purchases == pytest.approx(each.sum(), rel=1e-9)
+    assert check.weekly["Predicted purchases (cumulative)"].iloc[-1] == pytest.approx(each.sum(), rel=1e-9)
     # Per group of earlier purchases, where a group has enough customers for its average to be firm.
     table = check.by_purchases_before
     large = table[table["Customers"] >= 500]
