@@ -42,7 +42,7 @@ from core.colours import segment_colour
 from core.exploration import is_numeric_column, project_2d, sample_rows
 from core.export import atomic_write
 from core.loading import LoadedTable
-from core.methods import DEFAULT_METHOD, method_named
+from core.methods import DEFAULT_METHOD, Method, method_named
 from core.pipeline import AnalysisResult, rename_segments
 from core.profiling import SegmentProfile, column_label, profile_table
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
@@ -53,6 +53,36 @@ MAX_SCATTER_POINTS = 5000
 SAMPLE_SEED = 0
 # Pointing at a customer on the map shows this many columns of their row (as the app's Clusters tab).
 MAX_HOVER_COLUMNS = 8
+# What a sweep over the number of segments may have measured, by the score's attribute: its name on the
+# chart, its axis title, how to read it and how its numbers are written. The first one a sweep holds is the
+# dark line on the left axis; the silhouette, when there, the dashed line on the right.
+_FIT_MEASURES = {
+    "wcss": ("WCSS", "WCSS (lower = tighter)", "how tightly customers sit around their segment's centre: "
+             "lower is tighter, and it always falls as segments are added, so the point where it stops "
+             "falling steeply (the elbow) is a good choice", "{:,.1f}"),
+    # The Gaussian mixture's sweep (core.methods.gmm, with the methods-pipeline branch).
+    "bic": ("BIC", "BIC (lower = better fit)", "how well the segments describe the customers, with a "
+            "penalty for each segment added: lower is better, so the lowest point is a good choice",
+            "{:,.1f}"),
+}
+_SEPARATION = ("silhouette", ("Silhouette", "Silhouette (higher = clearer)",
+                              "how clearly the segments are separated: higher is clearer", "{:.3f}"))
+
+
+def _sweep_measures(sweep) -> list[tuple[str, tuple[str, str, str, str], dict[int, float]]]:
+    """The measures `sweep` holds, each with its values by number of segments: the fit first."""
+    found = []
+    for attribute, described in [*_FIT_MEASURES.items(), _SEPARATION]:
+        values = {
+            score.k: float(value)
+            for score in sweep.scores
+            if (value := getattr(score, attribute, None)) is not None
+        }
+        if values and (attribute == _SEPARATION[0] or not found):
+            found.append((attribute, described, values))
+    return found
+
+
 # Decimals of the numbers in the customer table: more than any amount a shop records, not a float's noise.
 DECIMALS = 10
 CUSTOMERS_PER_PAGE = 25
@@ -164,10 +194,10 @@ def _colour(profile: SegmentProfile) -> str:
     return segment_colour(profile.number - 1)
 
 
-def _method_title(result: AnalysisResult) -> str:
-    """The grouping method of `result` in words ("k-means"). Every analysis is k-means until the pipeline
-    records which method made it (branch methods-pipeline); then this names that one."""
-    return method_named(DEFAULT_METHOD).title
+def _method(result: AnalysisResult) -> Method:
+    """The grouping method that made `result`. Every analysis is k-means until the pipeline records which
+    method made it (branch methods-pipeline: `result.settings.method`)."""
+    return method_named(DEFAULT_METHOD)
 
 
 # --- charts (Bokeh models, placed by dashboard.js) -------------------------------------------------
@@ -235,41 +265,34 @@ def _elbow_chart(result: AnalysisResult) -> dict:
     from bokeh.models import ColumnDataSource, HoverTool, Label, LinearAxis, Range1d, Span
 
     sweep = result.sweep
-    scores = sweep.scores
-    chart = _plain_figure(
-        height=320, x_axis_label="Number of segments", y_axis_label="WCSS (lower = tighter)"
-    )
-    wcss = ColumnDataSource({"k": [s.k for s in scores], "value": [s.wcss for s in scores]})
-    first = chart.line("k", "value", source=wcss, color="#333333", line_width=2, legend_label="WCSS")
-    chart.scatter("k", "value", source=wcss, color="#333333", size=8, legend_label="WCSS")
-    chart.xaxis.ticker = [s.k for s in scores]
-    renderers = [first]
-    with_silhouette = [s for s in scores if s.silhouette is not None]
-    if with_silhouette:
-        low = min(s.silhouette for s in with_silhouette)
-        high = max(s.silhouette for s in with_silhouette)
+    (_, (name, title, _, _), fit), *separation = _sweep_measures(sweep)
+    chart = _plain_figure(height=320, x_axis_label="Number of segments", y_axis_label=title)
+    source = ColumnDataSource({"k": list(fit), "value": list(fit.values())})
+    renderers = [chart.line("k", "value", source=source, color="#333333", line_width=2, legend_label=name)]
+    chart.scatter("k", "value", source=source, color="#333333", size=8, legend_label=name)
+    chart.xaxis.ticker = [score.k for score in sweep.scores]
+    for _, (name, title, _, _), values in separation:
+        low, high = min(values.values()), max(values.values())
         pad = (high - low) * 0.1 or 0.05
-        chart.extra_y_ranges = {"silhouette": Range1d(low - pad, high + pad)}
+        chart.extra_y_ranges = {"separation": Range1d(low - pad, high + pad)}
         chart.add_layout(
             LinearAxis(
-                y_range_name="silhouette", axis_label="Silhouette (higher = clearer)",
+                y_range_name="separation", axis_label=title,
                 axis_label_text_color=_INK, major_label_text_color=_INK, axis_label_text_font_style="normal",
                 axis_label_text_font_size="13px", major_label_text_font_size="13px",
             ),
             "right",
         )
-        silhouette = ColumnDataSource(
-            {"k": [s.k for s in with_silhouette], "value": [s.silhouette for s in with_silhouette]}
-        )
+        source = ColumnDataSource({"k": list(values), "value": list(values.values())})
         renderers.append(
             chart.line(
-                "k", "value", source=silhouette, y_range_name="silhouette", color="#767676",
-                line_dash="dashed", line_width=2, legend_label="Silhouette",
+                "k", "value", source=source, y_range_name="separation", color="#767676",
+                line_dash="dashed", line_width=2, legend_label=name,
             )
         )
         chart.scatter(
-            "k", "value", source=silhouette, y_range_name="silhouette", marker="square", color="#767676",
-            size=8, legend_label="Silhouette",
+            "k", "value", source=source, y_range_name="separation", marker="square", color="#767676",
+            size=8, legend_label=name,
         )
     suggested = segment_colour(0)
     chart.add_layout(Span(location=sweep.suggested_k, dimension="height", line_color=suggested, line_width=2))
@@ -440,7 +463,7 @@ def _page(
         ("Customers", f"{used:,}" + (f" of {table.report.rows:,} in the file" if used < table.report.rows
                                      else "")),
         ("Segments", f"{len(segments)}"),
-        ("Method", _method_title(result)),
+        ("Method", _method(result).title),
         ("Made on", f"{created.day} {created:%B %Y at %H:%M}"),
         ("Data file", file_name),
     ]
@@ -547,27 +570,41 @@ def _elbow_section(result: AnalysisResult) -> str:
     parts = ['<section id="how-many" aria-labelledby="how-many-title">',
              '<h2 id="how-many-title">How many segments?</h2>']
     if sweep is None:
-        parts.append(f"<p>The number of segments was set to {chosen}; no other numbers were tried.</p>")
+        method = _method(result)
+        parts.append(
+            f"<p>The number of segments was set to {chosen}; no other numbers were tried.</p>"
+            if method.takes_k
+            else f"<p>{e(method.title)} finds the number of segments itself, from how closely customers "
+            f"crowd together: it found {chosen}. No number of segments had to be chosen.</p>"
+        )
         return "".join([*parts, "</section>"])
+    measures = _sweep_measures(sweep)
+    lines = ("dark line", "grey dashed line")[: len(measures)]
+    reading = " ".join(
+        f"The {line} ({name}) shows {meaning}."
+        for line, (_, (name, _, meaning, _), _) in zip(lines, measures, strict=True)
+    )
+    header = "".join(f'<th scope="col">{e(name)}</th>' for _, (name, _, _, _), _ in measures)
     rows = "".join(
-        f"<tr><th scope=\"row\">{score.k}</th><td>{score.wcss:,.1f}</td>"
-        f"<td>{'' if score.silhouette is None else f'{score.silhouette:.3f}'}</td></tr>"
+        f'<tr><th scope="row">{score.k}</th>'
+        + "".join(
+            f"<td>{number.format(values[score.k]) if score.k in values else ''}</td>"
+            for _, (_, _, _, number), values in measures
+        )
+        + "</tr>"
         for score in sweep.scores
     )
     parts += [
-        "<p>Each number of segments was tried. The dark line (WCSS) shows how tightly customers sit around "
-        "their segment's centre: lower is tighter, and it always falls as segments are added, so the point "
-        "where it stops falling steeply (the elbow) is a good choice. The grey dashed line (silhouette) "
-        "shows how clearly the segments are separated: higher is clearer.</p>",
-        '<figure><div class="chart" id="elbow" role="img" aria-label="Elbow chart: the numbers are in the '
-        'table below"></div>',
+        f"<p>Each number of segments was tried. {e(reading)}</p>",
+        '<figure><div class="chart" id="elbow" role="img" aria-label="Chart of each number of segments '
+        'tried: the numbers are in the table below"></div>',
         f"<figcaption><strong>Suggested: {sweep.suggested_k} segments.</strong> {e(sweep.reason)}"
         + (f" The analysis uses {chosen} segments, as chosen by the user."
            if chosen != sweep.suggested_k else "")
         + "</figcaption></figure>",
         "<details><summary>The numbers behind the chart</summary>",
-        '<table class="numbers"><thead><tr><th scope="col">Segments</th><th scope="col">WCSS</th>'
-        f'<th scope="col">Silhouette</th></tr></thead><tbody>{rows}</tbody></table></details>',
+        f'<table class="numbers"><thead><tr><th scope="col">Segments</th>{header}</tr></thead>'
+        f"<tbody>{rows}</tbody></table></details>",
         "</section>",
     ]
     return "".join(parts)
