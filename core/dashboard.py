@@ -24,6 +24,7 @@ a text alternative next to it (a list or a table of the same numbers).
 """
 
 import base64
+import dataclasses
 import gzip
 import html
 import json
@@ -142,9 +143,7 @@ def build_dashboard(
     from core.report import suggested_action
 
     if names is not None:
-        result = AnalysisResult(
-            result.settings, result.prepared, result.sweep, rename_segments(result.segmentation, names)
-        )
+        result = dataclasses.replace(result, segmentation=rename_segments(result.segmentation, names))
     created = created or datetime.now()
     segmentation = result.segmentation
     notes = card_notes or {}
