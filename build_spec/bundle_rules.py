@@ -76,6 +76,14 @@ EXCLUDED_MODULES = [
     "matplotlib.backends.backend_cairo",
     "matplotlib.backends.backend_qtcairo",
     "matplotlib.backends.backend_template",
+    # Bokeh's server (tornado) and its documentation and sample-data helpers (the sample data is
+    # downloaded from the internet): the dashboard is a file, built with bokeh.plotting and bokeh.embed.
+    "tornado",
+    "bokeh.server.tornado",
+    "bokeh.sphinxext",
+    "bokeh.sampledata",
+    # Map tiles' providers, which Bokeh imports only to draw a map background.
+    "xyzservices",
 ]
 
 # matplotlib back ends that are collected: the Qt canvas, and the file formats a chart can be saved in.
@@ -107,6 +115,13 @@ _UNNEEDED_PATTERNS = [
     r"matplotlib/mpl-data/plot_directive/",
     # scikit-learn's bundled example data sets (the app loads only the user's files).
     r"sklearn/datasets/(data|descr|images)/",
+    # Bokeh: the dashboard inlines only the minified BokehJS core (core/dashboard.py); its widgets, tables,
+    # WebGL and MathJax scripts, the unminified copies, the extension compiler and the TypeScript typings
+    # (23 MB together) are never read, nor the command line's subcommands, collected as data.
+    r"bokeh/server/static/(?!js/bokeh\.min\.js$)",
+    r"bokeh/command/subcommands/",
+    r"bokeh/sampledata/",
+    r"xyzservices/",
 ]
 _UNNEEDED = re.compile("|".join(f"(?:{pattern})" for pattern in _UNNEEDED_PATTERNS))
 
@@ -116,9 +131,14 @@ def is_unneeded(destination: str) -> bool:
     return _UNNEEDED.search(destination.replace("\\", "/")) is not None
 
 
+# Modules named "tests" that are not test suites: Jinja's template tests ("is defined"), which every Jinja
+# environment loads (Bokeh's page templates).
+_MODULES_NAMED_TESTS = ("jinja2.tests",)
+
+
 def is_unneeded_module(name: str) -> bool:
     """True for test-suite modules of the bundled libraries (numpy.tests, pandas.tests, ...)."""
-    return ".tests." in f"{name}."
+    return ".tests." in f"{name}." and name not in _MODULES_NAMED_TESTS
 
 
 # Libraries of the Linux host that every desktop has and the .deb depends on: they are taken from the

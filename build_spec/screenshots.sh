@@ -9,3 +9,5 @@ fi
 QT_QPA_PLATFORM=xcb .venv/bin/python build_spec/screenshots.py
 QT_QPA_PLATFORM=xcb .venv/bin/python build_spec/screenshots_methods.py
 QT_QPA_PLATFORM=xcb .venv/bin/python build_spec/screenshots_stability.py
+# The dashboard, in headless Chromium (Debian's chromium package).
+.venv/bin/python build_spec/dashboard_screenshots.py

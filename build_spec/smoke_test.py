@@ -79,7 +79,10 @@ def differences(frozen: object, source: object, where: str = "") -> list[str]:
 
 def run_summary(command: Path, dataset: Path, out: Path, env: dict[str, str]) -> dict:
     result = subprocess.run(
-        [str(command), "analyze", str(dataset), "--summary", str(out)],
+        [
+            str(command), "analyze", str(dataset), "--summary", str(out),
+            "--dashboard", str(out.with_suffix(".html")),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -99,6 +102,11 @@ def check_cli(bundle: Path, source_bin: Path, datasets: list[Path], work: Path, 
         source = run_summary(
             source_bin / f"segment-studio-cli{EXE_SUFFIX}", dataset, work / "source.json", env
         )
+        # The dashboard inlines BokehJS and our script from the bundle's data files: missing ones would
+        # leave a page without charts.
+        page = (work / "frozen.html").read_text(encoding="utf-8")
+        if "Anaconda, Inc., and Bokeh Contributors" not in page or "dashboard-data" not in page:
+            raise SmokeFailure(f"the frozen CLI's dashboard of {dataset.name} lacks BokehJS or its data")
         found = differences(comparable(frozen, str(dataset)), comparable(source, str(dataset)))
         if found:
             shown = "; ".join(difference[:300] for difference in found[:5])

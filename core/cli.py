@@ -176,6 +176,10 @@ def _add_analysis_options(parser: argparse.ArgumentParser, *, k_default: object)
     parser.add_argument("--summary", type=Path, help="write a JSON summary of the analysis")
     parser.add_argument("--report", type=Path, help="write a PDF report of the analysis")
     parser.add_argument(
+        "--dashboard", type=Path,
+        help="write an interactive dashboard (.html) to share, which opens offline in any browser",
+    )
+    parser.add_argument(
         "--workbook", type=Path, help="write an Excel workbook: a summary sheet and a sheet per segment"
     )
     parser.add_argument(
@@ -386,7 +390,8 @@ def _naming_the_file(path: Path) -> Iterator[None]:
 
 
 def _segment_outputs(arguments: argparse.Namespace) -> tuple[Path | None, ...]:
-    return arguments.labels, arguments.profiles, arguments.report, arguments.workbook, arguments.model
+    return (arguments.labels, arguments.profiles, arguments.report, arguments.dashboard, arguments.workbook,
+            arguments.model)
 
 
 def _analysis_outputs(arguments: argparse.Namespace) -> tuple[Path | None, ...]:
@@ -488,6 +493,11 @@ def _segment(
 
         write_report(arguments.report, table, result, holdout=holdout, stability=segment_stability)
         print(f"Wrote the report to {arguments.report}")
+    if arguments.dashboard:
+        from core.dashboard import write_dashboard
+
+        write_dashboard(arguments.dashboard, table, result)
+        print(f"Wrote the dashboard to {arguments.dashboard}")
     if arguments.workbook:
         from core.workbook import write_workbook
 

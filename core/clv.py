@@ -844,6 +844,25 @@ def value_by_segment(
     return _table_value_by_group(customers, labels)
 
 
+def segment_value_lines(
+    customers: pd.DataFrame, segment_labels: np.ndarray, segments: int
+) -> dict[int, str] | None:
+    """Each segment's predicted value and share still active in words, by segment number, as the app's
+    segment cards and the dashboard show them; None for a table without the lifetime-value columns."""
+    by_segment = value_by_segment(customers, segment_labels, segments)
+    if by_segment is None:
+        return None
+    lines = {}
+    for number in range(1, segments + 1):
+        label = f"Segment {number}"
+        row = by_segment.table.loc[label]
+        lines[number] = (
+            f"Predicted value {row['Predicted value per customer']:,.2f} per customer · "
+            f"{row['Share still active (%)']:.0f} % still active. {by_segment.sentences[label]}"
+        )
+    return lines
+
+
 def value_by_rfm_group(customers: pd.DataFrame) -> GroupValue | None:
     """`value_by_group` of the RFM groups (in the order of core.rfm.RFM_GROUPS) of a per-customer table
     that carries the lifetime-value columns; None for any other table."""

@@ -54,6 +54,7 @@ CHART_FILTERS = {"PNG image (*.png)": ".png", "SVG drawing (*.svg)": ".svg", "PD
 PROJECT_SUFFIX = ".segproj"  # core.project.PROJECT_SUFFIX; not imported, as core.project loads pandas
 PROJECT_FILTERS = {f"Segment Studio project (*{PROJECT_SUFFIX})": PROJECT_SUFFIX}
 REPORT_FILTERS = {"PDF document (*.pdf)": ".pdf"}
+DASHBOARD_FILTERS = {"Web page (*.html)": ".html"}
 WORKBOOK_FILTERS = {"Excel workbook (*.xlsx)": ".xlsx"}
 MODEL_FILTERS = {"Segment model (*.json)": ".json"}
 UNSAVED_QUESTION = (
@@ -79,7 +80,8 @@ one: higher is clearer; above 0.5 the segments are well apart.</li>
 <li><b>Clusters</b> shows the segments on charts; <b>Segments</b> describes each one in plain words.
 Give them your own names there.</li>
 <li><b>Export labelled data</b> (Ctrl+E) saves every customer with its segment, for your mailing or CRM.
-<b>Export Report</b> makes a PDF to share; <b>Save Project</b> (Ctrl+S) keeps your work to reopen later.</li>
+<b>Export Report</b> makes a PDF to share, <b>Export Dashboard</b> a web page that opens in any
+browser; <b>Save Project</b> (Ctrl+S) keeps your work to reopen later.</li>
 <li><b>Assign New Customers</b> places the customers of another file into the same segments.</li>
 </ol>
 <p>Esc stops a long calculation; the previous results stay. Every toolbar button has a menu entry and
@@ -307,6 +309,11 @@ class MainWindow(QMainWindow):
         self.export_report_action = self._action(
             "Export &Report (PDF)…", self.export_report, "Ctrl+R", "A PDF report of the segments to share"
         )
+        self.export_dashboard_action = self._action(
+            "Export &Dashboard (HTML)…",
+            self.export_dashboard,
+            tip="An interactive web page of the segments that opens offline in any browser, to share",
+        )
         self.export_workbook_action = self._action(
             "Export &Workbook (Excel)…",
             self.export_workbook,
@@ -357,6 +364,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.export_profiles_action)
         file_menu.addAction(self.export_workbook_action)
         file_menu.addAction(self.export_report_action)
+        file_menu.addAction(self.export_dashboard_action)
         file_menu.addAction(self.export_chart_action)
         file_menu.addAction(self.export_model_action)
         file_menu.addSeparator()
@@ -845,6 +853,7 @@ class MainWindow(QMainWindow):
             self.export_profiles_action,
             self.export_workbook_action,
             self.export_report_action,
+            self.export_dashboard_action,
             self.export_model_action,
             self.compare_methods_action,
         ):
@@ -1107,6 +1116,15 @@ class MainWindow(QMainWindow):
         path = self._ask_save_path("Export report", f"{self._source_stem()}_report.pdf", REPORT_FILTERS)
         if path is not None:
             self.session.export_report(path)
+
+    def export_dashboard(self) -> None:
+        if self.session.segmentation is None:
+            return
+        path = self._ask_save_path(
+            "Export dashboard", f"{self._source_stem()}_dashboard.html", DASHBOARD_FILTERS
+        )
+        if path is not None:
+            self.session.export_dashboard(path)
 
     def export_segment_model(self) -> None:
         if self.session.segmentation is None:

@@ -272,21 +272,13 @@ class SegmentsTab(QWidget):
         self._show_stability(segmentation)
 
     def _show_value(self, segmentation: Segmentation) -> None:
-        from core.clv import value_by_segment
+        from core.clv import segment_value_lines
 
-        by_segment = None
+        lines = None
         if self._customers is not None:
-            by_segment = value_by_segment(self._customers, segmentation.labels, segmentation.numbers)
+            lines = segment_value_lines(self._customers, segmentation.labels, segmentation.numbers)
         for card in self.cards:
-            if by_segment is None:
-                card.show_value("")
-                continue
-            label = f"Segment {card.profile.number}"
-            row = by_segment.table.loc[label]
-            card.show_value(
-                f"Predicted value {row['Predicted value per customer']:,.2f} per customer · "
-                f"{row['Share still active (%)']:.0f} % still active. {by_segment.sentences[label]}"
-            )
+            card.show_value("" if lines is None else lines[card.profile.number])
 
     def clear(self) -> None:
         self._waiting = self._customers = self._shown = self._stability = None

@@ -654,6 +654,27 @@ class AnalysisSession(QObject):
 
         self.runner.run(write, self.exported.emit, description=f"writing the report {Path(path).name}")
 
+    def export_dashboard(self, path: str | Path) -> None:
+        """Write the interactive HTML dashboard of the current analysis, with the segment names as they are
+        now."""
+        table, result = self.table, self.analysis_result()
+        if table is None or result is None:
+            return
+
+        def write(hooks: TaskHooks) -> str:
+            from core.dashboard import write_dashboard
+
+            return str(
+                _saving(
+                    path,
+                    lambda: write_dashboard(
+                        path, table, result, progress=hooks.progress, cancel=hooks.cancel
+                    ),
+                )
+            )
+
+        self.runner.run(write, self.exported.emit, description=f"writing the dashboard {Path(path).name}")
+
     def export_workbook(self, path: str | Path) -> None:
         """Write the Excel workbook: a summary sheet and one sheet of customers per segment."""
         if self.table is None or self.segmentation is None:

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "core"
 OUR_FOLDERS = ("core", "desktop_app", "benchmarks", "build_spec")
 OUR_MODULES = sorted(path for folder in OUR_FOLDERS for path in (ROOT / folder).rglob("*.py"))
-LIBRARIES = ("sklearn", "scipy", "numpy", "pandas", "matplotlib", "PySide6", "threadpoolctl", "openpyxl")
+LIBRARIES = ("sklearn", "scipy", "numpy", "pandas", "matplotlib", "PySide6", "threadpoolctl", "openpyxl",
+             "bokeh")
 FORBIDDEN = ("PySide6", "shiboken6", "desktop_app", "matplotlib.pyplot", "matplotlib.backends")
 # Writing a multi-page PDF report needs matplotlib's PDF writer: a file format, not a screen backend.
 ALLOWED = ("matplotlib.backends.backend_pdf",)

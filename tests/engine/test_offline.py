@@ -82,13 +82,13 @@ def no_network(monkeypatch):
     return attempts
 
 
-def test_analysis_report_model_and_assign_work_with_the_network_blocked(no_network, capsys, tmp_path):
+def test_analysis_exports_and_assign_work_with_the_network_blocked(no_network, capsys, tmp_path):
     source = tmp_path / "customers.csv"
     source.write_text(csv_text(customers()), encoding="utf-8")
     code = main([
         "analyze", str(source), "--k", "3", "--k-max", "4", "--report", str(tmp_path / "report.pdf"),
         "--model", str(tmp_path / "model.json"), "--workbook", str(tmp_path / "segments.xlsx"),
-        "--labels", str(tmp_path / "labelled.csv"),
+        "--labels", str(tmp_path / "labelled.csv"), "--dashboard", str(tmp_path / "dashboard.html"),
     ])  # fmt: skip
     assert code == EXIT_OK, capsys.readouterr().err
     code = main(["assign", str(tmp_path / "model.json"), str(source), "--labels", str(tmp_path / "new.csv")])

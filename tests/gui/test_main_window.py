@@ -36,6 +36,7 @@ def test_starts_on_the_welcome_view(window):
     for action in (
         window.save_project_action,
         window.export_report_action,
+        window.export_dashboard_action,
         window.export_workbook_action,
         window.export_model_action,
     ):

@@ -39,6 +39,20 @@ def test_report_export_writes_a_pdf_with_the_segments(qtbot, monkeypatch, analys
     assert "Saved" in window.statusBar().currentMessage()
 
 
+def test_dashboard_export_writes_one_web_page_with_the_renamed_segments(
+    qtbot, monkeypatch, analysed_window, tmp_path
+):
+    window = analysed_window
+    window.session.rename_segment(1, "Big spenders")
+    answer_save_dialog(monkeypatch, tmp_path / "dashboard", "Web page (*.html)")
+    written = export(qtbot, window, window.export_dashboard_action)
+    assert written == str(tmp_path / "dashboard.html")
+    page = (tmp_path / "dashboard.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "Segment 1: Big spenders" in page
+    assert "Saved" in window.statusBar().currentMessage()
+
+
 def test_workbook_export_has_a_summary_and_a_sheet_per_segment(qtbot, monkeypatch, analysed_window, tmp_path):
     window = analysed_window
     segmentation = window.session.segmentation
