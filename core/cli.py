@@ -496,7 +496,7 @@ def _segment(
     if arguments.dashboard:
         from core.dashboard import write_dashboard
 
-        write_dashboard(arguments.dashboard, table, result)
+        write_dashboard(arguments.dashboard, table, result, stability=segment_stability)
         print(f"Wrote the dashboard to {arguments.dashboard}")
     if arguments.workbook:
         from core.workbook import write_workbook

@@ -845,15 +845,16 @@ def value_by_segment(
 
 
 def segment_value_lines(
-    customers: pd.DataFrame, segment_labels: np.ndarray, segments: int
+    customers: pd.DataFrame, segment_labels: np.ndarray, numbers: Sequence[int]
 ) -> dict[int, str] | None:
-    """Each segment's predicted value and share still active in words, by segment number, as the app's
-    segment cards and the dashboard show them; None for a table without the lifetime-value columns."""
-    by_segment = value_by_segment(customers, segment_labels, segments)
+    """Each segment's predicted value and share still active in words, by segment number (labels and
+    `numbers` as `value_by_segment` takes them), as the app's segment cards and the dashboard show them;
+    None for a table without the lifetime-value columns."""
+    by_segment = value_by_segment(customers, segment_labels, numbers)
     if by_segment is None:
         return None
     lines = {}
-    for number in range(1, segments + 1):
+    for number in numbers:
         label = f"Segment {number}"
         row = by_segment.table.loc[label]
         lines[number] = (

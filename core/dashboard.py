@@ -30,7 +30,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -39,15 +39,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.colours import segment_colour
+from core.colours import segment_colour, segment_number_colour
 from core.exploration import is_numeric_column, project_2d, sample_rows
 from core.export import atomic_write
 from core.loading import LoadedTable
-from core.methods import DEFAULT_METHOD, Method, method_named
+from core.methods import Method, method_named
 from core.pipeline import AnalysisResult, rename_segments
 from core.profiling import SegmentProfile, column_label, profile_table
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
 from core.segment_chart import AXIS_TITLE, TICKS, standout_data
+from core.stability import SegmentStability
 
 # The map shows at most this many customers (a stratified sample, the same every time).
 MAX_SCATTER_POINTS = 5000
@@ -110,16 +111,16 @@ def write_dashboard(
     *,
     names: Sequence[str] | None = None,
     created: datetime | None = None,
-    card_notes: Mapping[int, Sequence[str]] | None = None,
+    stability: Sequence[SegmentStability] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> Path:
     """Write the dashboard of `result` atomically (never onto the customer file); returns the path.
 
-    `names` replaces the segment names (the user's edits); `card_notes` adds lines to segment cards by
-    segment number (what other analyses found about a segment, such as how stable it is)."""
+    `names` replaces the segment names (the user's edits); `stability` (one per segment, in the order of
+    the profiles, core.stability) adds how stable each segment is to its card, as the report does."""
     text = build_dashboard(
-        table, result, names=names, created=created, card_notes=card_notes, progress=progress, cancel=cancel
+        table, result, names=names, created=created, stability=stability, progress=progress, cancel=cancel
     )
     written = atomic_write(
         path, lambda temporary: temporary.write_text(text, encoding="utf-8"), protected=table.report.path
@@ -134,7 +135,7 @@ def build_dashboard(
     *,
     names: Sequence[str] | None = None,
     created: datetime | None = None,
-    card_notes: Mapping[int, Sequence[str]] | None = None,
+    stability: Sequence[SegmentStability] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> str:
@@ -146,8 +147,11 @@ def build_dashboard(
         result = dataclasses.replace(result, segmentation=rename_segments(result.segmentation, names))
     created = created or datetime.now()
     segmentation = result.segmentation
-    notes = card_notes or {}
-    values = segment_value_lines(table.frame, segmentation.labels, segmentation.k) or {}
+    how_sure = {} if stability is None else {
+        profile.number: f"How sure: {segment.explanation}."
+        for profile, segment in zip(segmentation.profiles, stability, strict=True)
+    }
+    values = segment_value_lines(table.frame, segmentation.labels, segmentation.numbers) or {}
     segments = [
         _Segment(
             profile,
@@ -155,7 +159,7 @@ def build_dashboard(
             (
                 f"Suggested action: {suggested_action(profile, segmentation.overall)}",
                 *([values[profile.number]] if profile.number in values else []),
-                *notes.get(profile.number, ()),
+                *([how_sure[profile.number]] if profile.number in how_sure else []),
             ),
         )
         for profile in segmentation.profiles
@@ -190,13 +194,12 @@ def build_dashboard(
 
 def _colour(profile: SegmentProfile) -> str:
     """As in the app: segment 1 the first colour; 0, the unusual customers, grey."""
-    return segment_colour(profile.number - 1)
+    return segment_number_colour(profile.number)
 
 
 def _method(result: AnalysisResult) -> Method:
-    """The grouping method that made `result`. Every analysis is k-means until the pipeline records which
-    method made it (branch methods-pipeline: `result.settings.method`)."""
-    return method_named(DEFAULT_METHOD)
+    """The grouping method that made `result`."""
+    return method_named(result.settings.method)
 
 
 # --- charts (Bokeh models, placed by dashboard.js) -------------------------------------------------
@@ -574,7 +577,8 @@ def _elbow_section(result: AnalysisResult) -> str:
             f"<p>The number of segments was set to {chosen}; no other numbers were tried.</p>"
             if method.takes_k
             else f"<p>{e(method.title)} finds the number of segments itself, from how closely customers "
-            f"crowd together: it found {chosen}. No number of segments had to be chosen.</p>"
+            f"crowd together: it found {chosen}, and {result.segmentation.unusual:,} unusual customers who "
+            "belong to no group (segment 0). No number of segments had to be chosen.</p>"
         )
         return "".join([*parts, "</section>"])
     measures = _sweep_measures(sweep)
@@ -663,7 +667,7 @@ def _profiles_section(table: LoadedTable, result: AnalysisResult) -> str:
     e = html.escape
     segmentation = result.segmentation
     profiles = profile_table(segmentation.profiles, segmentation.overall)
-    profiles = with_segment_value(profiles, table.frame, segmentation.labels, segmentation.k)
+    profiles = with_segment_value(profiles, table.frame, segmentation.labels, segmentation.numbers)
     text_columns = {name for name in profiles.columns if profiles[name].map(type).eq(str).any()}
     header = "".join(
         f'<th scope="col" aria-sort="none"{TEXT_CLASS if name in text_columns else ""}>'

@@ -660,6 +660,7 @@ class AnalysisSession(QObject):
         table, result = self.table, self.analysis_result()
         if table is None or result is None:
             return
+        stability = self.stability.segments  # None until the segments shown are checked
 
         def write(hooks: TaskHooks) -> str:
             from core.dashboard import write_dashboard
@@ -668,7 +669,8 @@ class AnalysisSession(QObject):
                 _saving(
                     path,
                     lambda: write_dashboard(
-                        path, table, result, progress=hooks.progress, cancel=hooks.cancel
+                        path, table, result, stability=stability, progress=hooks.progress,
+                        cancel=hooks.cancel,
                     ),
                 )
             )

@@ -1,6 +1,7 @@
 """The dashboard file (core/dashboard.py) from the command line and from the core: what it says, that it
 keeps the user's file safe and stops when cancelled. How it works in a browser: test_dashboard_browser.py."""
 
+import html
 import re
 from pathlib import Path
 
@@ -8,10 +9,13 @@ import pytest
 
 import core.dashboard
 from core.cli import EXIT_BAD_INPUT, EXIT_OK
+from core.colours import UNUSUAL_COLOUR
 from core.dashboard import write_dashboard
 from core.errors import OperationCancelled, SettingsError
 from core.loading import load_table
+from core.methods import method_named
 from core.pipeline import AnalysisSettings, run_analysis
+from core.stability import segmentation_stability
 from tests.engine.test_cli import run_cli, sha256
 from tests.engine.test_cli_clv import GENERATED_COLUMNS, generated_orders  # noqa: F401 (a fixture)
 
@@ -62,12 +66,37 @@ def test_orders_dashboard_shows_each_segments_predicted_value(capsys, tmp_path, 
     assert len(re.findall(r'<p class="note">Predicted value [\d,.]+ per customer', page)) == 3
 
 
-def test_notes_from_other_analyses_go_on_their_segments_card(sample_result, tmp_path):
+def test_each_card_says_how_stable_its_segment_is(sample_result, tmp_path):
     table, result = sample_result
-    notes = {2: ["Stable: found again in 96 % of re-runs."]}
-    path = write_dashboard(tmp_path / "dashboard.html", table, result, card_notes=notes)
+    stability = segmentation_stability(result.prepared, result.segmentation, resamples=5)
+    path = write_dashboard(tmp_path / "dashboard.html", table, result, stability=stability)
     cards = re.findall(r"<article.*?</article>", path.read_text(encoding="utf-8"), re.S)
-    assert [("Stable: found again" in card) for card in cards] == [False, True, False, False]
+    assert len(cards) == len(stability)
+    for card, segment in zip(cards, stability, strict=True):
+        assert f"How sure: {segment.explanation}." in card
+
+
+def test_a_density_method_s_dashboard_has_the_unusual_customers_in_grey_and_no_number_to_choose(
+    capsys, tmp_path
+):
+    path = tmp_path / "dashboard.html"
+    code, _, err = run_cli(capsys, "analyze", SAMPLE, "--method", "hdbscan", "--dashboard", path)
+    assert code == EXIT_OK, err
+    page = path.read_text(encoding="utf-8")
+    title = html.escape(method_named("hdbscan").title)
+    assert f"{title} finds the number of segments itself" in page
+    assert f"<dd>{title}</dd>" in page
+    assert "Segment 0: Unusual customers" in page
+    assert UNUSUAL_COLOUR in page
+
+
+def test_a_gaussian_mixture_s_dashboard_charts_its_own_fit_measure(capsys, tmp_path):
+    path = tmp_path / "dashboard.html"
+    code, _, err = run_cli(capsys, "analyze", SAMPLE, "--method", "gmm", "--k-max", "5", "--dashboard", path)
+    assert code == EXIT_OK, err
+    page = path.read_text(encoding="utf-8")
+    assert "The dark line (BIC)" in page
+    assert '<th scope="col">BIC</th>' in page
 
 
 def test_the_customer_file_is_never_overwritten(sample_result, tmp_path):
