@@ -33,6 +33,7 @@ from core.clustering import DEFAULT_SEED, KScore, KSweep, suggest_k
 from core.errors import DataError, SettingsError
 from core.loading import LoadedTable
 from core.methods import DEFAULT_METHOD, UNUSUAL, Method, Segmenter, method_named
+from core.methods.gmm import MixtureScore, suggest_mixture_k
 from core.pipeline import AnalysisResult, Segmentation, fit_segmentation
 from core.preparation import PreparedData
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
@@ -316,19 +317,26 @@ STABILITY_SILHOUETTE_MARGIN = 0.05
 
 
 def suggest_k_with_stability(
-    scores: tuple[KScore, ...], stability: Mapping[int, StabilityResult]
+    scores: tuple[KScore, ...] | tuple[MixtureScore, ...], stability: Mapping[int, StabilityResult]
 ) -> tuple[int, str]:
     """`core.clustering.suggest_k`'s suggestion, unless one of its segments is less than stable and
     another k tried has all its segments at least stable with a silhouette lower by at most
     STABILITY_SILHOUETTE_MARGIN: that k is then suggested (the best-separated such k), and the reason
-    sentence says why. When the usual suggestion is kept, the sentence adds what the stability says."""
-    usual, reason = suggest_k(scores)
+    sentence says why. When the usual suggestion is kept, the sentence adds what the stability says.
+    A Gaussian mixture's sweep (BIC, no silhouette) keeps its own suggestion, with what the stability
+    says added: there is no separation to weigh a more stable k against."""
+    mixture = bool(scores) and isinstance(scores[0], MixtureScore)
+    usual, reason = suggest_mixture_k(scores) if mixture else suggest_k(scores)
     by_k = {score.k: score for score in scores}
     checked = stability.get(usual)
     if checked is None:
         return usual, reason
     if checked.all_at_least_stable:
         return usual, f"{reason[:-1]}; {_all_stable(checked)}."
+    weakest = checked.least_stable
+    doubt = f"the least stable of its segments is {weakest.level} ({weakest.how_often})"
+    if mixture:
+        return usual, f"{reason[:-1]}; but {doubt}."
     usual_silhouette = by_k[usual].silhouette
     alternatives = [
         by_k[k]
@@ -336,8 +344,6 @@ def suggest_k_with_stability(
         if k != usual and k in by_k and by_k[k].silhouette is not None and result.all_at_least_stable
         and (usual_silhouette is None or by_k[k].silhouette >= usual_silhouette - STABILITY_SILHOUETTE_MARGIN)
     ]
-    weakest = checked.least_stable
-    doubt = f"the least stable of its segments is {weakest.level} ({weakest.how_often})"
     if not alternatives:
         return usual, (
             f"{reason[:-1]}; but {doubt}, and no number of segments that separates the groups about as "
@@ -372,7 +378,7 @@ def segmentation_stability(
     prepared: PreparedData,
     segmentation: Segmentation,
     *,
-    method: str | Method = DEFAULT_METHOD,
+    method: str | Method | None = None,
     options: Mapping[str, Any] | None = None,
     seed: int = DEFAULT_SEED,
     resamples: int = DEFAULT_RESAMPLES,
@@ -382,11 +388,11 @@ def segmentation_stability(
     """The stability of each segment of a fitted segmentation, in the order of `segmentation.profiles`
     (the unusual customers' profile included when there is one): what the segment cards, the profile
     table, the workbook, the report and the summary show. The settings are those the segmentation was
-    fitted with (`seed` is AnalysisSettings.seed)."""
+    fitted with (`seed` is AnalysisSettings.seed; `method` None: the segmentation's own)."""
     fitted = np.asarray(segmentation.segmenter.labels_, dtype=np.int64)
     result = segment_stability(
-        prepared.matrix, fitted, method, segmentation.k, seed=seed, options=options, resamples=resamples,
-        progress=progress, cancel=cancel,
+        prepared.matrix, fitted, method or segmentation.method, segmentation.k, seed=seed, options=options,
+        resamples=resamples, progress=progress, cancel=cancel,
     )
     # Each profile's label in the fit, read off the customers (not computed from the numbering, which
     # the pipeline owns: the unusual customers' profile comes first when there is one).

@@ -9,6 +9,7 @@ import pytest
 from core.clustering import KMeansSegmenter, KScore, suggest_k, sweep_k
 from core.errors import DataError, OperationCancelled
 from core.methods import METHODS, UNUSUAL, Method
+from core.methods.gmm import MixtureScore, suggest_mixture_k
 from core.pipeline import AnalysisSettings, run_analysis
 from core.stability import (
     RESAMPLE_ROWS,
@@ -268,6 +269,21 @@ def test_a_stable_k_that_separates_much_worse_is_not_preferred():
     assert k == 4  # 2 (0.30) and 6 (0.33) give up more than 0.05 of silhouette
     assert "not to be trusted" in reason
     assert "no number of segments that separates the groups about as well is stable throughout" in reason
+
+
+MIXTURE_SCORES = (MixtureScore(1, 900.0), MixtureScore(2, 700.0), MixtureScore(3, 720.0))
+
+
+def test_a_gaussian_mixture_keeps_its_own_suggestion_and_hears_what_the_stability_says():
+    usual, reason = suggest_mixture_k(MIXTURE_SCORES)
+    stable = suggest_k_with_stability(MIXTURE_SCORES, {2: checked(2, 0.9, 0.9)})
+    doubtful = suggest_k_with_stability(MIXTURE_SCORES, {2: checked(2, 0.9, 0.7), 3: checked(3, *[0.9] * 3)})
+
+    assert (stable[0], doubtful[0]) == (usual, usual) == (2, 2)
+    assert stable[1].startswith(reason[:-1])
+    assert "every segment is stable" in stable[1]
+    assert doubtful[1].startswith(reason[:-1])
+    assert "but the least stable of its segments is doubtful" in doubtful[1]
 
 
 @pytest.fixture(scope="module")
