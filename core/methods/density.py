@@ -38,6 +38,9 @@ SAMPLE_ROWS = 20_000
 # pieces where 10 found them whole.
 MIN_NEIGHBOURS = 10
 
+# More than this share of the customers in no group gets the warning of `_mostly_unusual`.
+MOSTLY_UNUSUAL_SHARE = 0.5
+
 
 def default_neighbours(columns: int) -> int:
     """How many customers (itself counted) must lie close to a customer for it to be in a dense spot."""
@@ -121,7 +124,7 @@ class DensitySegmenter:
             "customers; every other customer joined the group of the nearest sampled group member close "
             "enough to them, or the unusual customers when none was.",
         )
-        self.notes_ = grouping.notes + placed
+        self.notes_ = grouping.notes + placed + _mostly_unusual(self.unusual_, len(data))
         report(progress, 1.0, f"Found {self.n_segments_} segments and {self.unusual_:,} unusual customers")
         return self
 
@@ -160,3 +163,16 @@ class DensitySegmenter:
         )
         segmenter.notes_ = ()
         return segmenter
+
+
+def _mostly_unusual(unusual: int, customers: int) -> tuple[str, ...]:
+    """A warning when most customers are in no group: the segments then describe a minority, and the
+    customers do not form dense groups in these columns (70 % of CC GENERAL.csv's customers with HDBSCAN's
+    defaults), which a method that places everyone describes better."""
+    if customers == 0 or unusual / customers <= MOSTLY_UNUSUAL_SHARE:
+        return ()
+    return (
+        f"{unusual / customers:.0%} of your customers belong to no group: they do not form dense groups in "
+        "these columns, so the segments describe only the rest. k-means or a Gaussian mixture, which place "
+        "every customer, will describe them better.",
+    )

@@ -158,3 +158,17 @@ def test_customers_who_are_all_the_same_are_refused_in_plain_words(name):
         _fit(name, np.zeros((50, 2)))
     with pytest.raises(DataError, match="All customers have the same values"):
         distance_curve(np.ones((50, 2)))
+
+
+def test_a_grouping_that_leaves_most_customers_in_no_group_says_so_and_what_fits_better():
+    """As HDBSCAN does on CC GENERAL.csv (70 % unusual): the segments then describe only a minority."""
+    rng = np.random.default_rng(0)
+    two_dense_groups = [rng.normal(centre, 0.3, size=(400, 4)) for centre in (0.0, 3.0)]
+    matrix = np.vstack([*two_dense_groups, rng.uniform(-4, 7, size=(3000, 4))])
+    scattered = _fit("hdbscan", matrix)
+    grouped = _fit("hdbscan", _moons_with_scattered_customers()[0])
+
+    assert scattered.unusual_ / len(matrix) > density.MOSTLY_UNUSUAL_SHARE
+    assert any("belong to no group" in note and "k-means or a Gaussian mixture" in note
+               for note in scattered.notes_)
+    assert not any("belong to no group" in note for note in grouped.notes_)
