@@ -95,7 +95,7 @@ def test_compare_two_ways_and_keep_the_other(qtbot, window, tmp_path):
     find_segments(qtbot, window)
     assert window.compare_methods_action.isEnabled()
     window.compare_methods_action.trigger()
-    dialog = window.compare_dialog
+    dialog = window.compare_methods_dialog
     qtbot.waitUntil(dialog.isVisible)
     for name, check in dialog.method_checks.items():
         check.setChecked(name in ("kmeans", "hierarchical"))
@@ -132,7 +132,7 @@ def test_cancelling_a_comparison_keeps_the_segments(qtbot, window, tmp_path):
     open_file(qtbot, window, groups_with_strays(tmp_path / "groups.csv", strays=0))
     segmentation = find_segments(qtbot, window)
     window.compare_methods()
-    dialog = window.compare_dialog
+    dialog = window.compare_methods_dialog
     with qtbot.waitSignal(window.session.cancelled, timeout=GUI_TIMEOUT):
         dialog.compare_button.click()
         assert dialog.cancel_button.isVisible()
@@ -277,7 +277,7 @@ def test_a_comparison_that_cannot_be_made_says_so_and_keeps_the_segments(qtbot, 
     open_file(qtbot, window, groups_with_strays(tmp_path / "groups.csv", rows_per_group=4, strays=0))
     segmentation = find_segments(qtbot, window)
     window.compare_methods()
-    dialog = window.compare_dialog
+    dialog = window.compare_methods_dialog
     for name, check in dialog.method_checks.items():
         check.setChecked(name in ("kmeans", "hierarchical"))
     dialog.k_spins["hierarchical"].setValue(20)  # more segments than the 12 customers
