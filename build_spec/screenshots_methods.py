@@ -71,7 +71,7 @@ def main() -> int:
 
         # Compare ways of grouping on the same customers.
         window.compare_methods()
-        dialog = window.compare_dialog
+        dialog = window.compare_methods_dialog
         dialog.setGeometry(10, 10, 1260, 780)  # all of it on the 1280x800 screen
         for name, check in dialog.method_checks.items():
             check.setChecked(name in ("hierarchical", "kmeans", "gmm"))

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -186,7 +187,6 @@ class ElbowTab(QWidget):
         self.no_k_label.hide()
         # Hierarchical grouping: its tree, cut at the chosen number, beside the chart.
         self.dendrogram = DendrogramView()
-        self.dendrogram.hide()
         self.splits_view = SplitsView()
         self.splits_view.k_clicked.connect(self._on_split_row_clicked)
         splits_title = QLabel(SPLITS_TITLE)
@@ -196,13 +196,18 @@ class ElbowTab(QWidget):
         splits_layout.setContentsMargins(0, 0, 0, 0)
         splits_layout.addWidget(splits_title)
         splits_layout.addWidget(self.splits_view, stretch=1)
+        # How segments split and the tree share the space beside the chart, one at a time: side by side
+        # at 1280 pixels the chart and both views were each too narrow to read.
+        self.side_views = QTabWidget()
+        self.side_views.addTab(splits_panel, "How segments split")
+        self._tree_tab = self.side_views.addTab(self.dendrogram, "Tree")
+        self.side_views.setTabVisible(self._tree_tab, False)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.plot)
-        self.splitter.addWidget(self.dendrogram)
-        self.splitter.addWidget(splits_panel)
+        self.splitter.addWidget(self.side_views)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setStretchFactor(1, 2)
         self._k_widgets = [help_label, self.splitter, self.reason_label]
 
         layout = QVBoxLayout(self)
@@ -238,7 +243,14 @@ class ElbowTab(QWidget):
                 "Customers who belong to no group are shown as segment 0, “Unusual customers”."
             )
         self.dendrogram.show_segmentation(None)
-        self.dendrogram.hide()
+        self._show_tree_tab(False)
+
+    def _show_tree_tab(self, tree: bool) -> None:
+        """The tree's tab is there only for a grouping that has a tree, and comes to the front with it."""
+        was_shown = self.side_views.isTabVisible(self._tree_tab)
+        self.side_views.setTabVisible(self._tree_tab, tree)
+        if tree and not was_shown:
+            self.side_views.setCurrentWidget(self.dendrogram)
 
     def _set_measure(self, measure: CurveMeasure) -> None:
         if measure is self._measure:
@@ -257,7 +269,7 @@ class ElbowTab(QWidget):
         tree = DendrogramView.has_tree(segmentation)
         # Drawn once shown and laid out: a chart made visible in the same step has no size yet.
         self.dendrogram.show_segmentation(segmentation if tree else None)
-        self.dendrogram.setVisible(tree)
+        self._show_tree_tab(tree)
         if not method.takes_k:
             unusual = segmentation.unusual
             found = f"It found {segmentation.k} segment{'s' if segmentation.k != 1 else ''}" + (
