@@ -98,8 +98,20 @@ class SegmentStability:
         return StabilityLevel.of(self.jaccard)
 
     @property
+    def is_unusual(self) -> bool:
+        """Whether this is the unusual customers (segment 0 of a density method), who are not a group."""
+        return self.label == UNUSUAL
+
+    @property
     def explanation(self) -> str:
-        """One line for the segment card: "Stable: found again in 48 of 50 reshuffles of your customers"."""
+        """One line for the segment card: "Stable: found again in 48 of 50 reshuffles of your customers".
+        The unusual customers are no group to find again: their line says how much of them is set apart
+        again (a reading of "not to be trusted" would read as a warning about the segments)."""
+        if self.is_unusual:
+            return (
+                "Not a group: when your customers are reshuffled, those set apart as unusual are about "
+                f"{self.jaccard:.0%} the same customers"
+            )
         return f"{self.level.capitalize()}: {self.how_often}"
 
     @property

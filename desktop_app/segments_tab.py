@@ -104,7 +104,8 @@ class SegmentCard(QFrame):
 
     def show_stability(self, stability, pending: str) -> None:
         """The segment's stability (core.stability.SegmentStability), or `pending` ("being checked")."""
-        colour = QColor(UNKNOWN_COLOUR if stability is None else LEVEL_COLOURS[str(stability.level)])
+        neutral = stability is None or stability.is_unusual  # the unusual customers are no segment to rate
+        colour = QColor(UNKNOWN_COLOUR if neutral else LEVEL_COLOURS[str(stability.level)])
         self.stability_badge.setText(pending if stability is None else stability.explanation)
         # A faint tint with a bar of the reading's colour: the text stays readable in light and dark themes.
         tint = f"rgba({colour.red()}, {colour.green()}, {colour.blue()}, 40)"

@@ -349,7 +349,8 @@ class StabilityStrip(QWidget):
             stability = self.check.segments
             if stability is None:
                 return "The stability of these segments is not checked yet."
-            weakest = min(stability, key=lambda segment: segment.jaccard, default=None)
+            segments = [segment for segment in stability if not segment.is_unusual]
+            weakest = min(segments, key=lambda segment: segment.jaccard, default=None)
             if weakest is None:
                 return ""
             return (

@@ -152,6 +152,12 @@ def test_unusual_customers_are_a_group_of_their_own_matched_with_the_unusual_one
     assert result.of(1).jaccard == pytest.approx(3 / 4, abs=0.03)
     assert result.of(0).jaccard == 1.0
     assert result.smallest == result.of(1).jaccard  # the unusual customers are not a segment to doubt
+    # Their line says what their number means, without a reading that would sound like a segment's.
+    assert result.of(UNUSUAL).explanation == (
+        "Not a group: when your customers are reshuffled, those set apart as unusual are about "
+        f"{result.of(UNUSUAL).jaccard:.0%} the same customers"
+    )
+    assert result.of(1).explanation.startswith(f"{result.of(1).level.capitalize()}: found")
 
 
 def test_a_segment_whose_customers_all_turn_unusual_has_dissolved():
