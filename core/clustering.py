@@ -131,9 +131,9 @@ class KMeansSegmenter:
     ) -> "KMeansSegmenter":
         """`warm_starts`: sets of k centres to try as more starts (the sweep hands over the previous
         k's centres plus one, see _grown_starts)."""
-        k = _check_count(self.n_clusters, "number of segments")
-        n_init = _check_count(self.n_init, "number of starts (n_init)")
-        data = _as_matrix(matrix)
+        k = check_count(self.n_clusters, "number of segments")
+        n_init = check_count(self.n_init, "number of starts (n_init)")
+        data = as_matrix(matrix)
         check_magnitudes(data)
         rng = np.random.default_rng(self.seed)
         sample = _check_distinct(data, _start_sample(data, rng), k)
@@ -182,7 +182,7 @@ class KMeansSegmenter:
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """The segment (in this model's numbering) whose centre is nearest to each row."""
-        data = _as_matrix(matrix)
+        data = as_matrix(matrix)
         features = self.cluster_centers_.shape[1]
         if data.shape[1] != features:
             raise DataError(
@@ -208,7 +208,7 @@ def sweep_k(
     diagram reuse them instead of fitting again; the sweep itself keeps none). Cancellation is honoured
     between fits."""
     k_min, k_max = check_k_range(k_min, k_max)
-    data = _as_matrix(matrix)
+    data = as_matrix(matrix)
     check_magnitudes(data)
     rng = np.random.default_rng(seed)
     distinct = _distinct_rows_up_to(data, k_max)
@@ -230,7 +230,7 @@ def sweep_k(
         )
         k_max = distinct
 
-    separation = _SeparationSample(data, rng)
+    separation = SeparationSample(data, rng)
     scores: list[KScore] = []
     total = k_max - k_min + 1
 
@@ -263,8 +263,8 @@ def sweep_k(
 
 def check_k_range(k_min: object, k_max: object) -> tuple[int, int]:
     """The numbers of segments a sweep tries, checked (every method's sweep takes the same range)."""
-    k_min = _check_count(k_min, "smallest number of segments")
-    k_max = _check_count(k_max, "largest number of segments")
+    k_min = check_count(k_min, "smallest number of segments")
+    k_max = check_count(k_max, "largest number of segments")
     if k_min >= k_max:
         raise SettingsError(
             f"The smallest number of segments to try ({k_min}) must be below the largest ({k_max}); "
@@ -432,7 +432,7 @@ def _suggest_without_knee(ordered: list[KScore]) -> tuple[int, str]:
     )
 
 
-def _check_count(value: object, setting: str) -> int:
+def check_count(value: object, setting: str) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise SettingsError(f"The {setting} must be a whole number of at least 1; got {value!r}.")
     return int(value)
@@ -456,7 +456,7 @@ def check_magnitudes(data: np.ndarray) -> None:
         )
 
 
-def _as_matrix(matrix: np.ndarray) -> np.ndarray:
+def as_matrix(matrix: np.ndarray) -> np.ndarray:
     """The prepared data as a 2-D float64 C-contiguous array; copies only if it is not one already."""
     try:
         data = np.ascontiguousarray(matrix, dtype=np.float64)
@@ -694,7 +694,7 @@ def _stable_order(centres: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.lexsort([*keys, -sizes])
 
 
-class _SeparationSample:
+class SeparationSample:
     """Silhouette, Calinski-Harabasz and Davies-Bouldin on a fixed set of customers: all of them up to
     SILHOUETTE_SAMPLE, else a random sample of that size shared by every k so the scores are comparable.
     The other two scores would be cheap on all rows but are measured on the same sample so that the
@@ -708,19 +708,40 @@ class _SeparationSample:
             self.rows, self.points = None, data
 
     def scores(self, labels: np.ndarray) -> tuple[float | None, float | None, float | None]:
-        if self.rows is not None:
-            labels = labels[self.rows]
-        groups = len(np.unique(labels))
-        if groups < 2 or groups >= len(labels):
+        """The three scores of `labels` (one per row of the data); None when they are undefined."""
+        points, labels = self._counted(labels, None)
+        if not _scores_defined(labels):
             return None, None, None
         return (
-            _mean_silhouette(self.points, labels),
-            float(calinski_harabasz_score(self.points, labels)),
-            float(davies_bouldin_score(self.points, labels)),
+            mean_silhouette(points, labels),
+            float(calinski_harabasz_score(points, labels)),
+            float(davies_bouldin_score(points, labels)),
         )
 
+    def silhouette(self, labels: np.ndarray, counted: np.ndarray | None = None) -> float | None:
+        """The silhouette of the sample's customers whose `counted` (one per row of the data) is True,
+        all of them by default (comparing methods leaves out the unusual customers, who are in no
+        group); None when it is undefined."""
+        points, labels = self._counted(labels, counted)
+        return mean_silhouette(points, labels) if _scores_defined(labels) else None
 
-def _mean_silhouette(points: np.ndarray, labels: np.ndarray) -> float:
+    def _counted(self, labels: np.ndarray, counted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        points = self.points
+        if self.rows is not None:
+            labels = labels[self.rows]
+            counted = None if counted is None else counted[self.rows]
+        if counted is not None:
+            points, labels = points[counted], labels[counted]
+        return points, labels
+
+
+def _scores_defined(labels: np.ndarray) -> bool:
+    """Separation scores need at least two groups and fewer groups than customers."""
+    groups = len(np.unique(labels))
+    return 2 <= groups < len(labels)
+
+
+def mean_silhouette(points: np.ndarray, labels: np.ndarray) -> float:
     """scikit-learn's silhouette_score (Euclidean) of `labels`, without holding all pairwise distances.
 
     For each point, a is the mean distance to the other points of its group and b the smallest mean

@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import silhouette_score
 
-from core.clustering import DEFAULT_SEED, SILHOUETTE_SAMPLE
+from core.clustering import DEFAULT_SEED, SeparationSample
 from core.columns import ColumnSummary
 from core.comparison import Comparison, compare_segmentations
 from core.errors import SettingsError
@@ -102,7 +101,9 @@ def compare_methods(
     Two or more choices; the first is the reference the others are compared with."""
     if len(choices) < 2:
         raise SettingsError("Choose at least two ways of grouping to compare them.")
-    sample = _shared_sample(len(prepared.row_positions), seed)
+    # The sample of the sweep's separation scores (same seed, same customers): a k-means result here
+    # has the silhouette Choose k shows for it.
+    sample = SeparationSample(prepared.matrix, np.random.default_rng(seed))
     results = []
     steps = len(choices) + 1  # the guide takes about as long as one method
     for index, choice in enumerate(choices):
@@ -132,7 +133,7 @@ def compare_methods(
     report(progress, len(choices) / steps, "Looking for signs that another way fits better")
     advice = _advice(prepared, results, seed, cancel)
     report(progress, 1.0, f"Compared {len(results)} ways of grouping")
-    return MethodComparison(tuple(results), comparisons, len(sample), advice)
+    return MethodComparison(tuple(results), comparisons, len(sample.points), advice)
 
 
 def _advice(
@@ -150,22 +151,11 @@ def _advice(
     return advise_methods(prepared.matrix, segmenter.labels_, segmenter.cluster_centers_, seed=seed)
 
 
-def _shared_sample(rows: int, seed: int) -> np.ndarray:
-    """Positions in the prepared matrix of the customers every silhouette is measured on: all of them up
-    to SILHOUETTE_SAMPLE (the sweep's sample size: its cost grows with the square), else a random
-    sample of that many."""
-    if rows <= SILHOUETTE_SAMPLE:
-        return np.arange(rows)
-    return np.sort(np.random.default_rng(seed).choice(rows, SILHOUETTE_SAMPLE, replace=False))
-
-
-def _separation(prepared: PreparedData, segmentation: Segmentation, sample: np.ndarray) -> float | None:
+def _separation(
+    prepared: PreparedData, segmentation: Segmentation, sample: SeparationSample
+) -> float | None:
     """The silhouette of the sample's customers that the segmentation put in a segment (unusual
     customers belong to none, so they have no silhouette); None with fewer than two segments there."""
-    labels = np.asarray(segmentation.labels)[np.asarray(prepared.row_positions)][sample]
+    labels = np.asarray(segmentation.labels)[np.asarray(prepared.row_positions)]
     unusual = [position for position, number in enumerate(segmentation.numbers) if number == UNUSUAL_NUMBER]
-    grouped = ~np.isin(labels, unusual) & (labels >= 0)
-    groups = len(np.unique(labels[grouped]))
-    if groups < 2 or groups >= grouped.sum():
-        return None
-    return float(silhouette_score(prepared.matrix[sample][grouped], labels[grouped]))
+    return sample.silhouette(labels, ~np.isin(labels, unusual) & (labels >= 0))

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.cluster import DBSCAN as ScikitDBSCAN
 from sklearn.neighbors import NearestNeighbors
 
-from core.clustering import DEFAULT_SEED, _as_matrix, _check_count
+from core.clustering import DEFAULT_SEED, as_matrix, check_count
 from core.errors import SettingsError
 from core.methods.base import Method
 from core.methods.density import DensitySegmenter, SampleGrouping, default_neighbours, grouped_sample
@@ -50,7 +50,7 @@ def distance_curve(
 ) -> DistanceCurve:
     """The k-distance curve of the customers DBSCAN would group (the same sample on a large table)
     and the distance at its bend, which DBSCAN uses unless the user sets another."""
-    data = _as_matrix(matrix)
+    data = as_matrix(matrix)
     sample = grouped_sample(data, seed)[1]
     return _curve(sample, neighbours or default_neighbours(data.shape[1]))
 
@@ -148,7 +148,7 @@ def _make(k: int | None, seed: int, options: Mapping[str, Any]) -> DensitySegmen
         raise SettingsError(f"The distance between customers of a group must be above 0; got {distance!r}.")
     neighbours = options.get("neighbours")
     if neighbours is not None:
-        neighbours = _check_count(neighbours, "number of close customers")
+        neighbours = check_count(neighbours, "number of close customers")
     return DensitySegmenter(
         _DbscanGrouper(None if distance is None else float(distance), neighbours), seed=seed
     )

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.clustering import DEFAULT_SEED, _as_matrix, check_magnitudes
+from core.clustering import DEFAULT_SEED, as_matrix, check_magnitudes
 from core.errors import DataError, SettingsError
 from core.methods.sampling import (
     NearestReference,
@@ -93,7 +93,7 @@ class DensitySegmenter:
         progress: ProgressCallback | None = None,
         cancel: CancelCheck | None = None,
     ) -> "DensitySegmenter":
-        data = _as_matrix(matrix)
+        data = as_matrix(matrix)
         rows, sample = grouped_sample(data, self.seed)
         grouping = self.grouper.group(sample, scaled(progress, 0.0, 0.5), cancel)
         raise_if_cancelled(cancel)
@@ -134,7 +134,7 @@ class DensitySegmenter:
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """The segment of the nearest reference customer when it is within reach, else UNUSUAL."""
-        return assign_to_nearest(_as_matrix(matrix), self.reference_)
+        return assign_to_nearest(as_matrix(matrix), self.reference_)
 
     def to_dict(self) -> dict[str, Any]:
         reach = self.reference_.reach

@@ -18,7 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from core.clustering import DEFAULT_SEED, _as_matrix, _check_count, check_k_range, check_magnitudes
+from core.clustering import DEFAULT_SEED, as_matrix, check_count, check_k_range, check_magnitudes
 from core.errors import SettingsError
 from core.methods.base import Method
 from core.methods.sampling import check_columns, sample_rows, size_order, within_sum_of_squares
@@ -59,9 +59,9 @@ class GaussianMixtureSegmenter:
         progress: ProgressCallback | None = None,
         cancel: CancelCheck | None = None,
     ) -> "GaussianMixtureSegmenter":
-        k = _check_count(self.n_components, "number of segments")
-        starts = _check_count(self.starts, "number of starts")
-        data = _as_matrix(matrix)
+        k = check_count(self.n_components, "number of segments")
+        starts = check_count(self.starts, "number of starts")
+        data = as_matrix(matrix)
         check_magnitudes(data)
         rows = sample_rows(len(data), FIT_SAMPLE_ROWS, self.seed)
         sample = data if rows is None else data[rows]
@@ -135,7 +135,7 @@ class GaussianMixtureSegmenter:
         """Each row's probability of belonging to each segment (rows sum to 1), segments in order.
         Computed from the saved weights, means and covariances alone, so a saved model gives the
         same probabilities as the fitted one."""
-        data = _as_matrix(matrix)
+        data = as_matrix(matrix)
         check_columns(data, self.cluster_centers_.shape[1])
         log_joint = np.empty((len(data), self.n_segments_))
         for segment in range(self.n_segments_):
@@ -255,7 +255,7 @@ def sweep_mixtures(
     done, `on_labels` each k and every customer's most likely segment (as `fit` numbers them). On a
     large table every k is fitted on the same sample (see FIT_SAMPLE_ROWS)."""
     k_min, k_max = check_k_range(k_min, k_max)
-    data = _as_matrix(matrix)
+    data = as_matrix(matrix)
     check_magnitudes(data)
     rows = sample_rows(len(data), FIT_SAMPLE_ROWS, seed)
     sample = data if rows is None else data[rows]

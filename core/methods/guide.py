@@ -21,7 +21,7 @@ from sklearn.cluster import HDBSCAN
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from core.clustering import DEFAULT_SEED, _as_matrix
+from core.clustering import DEFAULT_SEED, as_matrix
 from core.errors import DataError
 from core.methods.sampling import sample_rows
 
@@ -81,7 +81,7 @@ def advise_methods(
     sharing a category lie flat on its 0/1 column, and the categories split them into separate dense
     layers (on Mall_Customers, the two genders made HDBSCAN's two dense groups, which every k-means
     segment joins), which says nothing about the shape of the groups."""
-    data = _as_matrix(matrix)
+    data = as_matrix(matrix)
     labels = np.asarray(labels, dtype=np.int64)
     if len(labels) != len(data) or labels.min() < 0:
         raise DataError("The guide needs a segment for every customer, as k-means gives.")

@@ -20,9 +20,9 @@ from core.clustering import (
     DEFAULT_SEED,
     KScore,
     KSweep,
-    _as_matrix,
-    _check_count,
-    _SeparationSample,
+    SeparationSample,
+    as_matrix,
+    check_count,
     check_k_range,
     check_magnitudes,
     suggest_k,
@@ -81,8 +81,8 @@ class WardSegmenter:
         progress: ProgressCallback | None = None,
         cancel: CancelCheck | None = None,
     ) -> "WardSegmenter":
-        k = _check_count(self.n_clusters, "number of segments")
-        data = _as_matrix(matrix)
+        k = check_count(self.n_clusters, "number of segments")
+        data = as_matrix(matrix)
         if len(data) < max(k, 2):
             raise SettingsError(
                 f"You asked for {k} segments but there are only {len(data)} customers; choose fewer."
@@ -133,7 +133,7 @@ class WardSegmenter:
         in its small group). So the analysed customers get their own segments back, which the
         nearest segment mean would not promise: Ward's segments are not the regions nearest to their
         means (on CC GENERAL, 5 segments, the nearest mean moved 1,029 of 8,636 customers)."""
-        return assign_to_nearest(_as_matrix(matrix), self.reference_)
+        return assign_to_nearest(as_matrix(matrix), self.reference_)
 
 
 @dataclass(frozen=True)
@@ -192,13 +192,13 @@ def sweep_ward(
     so the elbow chart and its reason read the same for both methods. `on_score` gets each k's
     score, `on_labels` each k and its labels (as `fit` gives them), as soon as they are known."""
     k_min, k_max = check_k_range(k_min, k_max)
-    data = _as_matrix(matrix)
+    data = as_matrix(matrix)
     if len(data) < k_max:
         raise SettingsError(
             f"You asked to try up to {k_max} segments but there are only {len(data)} customers; try fewer."
         )
     tree = _build_tree(data, k_max, seed, scaled(progress, 0.0, 0.6), cancel)
-    separation = _SeparationSample(data, np.random.default_rng(seed))
+    separation = SeparationSample(data, np.random.default_rng(seed))
     scores: list[KScore] = []
     total = k_max - k_min + 1
     for k in range(k_min, k_max + 1):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import silhouette_score
 
-from core.clustering import SILHOUETTE_SAMPLE, _mean_silhouette, sweep_k
+from core.clustering import SILHOUETTE_SAMPLE, mean_silhouette, sweep_k
 
 # Enough rows that the distances are worked through in several row blocks, the last one partial.
 ROWS = 3001
@@ -47,14 +47,14 @@ LABELLINGS = {
 @pytest.mark.parametrize("labelling", LABELLINGS)
 def test_silhouette_equals_scikit_learns(points, labelling):
     labels = LABELLINGS[labelling](points, np.random.default_rng(12))
-    assert _mean_silhouette(points, labels) == pytest.approx(silhouette_score(points, labels), abs=1e-10)
+    assert mean_silhouette(points, labels) == pytest.approx(silhouette_score(points, labels), abs=1e-10)
 
 
 def test_silhouette_of_duplicated_customers_in_different_segments_equals_scikit_learns():
     # Identical customers split over segments give a = b = 0: scikit-learn counts those as 0.
     points = np.array([[1.0, 1.0]] * 4 + [[5.0, 5.0]] * 3 + [[9.0, 0.0]])
     labels = np.array([0, 0, 1, 1, 2, 2, 2, 3])
-    assert _mean_silhouette(points, labels) == pytest.approx(silhouette_score(points, labels), abs=1e-10)
+    assert mean_silhouette(points, labels) == pytest.approx(silhouette_score(points, labels), abs=1e-10)
 
 
 def test_sweep_on_many_customers_never_holds_the_sample_distance_matrix():
@@ -77,4 +77,4 @@ def test_silhouette_of_few_customers_in_small_segments_equals_scikit_learns():
     rng = np.random.default_rng(3)
     points = rng.normal(size=(40, 3))
     labels = rng.integers(0, 8, 40)
-    assert _mean_silhouette(points, labels) == pytest.approx(silhouette_score(points, labels), abs=1e-12)
+    assert mean_silhouette(points, labels) == pytest.approx(silhouette_score(points, labels), abs=1e-12)

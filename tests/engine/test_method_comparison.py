@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.clustering import SILHOUETTE_SAMPLE
+from core.clustering import SILHOUETTE_SAMPLE, sweep_k
 from core.errors import OperationCancelled, SettingsError
 from core.loading import load_table
 from core.method_comparison import MethodChoice, compare_methods
@@ -132,3 +132,18 @@ def test_the_guide_points_to_a_mixture_for_long_slanted_groups(tmp_path):
     long_groups = [advice for advice in comparison.advice if advice.sign == "long"]
     assert long_groups
     assert long_groups[0].methods[0] == "gmm"
+
+
+def test_a_k_means_result_has_the_silhouette_choose_k_shows_for_it(tmp_path):
+    """Both measure on the same customers (the sweep's sample: more customers than SILHOUETTE_SAMPLE
+    here), so the two screens never show two silhouettes for the same segments."""
+    table = _table(tmp_path, three_groups(rows_per_group=1200, scattered=40))
+    settings = AnalysisSettings(features=("Spending", "Visits"))
+    prepared = prepare_table(table, settings)
+    assert len(prepared.row_positions) > SILHOUETTE_SAMPLE
+    sweep = sweep_k(prepared.matrix, 2, 4, seed=settings.seed)
+    comparison = compare_methods(
+        table.frame, prepared, [MethodChoice("kmeans", 3), MethodChoice("gmm", 3)], seed=settings.seed
+    )
+    assert comparison.sample_size == SILHOUETTE_SAMPLE
+    assert comparison.results[0].silhouette == pytest.approx(sweep.score_for(3).silhouette, abs=1e-9)
