@@ -13,7 +13,7 @@ import numbers
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -101,6 +101,9 @@ class KSweep:
     reason: str  # one sentence a non-technical person understands
     # Things the user should know about how the sweep ran, e.g. that k_max was lowered.
     notes: tuple[str, ...] = ()
+    # Each k's centres (prepared space, in the segments' order), so that the chosen k's segments are the
+    # ones the chart shows, without fitting them again. Not saved with a project.
+    centres: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def score_for(self, k: int) -> KScore:
         for score in self.scores:
@@ -188,6 +191,16 @@ class KMeansSegmenter:
         segmenter.notes_ = ()
         return segmenter
 
+    def assign(self, matrix: np.ndarray) -> "KMeansSegmenter":
+        """Fitted to `matrix` with the centres it has (found by a sweep, or saved in a project): each
+        customer in the segment of the nearest centre, nothing searched for and nothing renumbered."""
+        data = as_matrix(matrix)
+        labels, distances = pairwise_distances_argmin_min(data, self.cluster_centers_)
+        self.labels_ = labels.astype(np.int64)
+        self.sizes_ = np.bincount(self.labels_, minlength=self.n_segments_)
+        self.inertia_ = float(np.dot(distances, distances))
+        return self
+
     def to_dict(self) -> dict:
         return {"centres": self.cluster_centers_.tolist()}
 
@@ -243,6 +256,7 @@ def sweep_k(
 
     separation = SeparationSample(data, rng)
     scores: list[KScore] = []
+    centres: dict[int, np.ndarray] = {}
     total = k_max - k_min + 1
 
     def hand_over(k: int, inertia: float, separation_scores: Future) -> None:
@@ -263,7 +277,7 @@ def sweep_k(
                 data, draws, _random_streams(seed)[1], grown, None, cancel
             )
             separation_scores = scorer.submit(separation.scores, segmenter.labels_)
-            previous_centres = segmenter.cluster_centers_
+            previous_centres = centres[k] = segmenter.cluster_centers_
             if on_labels is not None:
                 on_labels(k, segmenter.labels_)
             if pending is not None:
@@ -272,7 +286,7 @@ def sweep_k(
             del segmenter  # its label per customer is not held while the next k is fitted
         hand_over(*pending)
     suggested, reason = suggest_k(tuple(scores))
-    return KSweep(tuple(scores), suggested, reason, notes)
+    return KSweep(tuple(scores), suggested, reason, notes, centres)
 
 
 def check_k_range(k_min: object, k_max: object) -> tuple[int, int]:

@@ -6,9 +6,10 @@ file so a folder moved as a whole still works), the file's size and SHA-256 chec
 every analysis setting (the grouping method and its settings among them), the chosen k, the segment
 names (with the user's edits) and the results: the k sweep's scores, each segment's size and centre,
 and the fitted method's own parameters (`Segmenter.to_dict`, as a segment model stores them). Labels
-are not stored: reopening prepares the same file with the same settings and fits the same method and
-k with the same seed, which gives the same labels; the stored sizes and centres (the unusual
-customers', segment 0, among them) are then checked against the new fit.
+are not stored: reopening prepares the same file with the same settings, puts each customer of a k-means
+project in the segment of the nearest saved centre and fits any other method again with the same k and
+seed, which gives the same labels; the stored sizes and centres (the unusual customers', segment 0,
+among them) are then checked against the result.
 """
 
 import dataclasses
@@ -27,7 +28,7 @@ from core.clustering import KScore, KSweep
 from core.errors import DataError, InputFileError
 from core.export import check_file_header, write_json
 from core.loading import LoadedTable, ReadOptions, load_table
-from core.methods import DEFAULT_METHOD
+from core.methods import DEFAULT_METHOD, KMEANS
 from core.methods.gmm import MixtureScore, MixtureSweep
 from core.orders import OrderColumns, OrderRequest, summarise_order_file
 from core.pipeline import (
@@ -436,10 +437,20 @@ def _fit_on_table(
         method_options=project.settings.method_options,
         columns=table.report.columns,
         column_labels=project.column_labels,
+        centres=_saved_centres(project),
         progress=scaled(progress, 0.1, 1.0),
         cancel=cancel,
     )
     return prepared, segmentation
+
+
+def _saved_centres(project: ProjectFile) -> np.ndarray | None:
+    """A k-means project's saved centres: its customers go back to the same segments by nearest
+    centre, exactly, whatever search found them (a sweep also tries starts grown from the previous
+    k's answer, which a fit of k alone does not). Other methods are fitted again."""
+    if project.settings.method != KMEANS.name or not project.segmenter:
+        return None
+    return np.asarray(project.segmenter["centres"], dtype=np.float64)
 
 
 def saved_segments_on(

@@ -518,14 +518,16 @@ class AnalysisSession(QObject):
         if self.segmentation is not None and self.segmentation.k == k:
             return
         labels = dict(self.column_labels)
+        sweep = self.sweep
 
         def fit(hooks: TaskHooks) -> Segmentation:
-            from core.pipeline import fit_segmentation
+            from core.pipeline import fit_segmentation, found_centres
 
             return fit_segmentation(
                 table.frame, prepared, k, seed=settings.seed, method=settings.method,
                 method_options=settings.method_options, columns=table.report.columns,
-                column_labels=labels, progress=hooks.progress, cancel=hooks.cancel,
+                column_labels=labels, centres=found_centres(sweep, settings.method, k),
+                progress=hooks.progress, cancel=hooks.cancel,
             )
 
         self.runner.run(fit, self._segmentation_ready, description=f"finding {k} segments")

@@ -247,3 +247,18 @@ def test_projects_keep_which_columns_were_categories_and_older_ones_used_numbers
     del content["settings"]["category_columns"]  # as a project saved before this setting existed
     project_path.write_text(json.dumps(content), encoding="utf-8")
     assert load_project(project_path).settings.category_columns == ()
+
+
+def test_a_k_means_project_reopens_to_its_saved_centres_without_searching_again(saved, monkeypatch):
+    """The saved segments came from the sweep, which also tries starts grown from the previous k's
+    answer; a fit of k alone may settle elsewhere. Reopening puts each customer at the nearest saved
+    centre, so it gives the saved segments whatever a new search would find."""
+    from core.clustering import KMeansSegmenter
+
+    def search(*args, **kwargs):
+        raise AssertionError("reopening a k-means project searched for segments again")
+
+    monkeypatch.setattr(KMeansSegmenter, "fit", search)
+    project_path, _data, result = saved
+    _table, reopened = reopen(load_project(project_path))
+    np.testing.assert_array_equal(reopened.segmentation.labels, result.segmentation.labels)

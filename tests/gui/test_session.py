@@ -213,6 +213,8 @@ def test_choosing_k_refits_without_a_new_sweep(qtbot, analysed, monkeypatch):
         analysed.choose_k(new_k)
     assert blocker.args[0].k == new_k
     assert analysed.sweep is sweep
+    # The segments are the grouping the Choose k chart shows for that k, not another search's.
+    assert blocker.args[0].segmenter.inertia_ == pytest.approx(sweep.score_for(new_k).wcss, rel=1e-12)
 
 
 def test_renaming_a_segment_and_rejecting_an_empty_name(qtbot, analysed):
