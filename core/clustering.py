@@ -52,11 +52,12 @@ _FINALISTS = 3
 # distance from their mean) are the same grouping (see _finalists).
 _SAME_GROUPING = 0.05
 # `n_init` is the least number of starts. Where a start on all customers is cheap (up to this many
-# values: customers times columns) there are up to five times as many: with only n_init starts k-means
-# misses the best grouping by 1-8 % at some k above the natural one (Mall customers at k = 8: 7.7 %)
-# often enough to show in the elbow chart. The price on small files: the whole command-line run on
-# marketing_campaign.csv takes 3.0 s against the notebook script's 1.3 s (1.8 s with n_init starts).
-_CHEAP_START_CELLS = 250_000
+# values: customers times columns, a millisecond a start) there are up to five times as many: with only
+# n_init starts (plus the grown and swap starts) the worst k came 1.7 % above the notebook's on Mall
+# customers and 1.9 % on the Wholesale file for some seeds, within +0.5 % with five times as many. On
+# larger files n_init starts kept every k within +0.46 % (digits, CC GENERAL, marketing_campaign.csv,
+# ten seeds each), and five times as many took marketing_campaign.csv's sweep from 0.5 s to 1.6 s.
+_CHEAP_START_CELLS = 25_000
 _MAX_STARTS_FACTOR = 5
 # A call of KMeans on all customers of a small table runs as many starts as make about this many values.
 _CALL_CELLS = 250_000
@@ -642,10 +643,14 @@ def _starts(
     a small table a call runs several starts, as many as take about as long as one on _CALL_CELLS values
     and no more than leave every core a call (a table of 200 customers is then not 50 calls: each call
     costs about a millisecond more than its starts);
-    on a sample each start is its own candidate for the refinement. Each warm start is one more call."""
+    on a sample each start is its own candidate for the refinement. Each warm start is one more call.
+    The starts of a table of up to _CHEAP_START_CELLS values run one after another: their time is
+    scikit-learn's Python code, which holds Python's lock, so two threads only wait for each other
+    (a sweep of Mall customers took 0.85-0.90 s with two, 0.45-0.50 s with one)."""
     cells = sample.points.size
-    starts = n_init * min(_MAX_STARTS_FACTOR, max(1, _CHEAP_START_CELLS // cells))
-    workers = os.cpu_count() or 1
+    cheap = cells <= _CHEAP_START_CELLS
+    starts = n_init * (min(_MAX_STARTS_FACTOR, _CHEAP_START_CELLS // cells) if cheap else 1)
+    workers = 1 if cheap else os.cpu_count() or 1
     per_call = max(1, min(-(-starts // workers), _CALL_CELLS // cells)) if sample.is_everyone else 1
     calls: list = [("k-means++", min(per_call, starts - first)) for first in range(0, starts, per_call)]
     calls += [(centres, 1) for centres in warm_starts]
