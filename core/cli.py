@@ -6,6 +6,7 @@ Bad input never prints a traceback.
 """
 
 import argparse
+import gc
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -764,5 +765,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK
 
 
+def run() -> int:
+    """The program's entry point: `main`, and an exit without the interpreter's last walk over every
+    object. Python's final garbage collections visit everything the imported libraries made, 0.3-0.4 s
+    after importing scikit-learn (measured; the notebook script pays it too), to free memory that the
+    operating system takes back at once anyway. Moving all objects to the permanent generation skips
+    that walk; the output files are closed by then, and exit handlers still run."""
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -3,10 +3,12 @@
 Every Lloyd run is scikit-learn's compiled `KMeans`, the starts side by side on the cores, so that
 Cancel and progress work between them. How a fit stays fast and never settles for a worse grouping than
 the notebook's `KMeans(n_init=10)`: on a small table the starts run on all customers, as there (more
-of them where they are cheap, and one grown from the previous k's answer); on a large one they run on
-a weighted sample (a lightweight coreset, see `_start_sample`), and the few best different
-solutions are then refined on all customers, the one with the lowest full-data WCSS kept. The sample
-only ranks candidates; the full data decide between them.
+of them where they are cheap, in a sweep some grown from the previous k's answer, and one swap start
+from the best, see `_swap_start`); on a large one they run on a weighted sample (a lightweight coreset,
+see `_start_sample`), and the few best different solutions are then compared on a larger coreset,
+the best refined on up to REFINE_ROWS customers and carried to everyone. The samples only rank
+candidates; the customers decide between them. A sweep keeps each k's centres, so that the segments of
+the chosen k are the ones its chart shows.
 """
 
 import numbers
