@@ -509,3 +509,18 @@ def test_the_suggestion_is_the_true_number_of_clearly_separated_groups(groups):
         data = separated_layout(groups, seed=100 * groups + layout)
         assert sweep_k(data, 1, 10).suggested_k == groups, f"layout {layout}"
     assert sweep_k(separated_layout(groups, seed=100 * groups + 7), 1, groups).suggested_k == groups
+
+
+def test_a_sweep_of_a_large_table_reports_the_wcss_of_the_segments_it_found(larger_data):
+    """Above REFINE_ROWS customers the sweep's WCSS comes from one pass over the customers (see
+    _settle_on_everyone): it is the WCSS of the labels the sweep hands over, around their means."""
+    from core.clustering import REFINE_ROWS
+
+    assert len(larger_data) > REFINE_ROWS
+    labels_by_k = {}
+    sweep = sweep_k(larger_data, 2, 4, on_labels=labels_by_k.__setitem__)
+    for score in sweep.scores:
+        labels = labels_by_k[score.k]
+        means = np.stack([larger_data[labels == segment].mean(axis=0) for segment in range(score.k)])
+        residuals = larger_data - means[labels]
+        assert score.wcss == pytest.approx(np.einsum("ij,ij->", residuals, residuals), rel=1e-9)
