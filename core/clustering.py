@@ -104,9 +104,9 @@ class KSweep:
     reason: str  # one sentence a non-technical person understands
     # Things the user should know about how the sweep ran, e.g. that k_max was lowered.
     notes: tuple[str, ...] = ()
-    # Each k's centres (prepared space, in the segments' order), so that the chosen k's segments are the
-    # ones the chart shows, without fitting them again. Not saved with a project.
-    centres: dict[int, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    # Each k's fitted parameters (`KMeansSegmenter.to_dict`), so that the chosen k's segments are the ones
+    # the chart shows, without fitting them again (see `Method.assign_saved`). Not saved with a project.
+    fitted: dict[int, dict] = field(default_factory=dict, compare=False, repr=False)
 
     def score_for(self, k: int) -> KScore:
         for score in self.scores:
@@ -263,7 +263,7 @@ def sweep_k(
 
     separation = SeparationSample(data, rng)
     scores: list[KScore] = []
-    centres: dict[int, np.ndarray] = {}
+    fitted: dict[int, dict] = {}
     total = k_max - k_min + 1
 
     def hand_over(k: int, inertia: float, separation_scores: Future) -> None:
@@ -284,7 +284,8 @@ def sweep_k(
                 data, draws, _random_streams(seed)[1], grown, None, cancel, exact_labels=False
             )
             separation_scores = scorer.submit(separation.scores, segmenter.labels_)
-            previous_centres = centres[k] = segmenter.cluster_centers_
+            previous_centres = segmenter.cluster_centers_
+            fitted[k] = segmenter.to_dict()
             if on_labels is not None:
                 on_labels(k, segmenter.labels_)
             if pending is not None:
@@ -293,7 +294,7 @@ def sweep_k(
             del segmenter  # its label per customer is not held while the next k is fitted
         hand_over(*pending)
     suggested, reason = suggest_k(tuple(scores))
-    return KSweep(tuple(scores), suggested, reason, notes, centres)
+    return KSweep(tuple(scores), suggested, reason, notes, fitted)
 
 
 def check_k_range(k_min: object, k_max: object) -> tuple[int, int]:

@@ -19,12 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.clustering import DEFAULT_SEED, KMeansSegmenter, KScore, KSweep, sweep_k
+from core.clustering import DEFAULT_SEED, KScore, KSweep, sweep_k
 from core.columns import ColumnKind, ColumnSummary
 from core.errors import DataError, SettingsError
 from core.export import labelled_frame, probability_column
 from core.loading import LoadedTable
-from core.methods import DEFAULT_METHOD, KMEANS, UNUSUAL, Method, Segmenter, method_named
+from core.methods import DEFAULT_METHOD, UNUSUAL, Method, Segmenter, method_named
 from core.methods.gmm import MixtureScore, MixtureSweep
 from core.preparation import (
     MissingPolicy,
@@ -222,23 +222,23 @@ def fit_segmentation(
     method_options: Mapping[str, Any] | None = None,
     columns: Sequence[ColumnSummary] = (),
     column_labels: Mapping[str, str] | None = None,
-    centres: np.ndarray | None = None,
+    saved: Mapping[str, Any] | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> Segmentation:
     """Group the prepared customers with `method` (k segments for a method that takes a number; a
     density method finds it and ignores k). `columns` (the table's column summaries) and `column_labels`
-    (the user's names for columns) go to `profile_segments`, which describes the segments. `centres`:
-    k-means centres found before for these customers (see `found_centres`); each customer then goes
-    to the nearest one and nothing is fitted."""
+    (the user's names for columns) go to `profile_segments`, which describes the segments. `saved`: the
+    method's parameters found before for these customers (a sweep's, see `swept_parameters`, or a
+    project's), which give the segments without a new fit (`Method.assign_saved`)."""
     chosen = method_named(method)
     segmenter = make_segmenter(chosen, k, seed, method_options or {})
-    if centres is None:
+    if saved is None:
         segmenter.fit(prepared.matrix, progress=scaled(progress, 0.0, 0.9), cancel=cancel)
-    elif chosen.name == KMEANS.name:
-        segmenter = KMeansSegmenter.from_centres(centres).assign(prepared.matrix)
+    elif chosen.assign_saved is not None:
+        segmenter = chosen.assign_saved(saved, prepared.matrix)
     else:
-        raise SettingsError(f"Centres found before stand for k-means segments, not for {chosen.title}.")
+        raise SettingsError(f"{chosen.title} finds its segments again only by fitting them.")
     raise_if_cancelled(cancel)
     has_unusual = bool((segmenter.labels_ == UNUSUAL).any())
     labels = np.full(len(frame), -1, dtype=np.int64)
@@ -384,18 +384,19 @@ def run_analysis(
     segmentation = fit_segmentation(
         table.frame, prepared, k, seed=settings.seed, method=settings.method,
         method_options=settings.method_options, columns=table.report.columns,
-        centres=found_centres(sweep, settings.method, k), progress=scaled(progress, 0.8, 1.0), cancel=cancel,
+        saved=swept_parameters(sweep, settings.method, k), progress=scaled(progress, 0.8, 1.0), cancel=cancel,
     )
     return AnalysisResult(settings, prepared, sweep, segmentation)
 
 
-def found_centres(sweep: KSweep | MixtureSweep | None, method: str, k: int | None) -> np.ndarray | None:
-    """The k-means sweep's centres for k, when the segments are to be k-means ones: the segments are
-    then the grouping the elbow chart shows for k (a separate fit could settle in another, and takes
-    as long as one k of the sweep)."""
-    if method != KMEANS.name or not isinstance(sweep, KSweep):
+def swept_parameters(sweep: KSweep | MixtureSweep | None, method: str, k: int | None) -> dict | None:
+    """The parameters the method's own sweep found for k, when the method can give its segments from
+    them (`Method.assign_saved`): the segments are then the grouping the chart shows for k (a separate
+    fit could settle in another, and takes as long as one k of the sweep)."""
+    chosen = method_named(method)
+    if chosen.assign_saved is None or chosen.sweep is None or not isinstance(sweep, KSweep):
         return None
-    return sweep.centres.get(k)
+    return sweep.fitted.get(k)
 
 
 def sweep_measure(sweep, measure: str) -> dict[str, float]:

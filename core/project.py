@@ -28,7 +28,7 @@ from core.clustering import KScore, KSweep
 from core.errors import DataError, InputFileError
 from core.export import check_file_header, write_json
 from core.loading import LoadedTable, ReadOptions, load_table
-from core.methods import DEFAULT_METHOD, KMEANS
+from core.methods import DEFAULT_METHOD, method_named
 from core.methods.gmm import MixtureScore, MixtureSweep
 from core.orders import OrderColumns, OrderRequest, summarise_order_file
 from core.pipeline import (
@@ -437,20 +437,11 @@ def _fit_on_table(
         method_options=project.settings.method_options,
         columns=table.report.columns,
         column_labels=project.column_labels,
-        centres=_saved_centres(project),
+        saved=project.segmenter if method_named(project.settings.method).assign_saved else None,
         progress=scaled(progress, 0.1, 1.0),
         cancel=cancel,
     )
     return prepared, segmentation
-
-
-def _saved_centres(project: ProjectFile) -> np.ndarray | None:
-    """A k-means project's saved centres: its customers go back to the same segments by nearest
-    centre, exactly, whatever search found them (a sweep also tries starts grown from the previous
-    k's answer, which a fit of k alone does not). Other methods are fitted again."""
-    if project.settings.method != KMEANS.name or not project.segmenter:
-        return None
-    return np.asarray(project.segmenter["centres"], dtype=np.float64)
 
 
 def saved_segments_on(

@@ -521,12 +521,12 @@ class AnalysisSession(QObject):
         sweep = self.sweep
 
         def fit(hooks: TaskHooks) -> Segmentation:
-            from core.pipeline import fit_segmentation, found_centres
+            from core.pipeline import fit_segmentation, swept_parameters
 
             return fit_segmentation(
                 table.frame, prepared, k, seed=settings.seed, method=settings.method,
                 method_options=settings.method_options, columns=table.report.columns,
-                column_labels=labels, centres=found_centres(sweep, settings.method, k),
+                column_labels=labels, saved=swept_parameters(sweep, settings.method, k),
                 progress=hooks.progress, cancel=hooks.cancel,
             )
 

@@ -87,3 +87,8 @@ class Method:
     gives_probabilities: bool = False
     # Whether some customers can be left in no group (labelled UNUSUAL): the density methods.
     finds_unusual: bool = False
+    # assign_saved(saved, matrix) -> the fitted Segmenter that saved parameters (`to_dict`) give on the
+    # customers they were found for, exactly and without a new search (k-means: each customer to the
+    # nearest centre); None where only a new fit gives the labels back. A sweep's k and a reopened
+    # project then need no new fit.
+    assign_saved: Callable[[Mapping[str, Any], np.ndarray], Segmenter] | None = None

@@ -20,6 +20,10 @@ def _from_dict(data: Mapping[str, Any]) -> KMeansSegmenter:
     return KMeansSegmenter.from_centres(np.asarray(data["centres"], dtype=np.float64))
 
 
+def _assign_saved(saved: Mapping[str, Any], matrix: np.ndarray) -> KMeansSegmenter:
+    return _from_dict(saved).assign(matrix)
+
+
 KMEANS = Method(
     name="kmeans",
     title="k-means",
@@ -32,4 +36,5 @@ KMEANS = Method(
     make=_make,
     from_dict=_from_dict,
     sweep=sweep_k,
+    assign_saved=_assign_saved,
 )

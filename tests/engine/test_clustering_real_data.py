@@ -70,17 +70,22 @@ def test_the_wine_data_get_their_three_cultivars_suggested():
     assert sweep.reason.startswith("3 segments: the curve bends at 3 (going from 2 to 3 segments makes")
 
 
-def test_the_segments_of_every_k_are_the_grouping_the_elbow_chart_shows(datasets_dir):
-    """The analysis keeps each k's centres from the sweep: the WCSS beside a k in the chart is the WCSS
-    of the segments the user gets for it (a fit of k alone could settle in another grouping)."""
+def test_the_segments_of_every_k_are_the_grouping_the_elbow_chart_shows(datasets_dir, monkeypatch):
+    """The analysis keeps each k's fitted centres from the sweep and gives the chosen k's segments from
+    them, without fitting again: the WCSS beside a k in the chart is the WCSS of the segments the user
+    gets (a fit of k alone could settle in another grouping)."""
     from core.loading import load_table
-    from core.pipeline import AnalysisSettings, fit_segmentation, found_centres, run_analysis
+    from core.pipeline import AnalysisSettings, fit_segmentation, run_analysis, swept_parameters
 
+    def fit_again(*args, **kwargs):
+        raise AssertionError("the chosen number of segments was fitted again")
+
+    monkeypatch.setattr(KMeansSegmenter, "fit", fit_again)
     table = load_table(datasets_dir / "Mall_Customers.csv")
     result = run_analysis(table, AnalysisSettings())
     chosen = result.sweep.score_for(result.segmentation.k)
     assert result.segmentation.segmenter.inertia_ == pytest.approx(chosen.wcss, rel=1e-12)
     for score in result.sweep.scores:
-        centres = found_centres(result.sweep, result.settings.method, score.k)
-        segmentation = fit_segmentation(table.frame, result.prepared, score.k, centres=centres)
+        saved = swept_parameters(result.sweep, result.settings.method, score.k)
+        segmentation = fit_segmentation(table.frame, result.prepared, score.k, saved=saved)
         assert segmentation.segmenter.inertia_ == pytest.approx(score.wcss, rel=1e-12), f"k={score.k}"

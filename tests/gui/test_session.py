@@ -205,15 +205,24 @@ def test_find_segments_streams_scores_then_fits_the_suggested_k(qtbot, session, 
     assert len(session.segmentation.labels) == 300
 
 
-def test_choosing_k_refits_without_a_new_sweep(qtbot, analysed, monkeypatch):
+def test_choosing_k_takes_its_segments_from_the_sweep_without_fitting_again(qtbot, analysed, monkeypatch):
     sweep = analysed.sweep
     monkeypatch.setattr(core.pipeline, "run_sweep", lambda *a, **k: pytest.fail("the sweep was re-run"))
+    given = []
+    fit_segmentation = core.pipeline.fit_segmentation
+
+    def remembering(*args, **kwargs):
+        given.append(kwargs.get("saved"))
+        return fit_segmentation(*args, **kwargs)
+
+    monkeypatch.setattr(core.pipeline, "fit_segmentation", remembering)
     new_k = 3 if sweep.suggested_k != 3 else 4
     with qtbot.waitSignal(analysed.segmentation_changed, timeout=TIMEOUT) as blocker:
         analysed.choose_k(new_k)
     assert blocker.args[0].k == new_k
     assert analysed.sweep is sweep
     # The segments are the grouping the Choose k chart shows for that k, not another search's.
+    assert given == [sweep.fitted[new_k]]
     assert blocker.args[0].segmenter.inertia_ == pytest.approx(sweep.score_for(new_k).wcss, rel=1e-12)
 
 
