@@ -1,11 +1,17 @@
 """Hierarchical grouping (Ward): customers joined step by step, the two groups whose joining spreads
 them least first, into a tree that is cut at the chosen number of segments.
 
-Up to EXACT_ROWS customers the tree is scipy's Ward tree of every customer, which is what
-scikit-learn's `AgglomerativeClustering(linkage="ward")` builds and cuts, so the segments are exactly
-its answer. A larger table is first split into MICRO_GROUPS small groups by k-means, Ward joins those
-groups (each weighted by its number of customers, see `weighted_ward_tree`), and every customer
-follows its small group.
+Up to EXACT_ROWS customers the tree is Ward's tree of every customer, the tree scipy's `ward` gives and
+scikit-learn's `AgglomerativeClustering(linkage="ward")` cuts, so the segments are exactly its answer
+(tests check both). Up to _SCIPY_WARD_ROWS it is scipy's `ward`; above, `weighted_ward_tree` with every
+customer a group of one. scipy holds every pairwise distance twice (0.85 GB at 10,000 customers) in one
+call that Cancel cannot interrupt (4 s on an idle machine, 8-18 s on a busy one); the chain holds the
+customers alone and checks Cancel every few hundred steps, and takes about as long from a few thousand
+customers on (10,000 x 5: 3.1-3.3 s against scipy's 3.8-4.2 s; CC GENERAL's 8,636 x 17: 3.8-4.4 s against
+3.1-3.7 s). Below that scipy is quicker (the digits' 1,797 x 58: 0.1 s against 0.5 s).
+
+A larger table is first split into MICRO_GROUPS small groups by k-means, Ward joins those groups (each
+weighted by its number of customers), and every customer follows its small group.
 """
 
 from collections.abc import Callable, Mapping
@@ -39,11 +45,12 @@ from core.methods.sampling import (
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report, scaled
 
 # Tables up to this many customers get the exact Ward tree of all of them. Its cost grows with the
-# square of the customers, in one scipy call that Cancel cannot interrupt, holding every pairwise
-# distance twice: at the issue's "about 20,000" that call took 118 s (and 51 s in another run) on the
-# busy machine, and would hold four times the 0.85 GB measured at 10,000, where it took 8-18 s
-# (make bench, row 13).
+# square of the customers: 3-6 s at 10,000 on an idle machine, four times that at the issue's "about
+# 20,000" (scipy's call, used before, took 51-118 s there on the busy machine).
 EXACT_ROWS = 10_000
+# Up to this many customers scipy's `ward` builds the exact tree: at most a second and 130 MB of
+# distances (5,000 x 5 took 0.75-1.15 s, the chain 0.85 s).
+_SCIPY_WARD_ROWS = 4_000
 # Larger tables are first split into this many small groups ("a few thousand", issue 19): small
 # enough that Ward on them takes about a second on the busy machine, fine enough that each holds
 # about 0.05 % of the customers, far below any segment a shop owner would keep.
@@ -160,9 +167,12 @@ def _build_tree(
                 f"You asked for {k} segments but only {distinct} customers differ from each other; "
                 f"choose at most {distinct}."
             )
-        report(progress, 0.05, "Joining customers into a tree")
         leaves = np.arange(len(data))
-        return _Tree(ward(data), leaves, np.ones(len(data), dtype=np.int64), data, micro_grouped=False)
+        if len(data) <= _SCIPY_WARD_ROWS:
+            tree = ward(data)
+        else:
+            tree = weighted_ward_tree(data, np.ones(len(data)), progress=progress, cancel=cancel)
+        return _Tree(tree, leaves, np.ones(len(data), dtype=np.int64), data, micro_grouped=False)
     leaf_of_customer, centres, leaf_sizes, placed_by = _micro_groups(
         data, seed, scaled(progress, 0.0, 0.8), cancel
     )
@@ -172,7 +182,7 @@ def _build_tree(
             "groups; choose fewer."
         )
     report(progress, 0.8, "Joining small groups into a tree")
-    tree = weighted_ward_tree(centres, leaf_sizes, cancel=cancel)
+    tree = weighted_ward_tree(centres, leaf_sizes, progress=scaled(progress, 0.8, 1.0), cancel=cancel)
     return _Tree(tree, leaf_of_customer, leaf_sizes, placed_by, micro_grouped=True)
 
 
@@ -255,7 +265,11 @@ def _micro_groups(
 
 
 def weighted_ward_tree(
-    centres: np.ndarray, sizes: np.ndarray, *, cancel: CancelCheck | None = None
+    centres: np.ndarray,
+    sizes: np.ndarray,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
 ) -> np.ndarray:
     """Ward's tree over groups of customers given by their centres (means) and sizes, in scipy's
     linkage format (heights as scipy's `ward` gives them; the fourth column counts leaves).
@@ -276,7 +290,14 @@ def weighted_ward_tree(
     points = np.array(centres, dtype=np.float64)
     weights = np.asarray(sizes, dtype=np.float64).copy()
     groups = len(points)
-    active = np.ones(groups, dtype=bool)
+    # The groups still to join are kept in the first rows: when half the rows are joined-away groups,
+    # the arrays are compacted, so a step costs the groups left, not all there were (the joins run
+    # in half the time). `group_in_row` and `row_of_group` translate; the chain holds groups.
+    group_in_row = np.arange(groups)
+    row_of_group = np.arange(groups)
+    in_play = np.ones(groups, dtype=bool)
+    left = groups
+    offsets, squared, costs = np.empty_like(points), np.empty(groups), np.empty(groups)
     joins: list[tuple[int, int, float]] = []
     chain: list[int] = []
     steps = 0
@@ -284,27 +305,41 @@ def weighted_ward_tree(
         steps += 1
         if steps % _CHAIN_STEPS_PER_CHECK == 0:
             raise_if_cancelled(cancel)
+            report(progress, len(joins) / (groups - 1), "Joining customers into a tree")
+        if 2 * left < len(points):
+            points, weights, group_in_row = points[in_play], weights[in_play], group_in_row[in_play]
+            row_of_group[group_in_row] = np.arange(left)
+            in_play = np.ones(left, dtype=bool)
+            offsets, squared, costs = offsets[:left], squared[:left], costs[:left]
         if not chain:
-            chain.append(int(np.flatnonzero(active)[0]))
-        last = chain[-1]
-        offsets = points - points[last]
-        costs = weights[last] * weights / (weights[last] + weights) * np.einsum("ij,ij->i", offsets, offsets)
-        costs[~active] = np.inf
+            chain.append(int(group_in_row[np.argmax(in_play)]))
+        last = row_of_group[chain[-1]]
+        # The cost of joining `last` with every row, in place (a joined-away row sits at infinity).
+        np.subtract(points, points[last], out=offsets)
+        np.einsum("ij,ij->i", offsets, offsets, out=squared)
+        np.add(weights, weights[last], out=costs)
+        np.divide(weights, costs, out=costs)
+        costs *= squared
+        costs *= weights[last]
         costs[last] = np.inf
         nearest = int(np.argmin(costs))
         # On a tie the previous link of the chain wins, or the chain could cycle.
-        if len(chain) > 1 and costs[chain[-2]] <= costs[nearest]:
-            nearest = chain[-2]
-        if len(chain) > 1 and nearest == chain[-2]:
+        previous = row_of_group[chain[-2]] if len(chain) > 1 else None
+        if previous is not None and costs[previous] <= costs[nearest]:
+            nearest = previous
+        if nearest == previous:
             chain.pop()
             chain.pop()
             joined = weights[last] + weights[nearest]
             points[last] = (weights[last] * points[last] + weights[nearest] * points[nearest]) / joined
             weights[last] = joined
-            active[nearest] = False
-            joins.append((last, nearest, float(np.sqrt(2.0 * costs[nearest]))))
+            points[nearest] = np.inf
+            in_play[nearest] = False
+            left -= 1
+            height = float(np.sqrt(2.0 * costs[nearest]))
+            joins.append((int(group_in_row[last]), int(group_in_row[nearest]), height))
         else:
-            chain.append(nearest)
+            chain.append(int(group_in_row[nearest]))
     return _linkage_matrix(joins, groups)
 
 
