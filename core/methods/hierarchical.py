@@ -167,6 +167,7 @@ def _build_tree(
                 f"You asked for {k} segments but only {distinct} customers differ from each other; "
                 f"choose at most {distinct}."
             )
+        report(progress, 0.0, "Joining customers into a tree")
         leaves = np.arange(len(data))
         if len(data) <= _SCIPY_WARD_ROWS:
             tree = ward(data)
