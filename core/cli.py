@@ -500,11 +500,12 @@ def _segment(
         write_dashboard(arguments.dashboard, table, result, stability=segment_stability)
         print(f"Wrote the dashboard to {arguments.dashboard}")
     if arguments.workbook:
+        from core.pipeline import segment_probabilities
         from core.workbook import write_workbook
 
         write_workbook(
             arguments.workbook, table.frame, segmentation, protected=arguments.input,
-            stability=segment_stability,
+            stability=segment_stability, probabilities=segment_probabilities(segmentation, result.prepared),
         )
         print(f"Wrote the workbook to {arguments.workbook}")
     if arguments.model:

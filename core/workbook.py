@@ -103,15 +103,20 @@ def write_workbook(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     stability: Sequence[SegmentStability] | None = None,
+    probabilities: pd.DataFrame | None = None,
 ) -> Path:
     """Write `.xlsx` atomically: "Summary" (the profile table), then one sheet per segment with its
     customers (all original columns, segment number and name), then customers left out, if any.
     Text that a spreadsheet would run as a formula is made inert. `protected` is the customer file;
-    `stability` (one per segment, core.stability) adds its columns to the summary when it was checked."""
+    `stability` (one per segment, core.stability) adds its columns to the summary when it was checked;
+    `probabilities` (`core.pipeline.segment_probabilities`, for a method that gives them) adds each
+    customer's probability of each segment, as the customers' CSV export has them."""
     if Path(path).suffix.lower() != ".xlsx":
         raise SettingsError(f"Cannot save a workbook as '{Path(path).name}': use a name ending in .xlsx.")
     labels = np.asarray(segmentation.labels)
-    labelled = neutralise_formulas(labelled_frame(frame, labels, segmentation.names, segmentation.numbers))
+    labelled = neutralise_formulas(
+        labelled_frame(frame, labels, segmentation.names, segmentation.numbers, probabilities=probabilities)
+    )
     groups = [(name, labels == position) for position, name in enumerate(segmentation.names)]
     if (labels < 0).any():
         groups.append((LEFT_OUT_SHEET, labels < 0))

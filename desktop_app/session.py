@@ -684,11 +684,13 @@ class AnalysisSession(QObject):
         if self.table is None or self.segmentation is None:
             return
         frame, segmentation, source = self.table.frame, self.segmentation, self.table.report.path
-        stability = self.stability.segments
+        stability, prepared = self.stability.segments, self.prepared
 
         def write(hooks: TaskHooks) -> str:
+            from core.pipeline import segment_probabilities
             from core.workbook import write_workbook
 
+            probabilities = None if prepared is None else segment_probabilities(segmentation, prepared)
             return str(
                 _saving(
                     path,
@@ -700,6 +702,7 @@ class AnalysisSession(QObject):
                         progress=hooks.progress,
                         cancel=hooks.cancel,
                         stability=stability,
+                        probabilities=probabilities,
                     ),
                 )
             )

@@ -9,6 +9,7 @@ import pytest
 
 from core.cli import EXIT_BAD_INPUT, EXIT_OK, main
 from core.methods import METHODS
+from core.workbook import RFM_SHEET, SUMMARY_SHEET
 from tests.engine.stand_in_methods import FAR_AWAY, FAR_FROM_CENTRES, FEATURES, customers_csv
 
 
@@ -26,10 +27,11 @@ def data_file(tmp_path):
 @pytest.mark.parametrize("name", list(METHODS))
 def test_each_method_runs_from_the_command_line_and_says_which_it_was(capsys, tmp_path, data_file, name):
     summary_path, labels_path = tmp_path / "summary.json", tmp_path / "labels.csv"
+    workbook_path = tmp_path / "segments.xlsx"
     method = METHODS[name]
     code, out, err = run_cli(
         capsys, "analyze", data_file, "--features", *FEATURES, "--method", name, "--k", "3",
-        "--summary", summary_path, "--labels", labels_path,
+        "--summary", summary_path, "--labels", labels_path, "--workbook", workbook_path,
     )  # fmt: skip
     assert code == EXIT_OK, err
     assert f"Method: {method.title}" in out
@@ -50,6 +52,12 @@ def test_each_method_runs_from_the_command_line_and_says_which_it_was(capsys, tm
         np.testing.assert_allclose(labelled[probability_columns].dropna().sum(axis=1), 1.0)
     else:
         assert probability_columns == []
+    # The workbook's segment sheets list the same customers with the same columns as the CSV.
+    sheets = pd.read_excel(workbook_path, sheet_name=None)
+    segment_sheets = [sheet for title, sheet in sheets.items() if title not in (SUMMARY_SHEET, RFM_SHEET)]
+    customers = pd.concat(segment_sheets)
+    assert list(customers.columns) == list(labelled.columns)
+    assert len(customers) == len(labelled)
 
 
 def test_k_means_is_the_default_method(capsys, tmp_path, data_file):

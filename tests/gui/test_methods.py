@@ -207,6 +207,13 @@ def test_a_gaussian_mixture_shows_its_fit_curve_and_each_customers_chances(qtbot
     assert text.startswith("Segment 2 (")
     assert "100% likely" in text
     assert window.clusters_tab.axes.collections  # the mixture's centres
+    # The workbook lists each customer's chances too, as the customers' CSV does.
+    with qtbot.waitSignal(window.session.exported, timeout=GUI_TIMEOUT):
+        window.session.export_workbook(tmp_path / "segments.xlsx")
+    first_segment = pd.read_excel(tmp_path / "segments.xlsx", sheet_name=1)
+    assert [column for column in first_segment.columns if column.startswith("P(segment")] == [
+        f"P(segment {number})" for number in segmentation.numbers
+    ]
 
 
 def test_dbscan_shows_its_automatic_distance_with_the_curve_and_takes_the_users_own(qtbot, window, tmp_path):
