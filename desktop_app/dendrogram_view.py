@@ -4,14 +4,17 @@ The tree's top part and the cut come from the core (`dendrogram_data` of the fit
 only draws them: the links below the cut in their segment's colour, the joins above it in grey, a dashed
 line where the tree is cut, and under each leaf how many customers it holds. On a large table the leaves
 are small groups of similar customers found first, and the view says so with the segmenter's notes.
+A click on the tree asks for it to be cut at that height: `cut_chosen` carries the number of segments
+that cut gives (`segments_at_height`), and the owner chooses it as any other number of segments.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from matplotlib.backend_bases import MouseButton, MouseEvent
 from matplotlib.patheffects import withStroke
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop_app.palette import segment_number_colour
@@ -23,13 +26,16 @@ if TYPE_CHECKING:
 HELP_TEXT = (
     "The tree shows how customers were joined, the most alike first, into ever larger groups; the higher "
     "a join, the more different the groups it joins. Cutting across it gives the segments: a tall gap "
-    "below the line means the groups under it are clearly apart."
+    "below the line means the groups under it are clearly apart. Click the tree at a height to cut it "
+    "there."
 )
 ABOVE_CUT_COLOUR = "#8C8C8C"
 
 
 class DendrogramView(QWidget):
     """`show_segmentation(segmentation)` draws its tree when its segmenter has one (`has_tree`)."""
+
+    cut_chosen = Signal(int)  # the number of segments of a cut the user clicked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +49,8 @@ class DendrogramView(QWidget):
         self.plot = PlotCanvas(self, toolbar=False)
         self.plot.setMinimumHeight(220)
         self.plot.set_painter(self._draw)
+        self.plot.canvas.mpl_connect("button_press_event", self._on_press)
+        self.plot.canvas.setCursor(Qt.CursorShape.PointingHandCursor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(help_label)
@@ -74,6 +82,13 @@ class DendrogramView(QWidget):
     @property
     def tree(self):
         return self._tree
+
+    def _on_press(self, event: MouseEvent) -> None:
+        from core.methods.hierarchical import segments_at_height
+
+        if self._tree is None or event.button != MouseButton.LEFT or event.ydata is None:
+            return
+        self.cut_chosen.emit(segments_at_height(self._tree, event.ydata))
 
     def _draw(self) -> None:
         with self.plot.drawing() as figure:

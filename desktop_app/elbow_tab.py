@@ -187,6 +187,7 @@ class ElbowTab(QWidget):
         self.no_k_label.hide()
         # Hierarchical grouping: its tree, cut at the chosen number, beside the chart.
         self.dendrogram = DendrogramView()
+        self.dendrogram.cut_chosen.connect(self._on_tree_cut)
         self.splits_view = SplitsView()
         self.splits_view.k_clicked.connect(self._on_split_row_clicked)
         splits_title = QLabel(SPLITS_TITLE)
@@ -544,6 +545,14 @@ class ElbowTab(QWidget):
         nearest = min(self._scores, key=lambda k: abs(k - event.xdata))
         self.set_chosen_k(nearest)
         self.k_chosen.emit(nearest)
+
+    def _on_tree_cut(self, k: int) -> None:
+        # A cut giving more (or fewer) segments than were tried is taken at the nearest number tried.
+        if not self._scores:
+            return
+        k = min(max(k, min(self._scores)), max(self._scores))
+        self.set_chosen_k(k)
+        self.k_chosen.emit(k)
 
     def _on_split_row_clicked(self, k: int) -> None:
         self.set_chosen_k(k)

@@ -407,6 +407,15 @@ class Dendrogram:
     top_height: float
     # Whether the leaves at the bottom are small groups of a large table (the app says so).
     micro_grouped: bool
+    # The heights of the joins drawn, lowest first (see `segments_at_height`).
+    join_heights: tuple[float, ...] = ()
+
+
+def segments_at_height(tree: Dendrogram, height: float) -> int:
+    """How many segments cutting the drawn tree at `height` gives: one, plus one for each join above
+    the cut. A cut below the lowest join drawn gives one segment per leaf drawn."""
+    above = len(tree.join_heights) - int(np.searchsorted(tree.join_heights, height, side="right"))
+    return 1 + above
 
 
 def dendrogram_data(segmenter: WardSegmenter, shown_leaves: int = DENDROGRAM_LEAVES) -> Dendrogram:
@@ -439,7 +448,8 @@ def dendrogram_data(segmenter: WardSegmenter, shown_leaves: int = DENDROGRAM_LEA
         segment_of_link = None if ys[1] > cut_height else under.segment
         links.append(DendrogramLink(tuple(map(float, xs)), tuple(map(float, ys)), segment_of_link))
     return Dendrogram(
-        tuple(links), leaf_items, cut_height, k, float(heights[-1]), bool(segmenter.micro_grouped_)
+        tuple(links), leaf_items, cut_height, k, float(heights[-1]), bool(segmenter.micro_grouped_),
+        tuple(float(height) for height in heights[leaves - shown :]),
     )
 
 

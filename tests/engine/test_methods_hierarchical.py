@@ -8,7 +8,13 @@ from sklearn.metrics import adjusted_rand_score
 
 from core.errors import OperationCancelled, SettingsError
 from core.methods import hierarchical
-from core.methods.hierarchical import WardSegmenter, dendrogram_data, sweep_ward, weighted_ward_tree
+from core.methods.hierarchical import (
+    WardSegmenter,
+    dendrogram_data,
+    segments_at_height,
+    sweep_ward,
+    weighted_ward_tree,
+)
 
 
 def _blobs(rows_per_group: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -124,6 +130,15 @@ def test_cancel_stops_a_large_fit(small_limits):
 
     with pytest.raises(OperationCancelled):
         WardSegmenter(4).fit(matrix, cancel=cancel)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+def test_a_cut_at_the_drawn_cut_height_gives_the_fitted_number_of_segments(k):
+    matrix, _ = _blobs(40)
+    drawn = dendrogram_data(WardSegmenter(k).fit(matrix), shown_leaves=12)
+    assert segments_at_height(drawn, drawn.cut_height) == k
+    assert segments_at_height(drawn, drawn.top_height * 2) == 1  # above everything: all together
+    assert segments_at_height(drawn, 0.0) == 12  # below every join drawn: one per leaf drawn
 
 
 def test_the_dendrogram_shows_the_cut_crossing_one_link_per_segment():

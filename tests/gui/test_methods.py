@@ -4,7 +4,7 @@ method, unusual customers in grey, and Compare ways of grouping with keeping one
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.backend_bases import MouseEvent
+from matplotlib.backend_bases import MouseButton, MouseEvent
 from matplotlib.colors import to_hex
 
 from core.methods import METHODS
@@ -84,6 +84,19 @@ def test_hierarchical_grouping_shows_its_tree_cut_at_the_chosen_number(qtbot, wi
     with qtbot.waitSignal(window.session.segmentation_changed, timeout=GUI_TIMEOUT):
         tab.k_spin.setValue(4)
     assert tab.dendrogram.tree.segments == 4
+    # A click on the tree between its two highest joins cuts it into two segments.
+    plot = tab.dendrogram.plot
+    qtbot.waitUntil(lambda: not plot.draw_pending, timeout=GUI_TIMEOUT)
+    highest, second = tab.dendrogram.tree.join_heights[-1], tab.dendrogram.tree.join_heights[-2]
+    axes = plot.canvas.figure.axes[0]
+    x, y = axes.transData.transform((axes.get_xlim()[0], (highest + second) / 2))
+    with qtbot.waitSignal(window.session.segmentation_changed, timeout=GUI_TIMEOUT):
+        plot.canvas.callbacks.process(
+            "button_press_event", MouseEvent("button_press_event", plot.canvas, x, y, button=MouseButton.LEFT)
+        )
+    assert window.session.segmentation.k == 2
+    assert tab.k_spin.value() == 2
+    assert tab.dendrogram.tree.segments == 2
     # Back to k-means: no tree.
     choose_method(window, "kmeans")
     find_segments(qtbot, window)
