@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from core.clustering import DEFAULT_SEED, as_matrix, check_magnitudes
+from core.clustering import DEFAULT_SEED, MAX_K, as_matrix, check_magnitudes
 from core.errors import DataError, SettingsError
 from core.methods.sampling import (
     NearestReference,
@@ -124,7 +124,9 @@ class DensitySegmenter:
             "customers; every other customer joined the group of the nearest sampled group member close "
             "enough to them, or the unusual customers when none was.",
         )
-        self.notes_ = grouping.notes + placed + _mostly_unusual(self.unusual_, len(data))
+        self.notes_ = (
+            grouping.notes + placed + _mostly_unusual(self.unusual_, len(data)) + _too_many(self.n_segments_)
+        )
         report(progress, 1.0, f"Found {self.n_segments_} segments and {self.unusual_:,} unusual customers")
         return self
 
@@ -163,6 +165,20 @@ class DensitySegmenter:
         )
         segmenter.notes_ = ()
         return segmenter
+
+
+def _too_many(segments: int) -> tuple[str, ...]:
+    """A warning when there are more segments than a sweep would ever offer (MAX_K): on the order lines of
+    CDNOW_master.txt (CDs and dollars, whole numbers and round prices repeated thousands of times)
+    DBSCAN's automatic distance found 310 tiny groups, each one a clump of identical orders."""
+    if segments <= MAX_K:
+        return ()
+    return (
+        f"It found {segments} segments, more than anyone can plan for: many small clumps of very similar "
+        "customers each count as a dense group. Allow a larger distance between customers of a group, or "
+        "larger smallest segments, to join them; or use k-means, where you choose how many segments "
+        "there are.",
+    )
 
 
 def _mostly_unusual(unusual: int, customers: int) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_moons
 
-from core.clustering import KMeansSegmenter
+from core.clustering import MAX_K, KMeansSegmenter
 from core.comparison import compare_segmentations
 from core.errors import DataError, OperationCancelled, SettingsError
 from core.methods import UNUSUAL, dbscan, density, method_named
@@ -158,6 +158,18 @@ def test_customers_who_are_all_the_same_are_refused_in_plain_words(name):
         _fit(name, np.zeros((50, 2)))
     with pytest.raises(DataError, match="All customers have the same values"):
         distance_curve(np.ones((50, 2)))
+
+
+def test_more_segments_than_anyone_can_plan_for_are_found_with_a_plain_warning():
+    """As DBSCAN's automatic distance on CDNOW_master.txt's order lines: clumps of identical orders."""
+    rng = np.random.default_rng(1)
+    clumps = rng.uniform(0, 100, size=(40, 2)).round()
+    matrix = np.repeat(clumps, 25, axis=0)  # 40 clumps of 25 identical customers
+    fitted = _fit("dbscan", matrix)
+    assert fitted.n_segments_ > MAX_K
+    assert any(f"It found {fitted.n_segments_} segments, more than anyone can plan for" in note
+               for note in fitted.notes_)
+    assert not any("more than anyone can plan for" in note for note in _fit("dbscan", matrix[:250]).notes_)
 
 
 def test_a_grouping_that_leaves_most_customers_in_no_group_says_so_and_what_fits_better():
