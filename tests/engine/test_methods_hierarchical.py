@@ -54,21 +54,6 @@ def test_customers_with_equal_values_get_scikit_learns_ward_segments(exact_tree)
         assert adjusted_rand_score(theirs, WardSegmenter(k).fit(matrix).labels_) == 1.0
 
 
-def test_cancel_stops_the_exact_tree_of_thousands_of_customers(monkeypatch):
-    # scipy's one call for 10,000 customers could not be interrupted (4-18 s, 0.85 GB of distances).
-    monkeypatch.setattr(hierarchical, "_SCIPY_WARD_ROWS", 0)
-    matrix, _ = _blobs(750)
-    checks = []
-
-    def cancel() -> bool:
-        checks.append(1)
-        return len(checks) > 2
-
-    with pytest.raises(OperationCancelled):
-        WardSegmenter(4).fit(matrix, cancel=cancel)
-    assert len(checks) == 3  # the third check, inside the tree, stopped it
-
-
 def test_segments_are_numbered_largest_first_with_their_means_as_centres():
     matrix, _ = _blobs(50)
     matrix = np.vstack([matrix, matrix[:30] + 0.01])  # the first group becomes the largest
@@ -120,13 +105,18 @@ def test_a_large_table_is_grouped_through_small_groups_and_everyone_follows_thei
     assert np.array_equal(again.labels_, fitted.labels_)
 
 
-def test_cancel_stops_a_large_fit(small_limits):
-    matrix, _ = _blobs(1000)
-    calls = []
+@pytest.mark.parametrize("tree", ["of small groups", "exact, of thousands of customers"])
+def test_cancel_stops_building_the_tree(request, monkeypatch, tree):
+    if tree == "of small groups":
+        request.getfixturevalue("small_limits")
+    else:  # scipy's one call for 10,000 customers could not be interrupted (4-18 s, 0.85 GB of distances)
+        monkeypatch.setattr(hierarchical, "_SCIPY_WARD_ROWS", 0)
+    matrix, _ = _blobs(750)
+    checks = []
 
     def cancel() -> bool:
-        calls.append(1)
-        return len(calls) > 2
+        checks.append(1)
+        return len(checks) > 2  # the first two pass: the exact tree's own checks come after them
 
     with pytest.raises(OperationCancelled):
         WardSegmenter(4).fit(matrix, cancel=cancel)
