@@ -392,9 +392,10 @@ def run_analysis(
 def swept_parameters(sweep: KSweep | MixtureSweep | None, method: str, k: int | None) -> dict | None:
     """The parameters the method's own sweep found for k, when the method can give its segments from
     them (`Method.assign_saved`): the segments are then the grouping the chart shows for k (a separate
-    fit could settle in another, and takes as long as one k of the sweep)."""
+    fit could settle in another, and takes as long as one k of the sweep). `sweep` is `method`'s own: the
+    app drops the sweep when the method changes."""
     chosen = method_named(method)
-    if chosen.assign_saved is None or chosen.sweep is None or not isinstance(sweep, KSweep):
+    if chosen.assign_saved is None or chosen.sweep is None or sweep is None:
         return None
     return sweep.fitted.get(k)
 

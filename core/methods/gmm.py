@@ -10,7 +10,7 @@ import os
 import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -75,13 +75,38 @@ class GaussianMixtureSegmenter:
         model = _best_of_starts(sample, k, starts, self.seed, scaled(progress, 0.0, 0.85), cancel)
         raise_if_cancelled(cancel)
         report(progress, 0.85, "Working out each customer's segment")
+        self._settle(model, data, len(sample), cancel)
+        report(progress, 1.0, f"Found {self.n_segments_} segments")
+        return self
+
+    @classmethod
+    def assign(cls, saved: Mapping[str, Any], matrix: np.ndarray) -> "GaussianMixtureSegmenter":
+        """Fitted to `matrix` with a mixture found before (a sweep's `MixtureSweep.fitted`, or a
+        project's `to_dict`): every customer in their most likely segment, nothing searched for."""
+        data = as_matrix(matrix)
+        model = _Mixture(
+            np.asarray(saved["weights"], dtype=np.float64),
+            np.asarray(saved["means"], dtype=np.float64),
+            np.asarray(saved["covariances"], dtype=np.float64),
+            float(saved.get("bic", np.nan)),
+        )
+        check_columns(data, model.means.shape[1])
+        segmenter = cls(len(model.weights))
+        segmenter._settle(model, data, int(saved.get("fitted_on", len(data))), None)
+        return segmenter
+
+    def _settle(
+        self, model: "_Mixture", data: np.ndarray, fitted_on: int, cancel: CancelCheck | None
+    ) -> None:
+        """The segments of a fitted mixture on every customer, and what the user should know about them."""
+        k = len(model.weights)
         self.bic_ = model.bic
-        self.fitted_on_ = len(sample)
+        self.fitted_on_ = fitted_on
         self._take_components(model, data, cancel)
         notes = []
-        if rows is not None:
+        if fitted_on < len(data):
             notes.append(
-                f"The Gaussian mixture was fitted on a random sample of {len(sample):,} of your "
+                f"The Gaussian mixture was fitted on a random sample of {fitted_on:,} of your "
                 f"{len(data):,} customers; every customer then got the segment most likely for them."
             )
         if self.n_segments_ < k:
@@ -91,8 +116,6 @@ class GaussianMixtureSegmenter:
             )
         self.notes_ = tuple(notes)
         self.inertia_ = within_sum_of_squares(data, self.labels_, self.cluster_centers_)
-        report(progress, 1.0, f"Found {self.n_segments_} segments")
-        return self
 
     def _take_components(self, model: "_Mixture", data: np.ndarray, cancel: CancelCheck | None) -> None:
         """The fitted mixture's components in our order, largest (most customers most likely in it)
@@ -127,10 +150,25 @@ class GaussianMixtureSegmenter:
         return cls._from_parameters(data["weights"], data["means"], data["covariances"])
 
     def to_dict(self) -> dict[str, Any]:
+        """The mixture (what `from_dict` and `assign` need), and how many customers it was fitted on
+        (absent in older files), so that a reopened project says again that it was a sample."""
+        fitted_on = getattr(self, "fitted_on_", None)
         return {
             "weights": self.weights_.tolist(),
             "means": self.cluster_centers_.tolist(),
             "covariances": self.covariances_.tolist(),
+            **({} if fitted_on is None else {"fitted_on": fitted_on}),
+        }
+
+    @staticmethod
+    def _saved_mixture(model: "_Mixture", fitted_on: int) -> dict[str, Any]:
+        """A sweep's mixture as `assign` takes it."""
+        return {
+            "weights": model.weights.tolist(),
+            "means": model.means.tolist(),
+            "covariances": model.covariances.tolist(),
+            "bic": model.bic,
+            "fitted_on": fitted_on,
         }
 
     def predict_proba(self, matrix: np.ndarray, cancel: CancelCheck | None = None) -> np.ndarray:
@@ -253,6 +291,9 @@ class MixtureSweep:
     suggested_k: int
     reason: str  # one sentence, true to the numbers beside it
     notes: tuple[str, ...] = ()
+    # Each k's mixture, so that the chosen k's segments are the ones the chart scored, without fitting them
+    # again (see `Method.assign_saved`). Not saved with a project.
+    fitted: dict[int, dict] = field(default_factory=dict, compare=False, repr=False)
 
 
 def sweep_mixtures(
@@ -279,6 +320,7 @@ def sweep_mixtures(
         f"{len(data):,} customers.",
     )
     scores = []
+    fitted: dict[int, dict] = {}
     total = k_max - k_min + 1
     for number, k in enumerate(range(k_min, k_max + 1)):
         if len(sample) < 2 * k:
@@ -287,17 +329,16 @@ def sweep_mixtures(
         step = scaled(progress, number / total, (number + 1) / total)
         model = _best_of_starts(sample, k, STARTS, seed, step, cancel)
         scores.append(MixtureScore(k, model.bic))
+        fitted[k] = GaussianMixtureSegmenter._saved_mixture(model, len(sample))
         if on_score is not None:
             on_score(scores[-1])
         if on_labels is not None:
-            segmenter = GaussianMixtureSegmenter(k, seed=seed)
-            segmenter._take_components(model, data, cancel)
-            on_labels(k, segmenter.labels_)
+            on_labels(k, GaussianMixtureSegmenter.assign(fitted[k], data).labels_)
         report(progress, (number + 1) / total, f"Tried {number + 1} of {total} segment counts")
     if not scores:
         raise SettingsError("There are too few customers to fit a Gaussian mixture; at least 2 are needed.")
     suggested, reason = suggest_mixture_k(tuple(scores))
-    return MixtureSweep(tuple(scores), suggested, reason, notes)
+    return MixtureSweep(tuple(scores), suggested, reason, notes, fitted)
 
 
 def suggest_mixture_k(scores: tuple[MixtureScore, ...]) -> tuple[int, str]:
@@ -340,4 +381,5 @@ GMM = Method(
     from_dict=GaussianMixtureSegmenter.from_dict,
     sweep=sweep_mixtures,
     gives_probabilities=True,
+    assign_saved=GaussianMixtureSegmenter.assign,
 )

@@ -89,6 +89,30 @@ def test_a_large_table_is_fitted_on_a_sample_and_everyone_gets_a_segment(monkeyp
     assert _agreement(fitted.labels_, truth) > 0.99
 
 
+def test_the_sweeps_mixture_of_each_k_gives_that_ks_segments_without_fitting_again(monkeypatch):
+    """The analysis takes the chosen k's segments from the sweep's mixture (`Method.assign_saved`), as for
+    k-means: the BIC beside k in the chart is then the segments' own, and a second fit is not paid for."""
+    monkeypatch.setattr(gmm, "FIT_SAMPLE_ROWS", 500)  # the sweep's sample note must come through too
+    matrix, _ = _slanted_groups(300, groups=3)
+    sweep = sweep_mixtures(matrix, 2, 4)
+    fitted = {k: GaussianMixtureSegmenter(k).fit(matrix) for k in (2, 3, 4)}
+
+    def fit_again(*args, **kwargs):
+        raise AssertionError("the mixture was fitted again")
+
+    monkeypatch.setattr(GaussianMixtureSegmenter, "fit", fit_again)
+    for score in sweep.scores:
+        assigned = gmm.GMM.assign_saved(sweep.fitted[score.k], matrix)
+        np.testing.assert_array_equal(assigned.labels_, fitted[score.k].labels_)
+        assert assigned.bic_ == score.bic == fitted[score.k].bic_
+        assert assigned.notes_ == fitted[score.k].notes_
+        assert "500 of your 900 customers" in assigned.notes_[0]
+        # What a project saves gives the same segments back.
+        again = gmm.GMM.assign_saved(assigned.to_dict(), matrix)
+        np.testing.assert_array_equal(again.labels_, assigned.labels_)
+        assert again.notes_ == assigned.notes_
+
+
 def test_cancel_stops_the_fit_between_starts():
     matrix, _ = _slanted_groups(200)
     calls = []
