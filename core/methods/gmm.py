@@ -143,6 +143,7 @@ class GaussianMixtureSegmenter:
         segmenter = cls(len(weights))
         segmenter._set_parameters(weights, means, covariances)
         segmenter.notes_ = ()
+        segmenter.fitted_on_ = None  # not known: a saved model's
         return segmenter
 
     @classmethod
@@ -152,24 +153,8 @@ class GaussianMixtureSegmenter:
     def to_dict(self) -> dict[str, Any]:
         """The mixture (what `from_dict` and `assign` need), and how many customers it was fitted on
         (absent in older files), so that a reopened project says again that it was a sample."""
-        fitted_on = getattr(self, "fitted_on_", None)
-        return {
-            "weights": self.weights_.tolist(),
-            "means": self.cluster_centers_.tolist(),
-            "covariances": self.covariances_.tolist(),
-            **({} if fitted_on is None else {"fitted_on": fitted_on}),
-        }
-
-    @staticmethod
-    def _saved_mixture(model: "_Mixture", fitted_on: int) -> dict[str, Any]:
-        """A sweep's mixture as `assign` takes it."""
-        return {
-            "weights": model.weights.tolist(),
-            "means": model.means.tolist(),
-            "covariances": model.covariances.tolist(),
-            "bic": model.bic,
-            "fitted_on": fitted_on,
-        }
+        saved = _saved_mixture(self.weights_, self.cluster_centers_, self.covariances_)
+        return saved if self.fitted_on_ is None else {**saved, "fitted_on": self.fitted_on_}
 
     def predict_proba(self, matrix: np.ndarray, cancel: CancelCheck | None = None) -> np.ndarray:
         """Each row's probability of belonging to each segment (rows sum to 1), segments in order.
@@ -279,6 +264,11 @@ def _best_of_starts(
     )
 
 
+def _saved_mixture(weights: np.ndarray, means: np.ndarray, covariances: np.ndarray) -> dict[str, Any]:
+    """A mixture's parameters as plain lists (`from_dict` and `assign` read them back)."""
+    return {"weights": weights.tolist(), "means": means.tolist(), "covariances": covariances.tolist()}
+
+
 @dataclass(frozen=True)
 class MixtureScore:
     k: int
@@ -329,7 +319,10 @@ def sweep_mixtures(
         step = scaled(progress, number / total, (number + 1) / total)
         model = _best_of_starts(sample, k, STARTS, seed, step, cancel)
         scores.append(MixtureScore(k, model.bic))
-        fitted[k] = GaussianMixtureSegmenter._saved_mixture(model, len(sample))
+        fitted[k] = {
+            **_saved_mixture(model.weights, model.means, model.covariances), "bic": model.bic,
+            "fitted_on": len(sample),
+        }
         if on_score is not None:
             on_score(scores[-1])
         if on_labels is not None:

@@ -105,6 +105,24 @@ def test_reopening_a_project_gives_exactly_the_same_labels(data_file, name, tmp_
     assert reopened.segmentation.names == result.segmentation.names
 
 
+@pytest.mark.parametrize("name", [name for name, method in METHODS.items() if method.assign_saved])
+def test_the_chosen_segments_come_from_the_sweep_and_a_project_reopens_without_fitting_again(
+    data_file, name, tmp_path, monkeypatch
+):
+    """The chosen k's segments are the sweep's grouping for k (the score beside k in the chart is
+    theirs), and a project's customers go back to its saved parameters: neither fits the method again."""
+
+    def fit_again(*args, **kwargs):
+        raise AssertionError(f"{name} was fitted again")
+
+    monkeypatch.setattr(type(METHODS[name].make(2, 0, {})), "fit", fit_again)
+    table = load_table(data_file)
+    result = run_analysis(table, AnalysisSettings(features=FEATURES, k_min=2, k_max=4, method=name))
+    assert result.segmentation.k == result.sweep.suggested_k
+    _, reopened = reopen(load_project(save_project(tmp_path / "work.segproj", table, result).path))
+    np.testing.assert_array_equal(reopened.segmentation.labels, result.segmentation.labels)
+
+
 @pytest.mark.parametrize("name", list(METHODS))
 def test_assigning_the_original_file_with_a_saved_model_gives_back_the_same_segments(
     data_file, name, tmp_path
