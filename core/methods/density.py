@@ -174,7 +174,7 @@ def _too_many(segments: int) -> tuple[str, ...]:
     if segments <= MAX_K:
         return ()
     return (
-        f"It found {segments} segments, more than anyone can plan for: many small clumps of very similar "
+        f"{segments} segments are more than anyone can plan for: many small clumps of very similar "
         "customers each count as a dense group. Allow a larger distance between customers of a group, or "
         "larger smallest segments, to join them; or use k-means, where you choose how many segments "
         "there are.",
