@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn import config_context
 from sklearn.cluster import KMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from sklearn.metrics.pairwise import (
@@ -29,6 +30,7 @@ from threadpoolctl import ThreadpoolController
 
 from core.errors import DataError, SettingsError
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
+from core.seeding import KMeansPlusPlusStarts
 
 DEFAULT_SEED = 42
 DEFAULT_N_INIT = 10
@@ -649,10 +651,11 @@ def _starts(
 ) -> list[_Solution]:
     """The solutions of at least `n_init` k-means++ starts on the sample, best (lowest weighted inertia)
     first. The starts run side by side, one per core, each a KMeans call on one thread (see
-    _single_threaded), so that Cancel is honoured and progress moves between calls. On all customers of
-    a small table a call runs several starts, as many as take about as long as one on _CALL_CELLS values
-    and no more than leave every core a call (a table of 200 customers is then not 50 calls: each call
-    costs about a millisecond more than its starts);
+    _single_threaded), so that Cancel is honoured and progress moves between calls. Each call draws its
+    starts' k-means++ seedings side by side (see core.seeding) and runs Lloyd from each. On all customers
+    of a small table a call runs several starts, as many as take about as long as one on _CALL_CELLS
+    values and no more than leave every core a call (a table of 200 customers is then not 50 calls: each
+    call costs about a millisecond more than its starts);
     on a sample each start is its own candidate for the refinement. Each warm start is one more call.
     The starts of a table of up to _CHEAP_START_CELLS values run one after another: their time is
     scikit-learn's Python code, which holds Python's lock, so two threads only wait for each other
@@ -667,8 +670,12 @@ def _starts(
     seeds = rng.integers(2**31 - 1, size=len(calls))
 
     def run(init, n_starts: int, seed: int) -> _Solution:
-        with _single_threaded("openmp"):
-            model = KMeans(k, init=init, n_init=n_starts, tol=_TOL, random_state=seed).fit(
+        if isinstance(init, str):
+            init = KMeansPlusPlusStarts(n_starts, np.random.default_rng(seed), sample.weights)
+        # The data were checked once (as_matrix) and the parameters are ours: scikit-learn checking
+        # them again at every call was a third of a call from given centres on 200 customers.
+        with _single_threaded("openmp"), config_context(assume_finite=True, skip_parameter_validation=True):
+            model = KMeans(k, init=init, n_init=n_starts, tol=_TOL).fit(
                 sample.points, sample_weight=sample.weights
             )
         labels = model.labels_ if sample.is_everyone else None
