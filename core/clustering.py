@@ -70,6 +70,9 @@ _MAX_STARTS_FACTOR = 5
 _CALL_CELLS = 750_000
 # Tables of up to this many values (or START_SAMPLE_ROWS customers) run their starts on all customers.
 _ALL_CUSTOMERS_CELLS = 250_000
+# ... on the distinct customers, each weighted by its count, when at most this share of them differ (see
+# _everyone); a table of mostly different customers would gain nothing.
+_DISTINCT_SHARE = 0.5
 # Starts for each k of a sweep grown from the previous k's answer (see _grown_starts).
 _GROWN_STARTS = 4
 # scikit-learn's default tolerance, so that a start is the notebook's start.
@@ -544,8 +547,18 @@ def _distinct_rows(rows: np.ndarray) -> int:
     if spread > 0:
         centred /= _SAME_CUSTOMER_DISTANCE * spread
         np.round(centred, out=centred)
-    ordered = centred[np.lexsort(centred.T[::-1])]
-    return 1 + int(np.count_nonzero((ordered[1:] != ordered[:-1]).any(axis=1)))
+    return int(np.count_nonzero(_sorted_rows(centred)[1]))
+
+
+def _sorted_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The order that sorts `rows` by all their columns, and whether each row in that order differs
+    from the one before it (the first always does)."""
+    order = np.lexsort(rows.T[::-1])
+    ordered = rows[order]
+    differs = np.empty(len(rows), dtype=bool)
+    differs[:1] = True
+    differs[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    return order, differs
 
 
 def _random_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -568,7 +581,7 @@ def _check_distinct(data: np.ndarray, draws: "_Draws", k: int) -> "_StartSample"
             f"choose at most {distinct}."
         )
     # The sample missed some rare values that the k segments need: start from all customers.
-    return _StartSample(data, None, is_everyone=True)
+    return _everyone(data)
 
 
 @dataclass(frozen=True)
@@ -578,6 +591,15 @@ class _StartSample:
     points: np.ndarray
     weights: np.ndarray | None
     is_everyone: bool
+    # When every customer is among the points as one of the distinct customers (weighted by how many
+    # share its values), each customer's row among them; None when the points are the customers.
+    customer_rows: np.ndarray | None = None
+
+    def customer_labels(self, labels: np.ndarray) -> np.ndarray | None:
+        """Every customer's segment from the points' `labels`; None for a sample of the customers."""
+        if not self.is_everyone:
+            return None
+        return labels if self.customer_rows is None else labels[self.customer_rows]
 
 
 @dataclass(frozen=True)
@@ -617,8 +639,23 @@ def _start_sample(data: np.ndarray, rng: np.random.Generator) -> _StartSample:
     a small group far from the rest (10 customers in 200,000, in the tests) is drawn hundreds of times
     where a uniform sample of START_SAMPLE_ROWS would more often than not hold none of them."""
     if len(data) <= START_SAMPLE_ROWS or data.size <= _ALL_CUSTOMERS_CELLS:
-        return _StartSample(data, None, is_everyone=True)
+        return _everyone(data)
     return _coreset(data, START_SAMPLE_ROWS, rng)
+
+
+def _everyone(data: np.ndarray) -> _StartSample:
+    """All customers; when at most _DISTINCT_SHARE of them differ, the distinct ones, each weighted by
+    how many share its values: the same k-means problem (a customer's weight counts as that many
+    customers), in fewer points. CDNOW_master.txt's 69,659 order lines are 11,261 distinct ones: its
+    sweep took 2.8-2.9 s on the order lines, 1.0-1.1 s on the distinct ones."""
+    order, differs = _sorted_rows(data)
+    if np.count_nonzero(differs) > _DISTINCT_SHARE * len(data):
+        return _StartSample(data, None, is_everyone=True)
+    position = np.cumsum(differs) - 1
+    customer_rows = np.empty(len(data), dtype=np.int64)
+    customer_rows[order] = position
+    counts = np.bincount(position).astype(np.float64)
+    return _StartSample(data[order[differs]], counts, is_everyone=True, customer_rows=customer_rows)
 
 
 def _coreset(data: np.ndarray, draws: int, rng: np.random.Generator) -> _StartSample:
@@ -637,7 +674,7 @@ def _coreset(data: np.ndarray, draws: int, rng: np.random.Generator) -> _StartSa
 class _Solution:
     centres: np.ndarray
     inertia: float
-    labels: np.ndarray | None = None  # of the points it was fitted on, when those are all customers
+    labels: np.ndarray | None = None  # every customer's segment, when the starts ran on all customers
 
 
 def _starts(
@@ -678,8 +715,7 @@ def _starts(
             model = KMeans(k, init=init, n_init=n_starts, tol=_TOL).fit(
                 sample.points, sample_weight=sample.weights
             )
-        labels = model.labels_ if sample.is_everyone else None
-        return _Solution(model.cluster_centers_, float(model.inertia_), labels)
+        return _Solution(model.cluster_centers_, float(model.inertia_), sample.customer_labels(model.labels_))
 
     solutions = []
     with _single_threaded("blas"), ThreadPoolExecutor(workers, thread_name_prefix="k-means") as pool:

@@ -198,6 +198,37 @@ def test_the_distinct_customer_count_treats_minus_zero_as_zero():
     assert _distinct_rows(rows[:1]) == 1
 
 
+@pytest.fixture(scope="module")
+def repeated_customers():
+    """Order lines of a shop selling whole units at a few prices: 30,000 rows, about 600 distinct."""
+    rng = np.random.default_rng(11)
+    units = rng.geometric(0.3, size=30_000).clip(max=40)
+    prices = rng.choice([4.99, 9.99, 14.99, 19.99, 49.99], size=30_000, p=[0.4, 0.3, 0.15, 0.1, 0.05])
+    return np.column_stack([units, units * prices]).astype(float)
+
+
+def test_repeated_customers_are_segmented_as_well_as_by_scikit_learn_each_with_its_twins(
+    repeated_customers,
+):
+    """The starts run on the distinct customers, each weighted by how many share its values (a table
+    where at most half differ): the same problem, so the segments of every customer, and their WCSS,
+    are as on the whole table."""
+    from core.clustering import _draw
+
+    sample = _draw(repeated_customers, np.random.default_rng(0)).sample
+    assert len(sample.points) == len(np.unique(repeated_customers, axis=0)) < len(repeated_customers) / 2
+    assert sample.weights.sum() == len(repeated_customers)
+    for k in (3, 6):
+        fitted = KMeansSegmenter(k).fit(repeated_customers)
+        assert len(fitted.labels_) == len(repeated_customers)
+        _, first_of_kind, kind = np.unique(repeated_customers, axis=0, return_index=True, return_inverse=True)
+        assert (fitted.labels_ == fitted.labels_[first_of_kind][kind]).all()
+        residuals = repeated_customers - fitted.cluster_centers_[fitted.labels_]
+        assert fitted.inertia_ == pytest.approx(np.einsum("ij,ij->", residuals, residuals), rel=1e-9)
+        reference = KMeans(k, n_init=10, random_state=0).fit(repeated_customers).inertia_
+        assert fitted.inertia_ <= reference * 1.005
+
+
 def test_fit_does_not_change_the_callers_matrix(four_groups, large_data):
     for data in (four_groups, large_data):
         before = data.copy()
