@@ -1,14 +1,15 @@
 """k-means that stays fast on a million customers, the k sweep, and the suggested k with its reason.
 
-Every Lloyd run is scikit-learn's compiled `KMeans`, the starts side by side on the cores, so that
-Cancel and progress work between them. How a fit stays fast and never settles for a worse grouping than
-the notebook's `KMeans(n_init=10)`: on a small table the starts run on all customers, as there (more
-of them where they are cheap, in a sweep some grown from the previous k's answer, and one swap start
-from the best, see `_swap_start`); on a large one they run on a weighted sample (a lightweight coreset,
-see `_start_sample`), and the few best different solutions are then compared on a larger coreset,
-the best refined on up to REFINE_ROWS customers and carried to everyone. The samples only rank
-candidates; the customers decide between them. A sweep keeps each k's centres, so that the segments of
-the chosen k are the ones its chart shows.
+Every Lloyd run is scikit-learn's compiled `KMeans`, from k-means++ seedings drawn many at a time
+(core.seeding), the starts side by side on the cores, so that Cancel and progress work between them.
+How a fit stays fast and never settles for a worse grouping than the notebook's `KMeans(n_init=10)`: on
+a small table the starts run on all customers, as there (on the distinct ones, weighted, where most
+customers repeat others' values; more starts where they are cheap, in a sweep some grown from the
+previous k's answer, and one swap start from the best, see `_swap_start`); on a large one they run on
+a weighted sample (a lightweight coreset, see `_start_sample`), and the few best different solutions
+are then compared on a larger coreset, the best refined on up to REFINE_ROWS customers and carried to
+everyone. The samples only rank candidates; the customers decide between them. A sweep keeps each k's
+centres, so that the segments of the chosen k are the ones its chart shows.
 """
 
 import numbers
