@@ -6,7 +6,8 @@
    it quits cleanly (exit code 0) when the user presses Ctrl+Q. Linux: under Xvfb, driven with xdotool.
    Elsewhere (the release workflow's Windows and macOS jobs) only: it starts and keeps running for 10 s.
 3. Start to main window (no file), frozen vs source, median of 3 after one warm-up each: printed with the
-   ratio to the source start (target <= 1.2x).
+   ratio to the source start (target <= 1.2x), "SLOW" above it; not a failure, as a busy machine's start
+   times vary more than that.
 4. Nothing was written inside the bundle folder (a listing with sizes and hashes before and after).
 
 Usage: smoke_test.py BUNDLE_DIR --source-bin VENV_BIN [--dataset CSV ...] [--no-timing]
@@ -28,6 +29,8 @@ import time
 from pathlib import Path
 
 WINDOW_TIMEOUT_S = 60
+# The frozen app's start to its main window at most this many times the source install's (check 3).
+STARTUP_RATIO_TARGET = 1.2
 EXE_SUFFIX = ".exe" if sys.platform == "win32" else ""
 
 
@@ -253,9 +256,12 @@ def check_gui_linux(bundle: Path, source_bin: Path, env: dict[str, str], timing:
                     start_to_window(x11, command, "^Segment Studio$") for _ in range(3)
                 )
             ratio = medians["frozen"] / medians["source"]
+            # Measured, not asserted (a busy machine's start times vary more than the target allows),
+            # but never reported as met when it was not.
+            verdict = "ok  " if ratio <= STARTUP_RATIO_TARGET else "SLOW"
             print(
-                f"ok  start to main window, median of 3: frozen {medians['frozen']:.2f} s, "
-                f"source {medians['source']:.2f} s, ratio {ratio:.2f}x (target <= 1.2x)"
+                f"{verdict}start to main window, median of 3: frozen {medians['frozen']:.2f} s, "
+                f"source {medians['source']:.2f} s, ratio {ratio:.2f}x (target <= {STARTUP_RATIO_TARGET}x)"
             )
     finally:
         x11.close()
