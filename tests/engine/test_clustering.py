@@ -229,6 +229,35 @@ def test_repeated_customers_are_segmented_as_well_as_by_scikit_learn_each_with_i
         assert fitted.inertia_ <= reference * 1.005
 
 
+def test_a_large_table_of_scores_is_segmented_on_its_distinct_customers():
+    """60,000 customers' five scores from 1 to 5 (300,000 values, above the size whose starts run on all
+    customers) are 2,226 kinds of customer: the starts run on those, weighted, instead of on a sample,
+    and every customer is in its twins' segment."""
+    from core.clustering import _draw
+
+    rng = np.random.default_rng(12)
+    liking = rng.normal(size=60_000)
+    scores = np.column_stack([
+        np.clip(np.round(3 + 1.2 * (0.7 * liking + 0.7 * rng.normal(size=60_000))), 1, 5) for _ in range(5)
+    ])
+    kinds, first_of_kind, kind, counts = np.unique(
+        scores, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
+    assert scores.size > _ALL_CUSTOMERS_CELLS
+    assert len(scores) > START_SAMPLE_ROWS
+    sample = _draw(scores, np.random.default_rng(0)).sample
+    assert sample.is_everyone
+    assert len(sample.points) == len(kinds)
+    assert sample.weights.sum() == len(scores)
+    labels_by_k = {}
+    sweep = sweep_k(scores, 2, 6, on_labels=labels_by_k.__setitem__)
+    for score in sweep.scores:
+        labels = labels_by_k[score.k]
+        assert (labels == labels[first_of_kind][kind]).all()
+        reference = KMeans(score.k, n_init=10, random_state=0).fit(kinds, sample_weight=counts).inertia_
+        assert score.wcss <= reference * 1.005
+
+
 def test_fit_does_not_change_the_callers_matrix(four_groups, large_data):
     for data in (four_groups, large_data):
         before = data.copy()
