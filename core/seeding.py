@@ -10,9 +10,9 @@ numpy step per centre; `KMeansPlusPlusStarts` hands them to KMeans through its p
 
 import numpy as np
 
-# Each step works on this many candidate-to-customer distances at most (8 MB): the starts are drawn in
-# groups small enough for that.
-_STEP_CELLS = 1_000_000
+# Each step works on this many candidate-to-customer distances at most (2 MB, in one array): the starts
+# are drawn in groups small enough for that.
+_STEP_CELLS = 250_000
 
 
 def kmeans_plusplus_seedings(
@@ -58,7 +58,8 @@ def _seedings(
         found = np.searchsorted(running, targets.ravel()).reshape(count, trials)
         candidates = np.clip(found - (starts * rows)[:, None], 0, rows - 1)
         # The candidate that leaves the least weighted squared distance is kept (greedy k-means++).
-        after = np.minimum(_squared_distances(points, norms, candidates), nearest[:, None, :])
+        after = _squared_distances(points, norms, candidates)
+        np.minimum(after, nearest[:, None, :], out=after)
         best = (after @ weights).argmin(axis=1)
         nearest = after[starts, best]
         centres[:, centre] = points[candidates[starts, best]]
@@ -67,11 +68,13 @@ def _seedings(
 
 def _squared_distances(points: np.ndarray, norms: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Squared distances from each candidate row (an integer array of shape (starts, trials)) to every
-    point, shape (starts, trials, points)."""
-    chosen = points[candidates]
-    products = chosen.reshape(-1, points.shape[1]) @ points.T
-    distances = norms[candidates][..., None] + norms - 2 * products.reshape(*candidates.shape, len(points))
-    return np.maximum(distances, 0, out=distances)
+    point, shape (starts, trials, points), worked out in one array."""
+    distances = points[candidates.ravel()] @ points.T
+    distances *= -2.0
+    distances += norms
+    distances += norms[candidates.ravel(), None]
+    np.maximum(distances, 0.0, out=distances)
+    return distances.reshape(*candidates.shape, len(points))
 
 
 class KMeansPlusPlusStarts:
