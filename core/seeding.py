@@ -10,8 +10,9 @@ numpy step per centre; `KMeansPlusPlusStarts` hands them to KMeans through its p
 
 import numpy as np
 
-# Each step works on this many candidate-to-customer distances at most (2 MB, in one array): the starts
-# are drawn in groups small enough for that.
+# Each step works on about this many candidate-to-customer distances (2 MB, in one array): the starts are
+# drawn in groups small enough for that, down to one start at a time (one start's candidates on a table
+# of 250,000 customers are 6 MB).
 _STEP_CELLS = 250_000
 
 
