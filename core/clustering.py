@@ -176,6 +176,7 @@ class KMeansSegmenter:
                              np.zeros(len(data), dtype=np.int64))
         elif sample.is_everyone:
             best = _starts(sample, k, n_init, rng, warm_starts, progress, cancel)[0]
+            best = _Solution(best.centres, best.inertia, sample.customer_labels(best.labels))
         else:
             solutions = _starts(sample, k, n_init, rng, warm_starts, progress, cancel)
             report(progress, _STARTS_SHARE, "Refining the segments on all customers")
@@ -596,10 +597,8 @@ class _StartSample:
     # share its values), each customer's row among them; None when the points are the customers.
     customer_rows: np.ndarray | None = None
 
-    def customer_labels(self, labels: np.ndarray) -> np.ndarray | None:
-        """Every customer's segment from the points' `labels`; None for a sample of the customers."""
-        if not self.is_everyone:
-            return None
+    def customer_labels(self, labels: np.ndarray) -> np.ndarray:
+        """Every customer's segment from the labels of the points, when they stand for all customers."""
         return labels if self.customer_rows is None else labels[self.customer_rows]
 
 
@@ -690,7 +689,9 @@ def _coreset(data: np.ndarray, draws: int, rng: np.random.Generator) -> _StartSa
 class _Solution:
     centres: np.ndarray
     inertia: float
-    labels: np.ndarray | None = None  # every customer's segment, when the starts ran on all customers
+    # The segment of each point it was fitted on, when those stand for all customers (see
+    # _StartSample.customer_labels); only the best solution's are handed to the customers.
+    labels: np.ndarray | None = None
 
 
 def _starts(
@@ -731,7 +732,8 @@ def _starts(
             model = KMeans(k, init=init, n_init=n_starts, tol=_TOL).fit(
                 sample.points, sample_weight=sample.weights
             )
-        return _Solution(model.cluster_centers_, float(model.inertia_), sample.customer_labels(model.labels_))
+        labels = model.labels_ if sample.is_everyone else None
+        return _Solution(model.cluster_centers_, float(model.inertia_), labels)
 
     solutions = []
     with _single_threaded("blas"), ThreadPoolExecutor(workers, thread_name_prefix="k-means") as pool:

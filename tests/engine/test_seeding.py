@@ -8,16 +8,17 @@ from sklearn.cluster import KMeans, kmeans_plusplus
 import core.seeding
 from core.seeding import KMeansPlusPlusStarts, kmeans_plusplus_seedings
 
+GROUP_CENTRES = np.array([[0, 0], [6, 0], [0, 6], [6, 6], [20, 20]], dtype=float)
+
 
 @pytest.fixture(scope="module")
 def five_groups():
     """Five groups of very different sizes and spreads: where a seeding puts its centres matters."""
     rng = np.random.default_rng(7)
-    centres = np.array([[0, 0], [6, 0], [0, 6], [6, 6], [20, 20]], dtype=float)
     sizes = [200, 120, 60, 15, 5]
     spreads = [1.5, 1.0, 0.6, 0.4, 0.3]
     parts = [centre + rng.normal(scale=spread, size=(size, 2))
-             for centre, size, spread in zip(centres, sizes, spreads, strict=True)]
+             for centre, size, spread in zip(GROUP_CENTRES, sizes, spreads, strict=True)]
     return np.vstack(parts)
 
 
@@ -28,8 +29,7 @@ def potential(points, centres, weights=None):
 
 def groups_found(centres):
     """How many of five_groups' groups hold a centre (the nearest group centre within 3)."""
-    group_centres = np.array([[0, 0], [6, 0], [0, 6], [6, 6], [20, 20]], dtype=float)
-    distances = np.linalg.norm(centres[:, None, :] - group_centres[None], axis=2)
+    distances = np.linalg.norm(centres[:, None, :] - GROUP_CENTRES[None], axis=2)
     return len(set(distances.argmin(axis=1)[distances.min(axis=1) < 3]))
 
 
