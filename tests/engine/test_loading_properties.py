@@ -17,8 +17,10 @@ PROPERTY_SETTINGS = settings(
     max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
-# Letters that never spell a number ("inf", "nan") or a missing-value word, in every tested encoding.
-WORD_LETTERS = "abcdeghkmoprstuvwxyzéÄ"
+# Letters that never spell a number ("inf", "nan"), a missing-value word or a word pandas reads as yes or
+# no ("true", "false": a column of them is read as a yes/no column, as a spreadsheet's TRUE/FALSE should
+# be), in every tested encoding.
+WORD_LETTERS = "abcdeghkmoprstvwxyzéÄ"
 NAMES = st.lists(
     st.text(alphabet=string.ascii_letters, min_size=1, max_size=8),
     min_size=1, max_size=5, unique_by=str.lower,
