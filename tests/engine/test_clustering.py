@@ -6,6 +6,7 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
+from core import clustering
 from core.clustering import (
     _ALL_CUSTOMERS_CELLS,
     MAX_K,
@@ -390,14 +391,28 @@ def test_sweep_hands_over_each_score_as_it_finishes(four_groups):
 
 
 def test_cancel_stops_the_sweep_between_fits(four_groups):
-    received = []
-
-    def cancel_after_two_scores():
-        return len(received) >= 2
-
+    fitted = []
     with pytest.raises(OperationCancelled):
-        sweep_k(four_groups, 1, 8, cancel=cancel_after_two_scores, on_score=received.append)
-    assert [score.k for score in received] == [1, 2]
+        sweep_k(four_groups, 1, 8, cancel=lambda: len(fitted) >= 2, on_labels=lambda k, _: fitted.append(k))
+    assert fitted == [1, 2]
+
+
+def test_a_slow_sweep_hands_each_score_over_while_the_next_k_is_fitted(four_groups, monkeypatch):
+    # Every fit is slower than the hand-over interval: the elbow chart gets k's point before k + 2 is fitted.
+    monkeypatch.setattr(clustering, "_HAND_OVER_SECONDS", 0.0)
+    events = []
+    sweep_k(four_groups, 1, 6, on_labels=lambda k, _: events.append(("fitted", k)),
+            on_score=lambda score: events.append(("scored", score.k)))
+    for k in range(1, 5):
+        assert events.index(("scored", k)) < events.index(("fitted", k + 2))
+
+
+def test_scores_handed_over_together_equal_those_handed_over_one_by_one(four_groups, monkeypatch):
+    # A quick sweep scores all its k in one pass over the distances; not one digit may change.
+    monkeypatch.setattr(clustering, "_HAND_OVER_SECONDS", 3600.0)
+    together = sweep_k(four_groups, 1, 8)
+    monkeypatch.setattr(clustering, "_HAND_OVER_SECONDS", 0.0)
+    assert sweep_k(four_groups, 1, 8).scores == together.scores
 
 
 def test_cancel_is_honoured_at_the_first_check_after_it_flips(four_groups):
