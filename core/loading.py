@@ -21,6 +21,7 @@ import re
 import warnings
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -291,18 +292,22 @@ def _detect_delimiter(text: str) -> str:
 
 def _detect_number_marks(values: list[str], delimiter: str) -> tuple[str, str | None]:
     """(decimal mark, thousands mark) from how the sample's numbers are written (fields already split,
-    so a quoted "1,234.50" in a comma file is seen whole)."""
-    comma = sum(1 for value in values if _DECIMAL_COMMA.match(value) and not _THREE_AFTER_MARK.match(value))
-    point = sum(1 for value in values if _DECIMAL_POINT.match(value) and not _THREE_AFTER_MARK.match(value))
+    so a quoted "1,234.50" in a comma file is seen whole). Each different value is looked at once, with
+    its count: a sample's values repeat (the digits' 19,000 are 17 different ones)."""
+    counts = Counter(values)
+    ambiguous = {value for value in counts if _THREE_AFTER_MARK.match(value)}
+    clear = [(value, count) for value, count in counts.items() if value not in ambiguous]
+    comma = sum(count for value, count in clear if _DECIMAL_COMMA.match(value))
+    point = sum(count for value, count in clear if _DECIMAL_POINT.match(value))
     decimal_seen = max(comma, point) > 0
     # Semicolons separate fields where the comma is the decimal mark: "1,234" there is most likely 1.234.
     if not decimal_seen and delimiter == ";":
-        comma = sum(1 for value in values if _THREE_AFTER_MARK.match(value) and "," in value)
+        comma = sum(counts[value] for value in ambiguous if "," in value)
     decimal = "," if comma > point else "."
     for mark in _THOUSANDS_MARKS:
         if mark == decimal or (mark in " \u00a0\u202f" and delimiter == WHITESPACE):
             continue
-        grouped = [value for value in values if _GROUPED[mark].match(value)]
+        grouped = [value for value in counts if _GROUPED[mark].match(value)]
         # "1.234" alone could be a decimal; it is a group mark when there are two groups, a decimal part
         # after it, or when the other mark is known to be the decimal one.
         if grouped and (decimal_seen or any(value.count(mark) > 1 or decimal in value for value in grouped)):
@@ -321,8 +326,10 @@ def first_row_is_header(rows: Sequence[Sequence[object]], is_number: Callable[[o
     first, rest = rows[0], rows[1:]
     numeric_positions = []
     for position in range(len(first)):
-        values = [row[position] for row in rest if len(row) > position and not _is_blank(row[position])]
-        if values and sum(map(is_number, values)) >= MIN_NUMERIC_SHARE * len(values):
+        values = Counter(row[position] for row in rest if len(row) > position)
+        present = {value: count for value, count in values.items() if not _is_blank(value)}
+        numbers = sum(count for value, count in present.items() if is_number(value))
+        if present and numbers >= MIN_NUMERIC_SHARE * sum(present.values()):
             numeric_positions.append(position)
     if not numeric_positions:
         return True
@@ -483,13 +490,25 @@ def _read_ragged(
     return frame, f"{rows_had} more fields than the header ({width}) and {were} cut to {width} fields."
 
 
-def _mostly_words(values: list[str], options: ReadOptions) -> bool:
-    """Whether a column's sample values are mostly not numbers."""
-    present = [value.strip() for value in values if value.strip()]
+def _word_positions(data: list[list[str]], width: int, options: ReadOptions) -> set[int]:
+    """The positions of the columns (of the first `width`) whose sample values are mostly not numbers.
+    The sample's values are converted at once, each different one once (converting column by column
+    took 13 ms of the 41 ms the digits' 64 columns took to open)."""
+    positions, present = [], []
+    for row in data:
+        for position, value in enumerate(row[:width]):
+            if value := value.strip():
+                positions.append(position)
+                present.append(value)
     if not present:
-        return False
-    numbers = _numbers_from_text(pd.Series(present, dtype="str"), options.decimal or ".", options.thousands)
-    return bool(numbers.isna().mean() > 0.5)
+        return set()
+    codes, different = pd.factorize(pd.Series(present, dtype="str"))
+    decimal = options.decimal or "."
+    numbers = _numbers_from_text(pd.Series(different), decimal, options.thousands)
+    not_numbers = numbers.isna().to_numpy()[codes]
+    words = np.bincount(positions, weights=not_numbers, minlength=width)
+    values = np.bincount(positions, minlength=width)
+    return {position for position in range(width) if words[position] > 0.5 * values[position]}
 
 
 def _read_csv_quietly(path: Path, encoding: str, max_rows: int | None, arguments: dict) -> pd.DataFrame:
@@ -521,10 +540,9 @@ def _read_text(
     ]
     # Columns of words are held as pandas categories: each distinct word is stored once, which parses
     # faster and takes a fraction of the memory of a million separate strings (the values are the same).
+    word_positions = _word_positions(data, width, options)
     label_columns = [
-        name for position, name in enumerate(names)
-        if name not in code_columns
-        and _mostly_words([row[position] for row in data if len(row) > position], options)
+        name for position, name in enumerate(names) if name not in code_columns and position in word_positions
     ]
     arguments = _text_read_arguments(options, names, code_columns, label_columns)
     # pandas would silently cut rows if the first data row is longer than the header: cut them knowingly.
