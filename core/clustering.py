@@ -33,7 +33,7 @@ from threadpoolctl import ThreadpoolController
 
 from core.errors import DataError, SettingsError
 from core.progress import CancelCheck, ProgressCallback, raise_if_cancelled, report
-from core.seeding import KMeansPlusPlusStarts
+from core.seeding import KMeansStarts
 
 DEFAULT_SEED = 42
 DEFAULT_N_INIT = 10
@@ -726,8 +726,8 @@ def _starts(
     starts' k-means++ seedings side by side (see core.seeding) and runs Lloyd from each. On all customers
     of a small table a call runs several starts, as many as take about as long as one on _CALL_CELLS
     values and no more than leave every core a call (a table of 200 customers is then not 50 calls: each
-    call costs about a millisecond more than its starts);
-    on a sample each start is its own candidate for the refinement. Each warm start is one more call.
+    call costs about a millisecond more than its starts), and the warm starts join those calls; on a
+    sample each start, warm ones included, is its own call and its own candidate for the refinement.
     The starts of a table of up to _CHEAP_START_CELLS values run one after another: their time is
     scikit-learn's Python code, which holds Python's lock, so two threads only wait for each other
     (a sweep of Mall customers took 0.85-0.90 s with two, 0.45-0.50 s with one)."""
@@ -735,18 +735,23 @@ def _starts(
     cheap = cells <= _CHEAP_START_CELLS
     starts = n_init * (min(_MAX_STARTS_FACTOR, _CHEAP_START_CELLS // cells) if cheap else 1)
     workers = 1 if cheap else os.cpu_count() or 1
-    per_call = max(1, min(-(-starts // workers), _CALL_CELLS // cells)) if sample.is_everyone else 1
-    calls: list = [("k-means++", min(per_call, starts - first)) for first in range(0, starts, per_call)]
-    calls += [(centres, 1) for centres in warm_starts]
+    # Each call: how many k-means++ seedings it starts from, and which warm starts.
+    calls: list[tuple[int, Sequence[np.ndarray]]]
+    if sample.is_everyone:  # only the best start counts: the warm starts join the calls, a share each
+        per_call = max(1, min(-(-starts // workers), _CALL_CELLS // cells))
+        seedings = [min(per_call, starts - first) for first in range(0, starts, per_call)]
+        calls = [(count, warm_starts[number::len(seedings)]) for number, count in enumerate(seedings)]
+    else:  # each start is a candidate for the refinement
+        calls = [(1, ())] * starts + [(0, (centres,)) for centres in warm_starts]
     seeds = rng.integers(2**31 - 1, size=len(calls))
+    points_mean = sample.points.mean(axis=0)
 
-    def run(init, n_starts: int, seed: int) -> _Solution:
-        if isinstance(init, str):
-            init = KMeansPlusPlusStarts(n_starts, np.random.default_rng(seed), sample.weights)
+    def run(seedings: int, given: Sequence[np.ndarray], seed: int) -> _Solution:
+        init = KMeansStarts(seedings, np.random.default_rng(seed), sample.weights, given, points_mean)
         # The data were checked once (as_matrix) and the parameters are ours: scikit-learn checking
         # them again at every call was a third of a call from given centres on 200 customers.
         with _single_threaded("openmp"), config_context(assume_finite=True, skip_parameter_validation=True):
-            model = KMeans(k, init=init, n_init=n_starts, tol=_TOL).fit(
+            model = KMeans(k, init=init, n_init=init.count, tol=_TOL).fit(
                 sample.points, sample_weight=sample.weights
             )
         labels = model.labels_ if sample.is_everyone else None
@@ -755,8 +760,8 @@ def _starts(
     solutions = []
     with _single_threaded("blas"), ThreadPoolExecutor(workers, thread_name_prefix="k-means") as pool:
         runs = [
-            pool.submit(run, init, n_starts, int(seed))
-            for (init, n_starts), seed in zip(calls, seeds, strict=True)
+            pool.submit(run, seedings, given, int(seed))
+            for (seedings, given), seed in zip(calls, seeds, strict=True)
         ]
         try:
             for number, finished in enumerate(runs, start=1):
@@ -771,7 +776,7 @@ def _starts(
     solutions.sort(key=lambda solution: solution.inertia)
     raise_if_cancelled(cancel)
     with _single_threaded("blas"):
-        swapped = run(_swap_start(sample, solutions[0].centres), 1, int(seeds[0]))
+        swapped = run(0, (_swap_start(sample, solutions[0].centres),), int(seeds[0]))
     return sorted([*solutions, swapped], key=lambda solution: solution.inertia)
 
 

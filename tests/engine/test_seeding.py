@@ -6,7 +6,7 @@ import pytest
 from sklearn.cluster import KMeans, kmeans_plusplus
 
 import core.seeding
-from core.seeding import KMeansPlusPlusStarts, kmeans_plusplus_seedings
+from core.seeding import KMeansStarts, kmeans_plusplus_seedings
 
 GROUP_CENTRES = np.array([[0, 0], [6, 0], [0, 6], [6, 6], [20, 20]], dtype=float)
 
@@ -89,14 +89,26 @@ def test_kmeans_starts_from_the_seedings_wherever_the_customers_lie(five_groups)
     # KMeans centres the customers before it asks for a start: seedings drawn on anything but the
     # customers it passes would start far from them (here 1,000 away) and find fewer groups than asked.
     far_away = five_groups + 1000.0
-    model = KMeans(5, init=KMeansPlusPlusStarts(10, np.random.default_rng(8)), n_init=10).fit(far_away)
+    model = KMeans(5, init=KMeansStarts(10, np.random.default_rng(8)), n_init=10).fit(far_away)
     reference = KMeans(5, n_init=10, random_state=0).fit(far_away)
     assert len(np.unique(model.labels_)) == 5
     assert model.inertia_ <= reference.inertia_ * 1.001
 
 
+def test_given_centres_start_where_they_would_as_an_array_wherever_the_customers_lie(five_groups):
+    # One call runs the seedings and the warm starts: a warm start must be the start it would be alone.
+    far_away = five_groups + 1000.0
+    warm = [GROUP_CENTRES[:4] + 1000.5, GROUP_CENTRES[1:] + 999.0]
+    starts = KMeansStarts(0, np.random.default_rng(10), given=warm, points_mean=far_away.mean(axis=0))
+    together = KMeans(4, init=starts, n_init=starts.count).fit(far_away)
+    alone = min((KMeans(4, init=centres, n_init=1).fit(far_away) for centres in warm),
+                key=lambda model: model.inertia_)
+    assert together.inertia_ == alone.inertia_
+    np.testing.assert_array_equal(together.cluster_centers_, alone.cluster_centers_)
+
+
 def test_asking_for_more_starts_than_given_is_an_error(five_groups):
-    starts = KMeansPlusPlusStarts(2, np.random.default_rng(9))
+    starts = KMeansStarts(2, np.random.default_rng(9))
     starts(five_groups, 3, None)
     starts(five_groups, 3, None)
     with pytest.raises(RuntimeError, match="more than the 2 starts"):
