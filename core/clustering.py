@@ -23,7 +23,6 @@ from itertools import compress
 import numpy as np
 from sklearn import config_context
 from sklearn.cluster import KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from sklearn.metrics.pairwise import (
     euclidean_distances,
     pairwise_distances_argmin,
@@ -38,7 +37,7 @@ from core.seeding import KMeansStarts
 DEFAULT_SEED = 42
 DEFAULT_N_INIT = 10
 MAX_K = 30
-# The silhouette (and the other separation scores) of a larger table is measured on a random sample of
+# The silhouette of a larger table is measured on a random sample of
 # this many customers, the same for every k. Its cost grows with the square of the sample: 3,000 of CC
 # GENERAL's customers take 0.05 s per k, 5,000 took 0.15 s, more than the k's fit. Its standard error
 # is about 0.005, half the margin the suggestion needs.
@@ -106,8 +105,6 @@ class KScore:
     k: int
     wcss: float  # within-cluster sum of squares (inertia), in the prepared feature space
     silhouette: float | None = None  # None for k = 1
-    calinski_harabasz: float | None = None
-    davies_bouldin: float | None = None
 
 
 @dataclass(frozen=True)
@@ -280,14 +277,14 @@ def sweep_k(
     fitted: dict[int, dict] = {}
     total = k_max - k_min + 1
 
-    def hand_over(fits: list[tuple[int, float]], separation_scores: Future) -> None:
-        for (k, inertia), separation_of_k in zip(fits, separation_scores.result(), strict=True):
-            scores.append(KScore(k, inertia, *separation_of_k))
+    def hand_over(fits: list[tuple[int, float]], silhouettes: Future) -> None:
+        for (k, inertia), silhouette in zip(fits, silhouettes.result(), strict=True):
+            scores.append(KScore(k, inertia, silhouette))
             if on_score is not None:
                 on_score(scores[-1])
             report(progress, len(scores) / total, f"Tried {len(scores)} of {total} segment counts")
 
-    # The separation scores are computed on a second thread while the next k is fitted (the starts run on
+    # The silhouettes are computed on a second thread while the next k is fitted (the starts run on
     # one core, see _single_threaded; the silhouette uses the other), for all the k fitted since the last
     # hand-over at once: their silhouettes share one pass over the customers' distances, which is most of
     # a silhouette's time (see mean_silhouettes). A quick sweep scores every k in one pass (the digits' ten
@@ -313,10 +310,10 @@ def sweep_k(
             del segmenter  # its label per customer is not held while the next k is fitted
             if k < k_max and time.monotonic() < next_hand_over:
                 continue
-            separation_scores = scorer.submit(separation.scores_of_sampled, labellings)
+            silhouettes = scorer.submit(separation.silhouettes_of_sampled, labellings)
             if pending is not None:
                 hand_over(*pending)
-            pending = (unscored, separation_scores)
+            pending = (unscored, silhouettes)
             unscored, labellings = [], []
             next_hand_over = time.monotonic() + _HAND_OVER_SECONDS
         hand_over(*pending)
@@ -911,10 +908,8 @@ def _stable_order(centres: np.ndarray, sizes: np.ndarray) -> np.ndarray:
 
 
 class SeparationSample:
-    """Silhouette, Calinski-Harabasz and Davies-Bouldin on a fixed set of customers: all of them up to
-    SILHOUETTE_SAMPLE, else a random sample of that size shared by every k so the scores are comparable.
-    The other two scores would be cheap on all rows but are measured on the same sample so that the
-    three agree on what they describe and the sweep stays fast."""
+    """The silhouette on a fixed set of customers: all of them up to SILHOUETTE_SAMPLE, else a random
+    sample of that size shared by every k so that the silhouettes are comparable."""
 
     def __init__(self, data: np.ndarray, rng: np.random.Generator) -> None:
         if len(data) > SILHOUETTE_SAMPLE:
@@ -923,36 +918,23 @@ class SeparationSample:
         else:
             self.rows, self.points = None, data
 
-    def scores(self, labels: np.ndarray) -> tuple[float | None, float | None, float | None]:
-        """The three scores of `labels` (one per row of the data); None when they are undefined."""
-        return self.scores_of_sampled([self.sampled(labels)])[0]
-
     def sampled(self, labels: np.ndarray) -> np.ndarray:
         """The labels of the sample's customers, from `labels` (one per row of the data)."""
         return labels if self.rows is None else labels[self.rows]
 
-    def scores_of_sampled(
-        self, labellings: Sequence[np.ndarray]
-    ) -> list[tuple[float | None, float | None, float | None]]:
-        """The three scores of each labelling of the sample's customers (see `sampled`), the silhouettes
-        in one pass over their distances (see `mean_silhouettes`)."""
-        defined = [_scores_defined(labels) for labels in labellings]
+    def silhouettes_of_sampled(self, labellings: Sequence[np.ndarray]) -> list[float | None]:
+        """The silhouette of each labelling of the sample's customers (see `sampled`), None where it is
+        undefined, all in one pass over their distances (see `mean_silhouettes`)."""
+        defined = [_silhouette_defined(labels) for labels in labellings]
         silhouettes = iter(mean_silhouettes(self.points, list(compress(labellings, defined))))
-        return [
-            (
-                next(silhouettes),
-                float(calinski_harabasz_score(self.points, labels)),
-                float(davies_bouldin_score(self.points, labels)),
-            ) if scored else (None, None, None)
-            for labels, scored in zip(labellings, defined, strict=True)
-        ]
+        return [next(silhouettes) if scored else None for scored in defined]
 
     def silhouette(self, labels: np.ndarray, counted: np.ndarray | None = None) -> float | None:
         """The silhouette of the sample's customers whose `counted` (one per row of the data) is True,
         all of them by default (comparing methods leaves out the unusual customers, who are in no
         group); None when it is undefined."""
         points, labels = self._counted(labels, counted)
-        return mean_silhouette(points, labels) if _scores_defined(labels) else None
+        return mean_silhouette(points, labels) if _silhouette_defined(labels) else None
 
     def _counted(self, labels: np.ndarray, counted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         points, labels = self.points, self.sampled(labels)
@@ -962,8 +944,8 @@ class SeparationSample:
         return points, labels
 
 
-def _scores_defined(labels: np.ndarray) -> bool:
-    """Separation scores need at least two groups and fewer groups than customers."""
+def _silhouette_defined(labels: np.ndarray) -> bool:
+    """The silhouette needs at least two groups and fewer groups than customers."""
     groups = len(np.unique(labels))
     return 2 <= groups < len(labels)
 

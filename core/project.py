@@ -264,16 +264,25 @@ def project_from_dict(data: object, path: Path | None = None) -> ProjectFile:
 _SWEEP_KINDS = ((KScore, KSweep), (MixtureScore, MixtureSweep))
 
 
+# Two separation measures that k-means scores held until December 2026 and nothing showed: a project
+# saved then still opens without them.
+_RETIRED_MEASURES = frozenset({"calinski_harabasz", "davies_bouldin"})
+
+
 def _sweep_from_dict(saved: dict | None) -> KSweep | MixtureSweep | None:
     if saved is None:
         return None
-    measures = {key for score in saved["scores"] for key in score}
+    saved_scores = [
+        {measure: value for measure, value in score.items() if measure not in _RETIRED_MEASURES}
+        for score in saved["scores"]
+    ]
+    measures = {key for score in saved_scores for key in score}
     score_type, sweep_type = next(
         (kinds for kinds in _SWEEP_KINDS if measures <= {each.name for each in dataclasses.fields(kinds[0])}),
         _SWEEP_KINDS[0],
     )
     return sweep_type(
-        scores=tuple(score_type(**score) for score in saved["scores"]),
+        scores=tuple(score_type(**score) for score in saved_scores),
         suggested_k=int(saved["suggested_k"]),
         reason=str(saved["reason"]),
     )

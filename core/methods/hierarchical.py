@@ -216,7 +216,7 @@ def sweep_ward(
     for k in range(k_min, k_max + 1):
         raise_if_cancelled(cancel)
         labels, centres = numbered_by_size(_cut(tree.linkage, k)[tree.leaf_of_customer], data)
-        scores.append(KScore(k, within_sum_of_squares(data, labels, centres), *separation.scores(labels)))
+        scores.append(KScore(k, within_sum_of_squares(data, labels, centres), separation.silhouette(labels)))
         if on_score is not None:
             on_score(scores[-1])
         if on_labels is not None:

@@ -249,6 +249,15 @@ def test_projects_keep_which_columns_were_categories_and_older_ones_used_numbers
     assert load_project(project_path).settings.category_columns == ()
 
 
+def test_a_project_saved_with_the_retired_separation_measures_reopens_with_its_elbow_chart(saved):
+    project_path, _, result = saved
+    content = json.loads(project_path.read_text(encoding="utf-8"))
+    for score in content["results"]["sweep"]["scores"]:  # as every k-means project saved before them
+        score.update(calinski_harabasz=None if score["silhouette"] is None else 410.5, davies_bouldin=0.8)
+    project_path.write_text(json.dumps(content), encoding="utf-8")
+    assert load_project(project_path).sweep.scores == result.sweep.scores
+
+
 def test_a_k_means_project_reopens_to_its_saved_centres_without_searching_again(saved, monkeypatch):
     """The saved segments came from the sweep, which also tries starts grown from the previous k's
     answer; a fit of k alone may settle elsewhere. Reopening puts each customer at the nearest saved
