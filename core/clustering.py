@@ -57,12 +57,13 @@ _FINALISTS = 3
 # Two solutions whose centres all lie this close to each other (as a share of the customers' typical
 # distance from their mean) are the same grouping (see _finalists).
 _SAME_GROUPING = 0.05
-# `n_init` is the least number of starts. Where a start on all customers is cheap (up to this many
-# values: customers times columns, a millisecond a start) there are up to five times as many: with only
-# n_init starts (plus the grown and swap starts) the worst k came 1.7 % above the notebook's on Mall
-# customers and 1.9 % on the Wholesale file for some seeds, within +0.5 % with five times as many. On
-# larger files n_init starts kept every k within +0.46 % (digits, CC GENERAL, marketing_campaign.csv,
-# ten seeds each), and five times as many took marketing_campaign.csv's sweep from 0.5 s to 1.6 s.
+# `n_init` is the least number of k-means++ starts. Where a start on all customers is cheap (up to this
+# many values: customers times columns, a millisecond a start) a fit runs up to five times as many starts
+# in all, a sweep's grown starts among them (see _CHEAP_GROWN_STARTS): with only n_init starts (plus four
+# grown and a swap start) the worst k came 1.7 % above the notebook's on Mall customers and 1.9 % on the
+# Wholesale file for some seeds, within +0.5 % with five times as many. On larger files n_init starts
+# kept every k within +0.46 % (digits, CC GENERAL, marketing_campaign.csv, ten seeds each), and five
+# times as many took marketing_campaign.csv's sweep from 0.5 s to 1.6 s.
 _CHEAP_START_CELLS = 25_000
 _MAX_STARTS_FACTOR = 5
 # A call of KMeans on all customers of a small table runs as many starts as make about this many values.
@@ -75,8 +76,20 @@ _ALL_CUSTOMERS_CELLS = 250_000
 # ... on the distinct customers, each weighted by its count, when at most this share of them differ (see
 # _everyone); a table of mostly different customers would gain nothing.
 _DISTINCT_SHARE = 0.5
-# Starts for each k of a sweep grown from the previous k's answer (see _grown_starts).
+# Starts for each k of a sweep grown from the previous k's answer (see _grown_starts) ...
 _GROWN_STARTS = 4
+# ... and on a table of up to _CHEAP_GROWN_CELLS values, this many, in place of as many k-means++ ones
+# (see _MAX_STARTS_FACTOR). There a start's time is scikit-learn's fixed cost per start, and a grown start,
+# which keeps the k centres that are already good, more often reaches the best grouping: 46 k-means++ and
+# 4 grown starts per k left the Wholesale file's worst k above +0.5 % of the notebook's for 19 of 80 seeds
+# (sweep 0.14-0.15 s), 26 and 24 grown ones for 1 of 60 (0.12 s); Mall none of 60 either way (0.095 ->
+# 0.085 s); iris, wine and two tables of 3,000 generated values, 30 seeds each, as before, in 5-10 % less
+# time. On larger tables a start's time is its Lloyd steps, which a grown start there takes more of:
+# CDNOW_master.txt's 11,261 distinct customers (22,522 values) took twice as long, 60,000 customers'
+# five scores (2,226 kinds) 20 % longer and left k = 6 above +0.5 % for 6 seeds of 25 instead of 3; and on
+# the larger files 12 grown starts made the sweep 30-80 % slower, where 4 already meet the target.
+_CHEAP_GROWN_STARTS = 24
+_CHEAP_GROWN_CELLS = 5_000
 # scikit-learn's default tolerance, so that a start is the notebook's start.
 _TOL = 1e-4
 # Lloyd iterations per refinement round on all data (Cancel is checked between rounds, so a round must
@@ -290,6 +303,7 @@ def sweep_k(
     # a silhouette's time (see mean_silhouettes). A quick sweep scores every k in one pass (the digits' ten
     # k: 47 ms instead of 129 one by one), a slow one each k as it is fitted.
     draws = _draw(data, _random_streams(seed)[0])
+    grown_count = _CHEAP_GROWN_STARTS if draws.sample.points.size <= _CHEAP_GROWN_CELLS else _GROWN_STARTS
     previous_centres, pending = None, None
     unscored: list[tuple[int, float]] = []  # the k fitted since the last hand-over, and their WCSS
     labellings: list[np.ndarray] = []  # ... and their segments of the separation sample's customers
@@ -297,7 +311,9 @@ def sweep_k(
     with _single_threaded("blas"), ThreadPoolExecutor(1, thread_name_prefix="separation") as scorer:
         for k in range(k_min, k_max + 1):
             raise_if_cancelled(cancel)
-            grown = [] if previous_centres is None else _grown_starts(data, previous_centres, rng)
+            grown = [] if previous_centres is None else _grown_starts(
+                data, previous_centres, grown_count, rng
+            )
             segmenter = KMeansSegmenter(k, seed=seed)._fit_drawn(
                 data, draws, _random_streams(seed)[1], grown, None, cancel, exact_labels=False
             )
@@ -345,9 +361,11 @@ def _distinct_rows_up_to(data: np.ndarray, limit: int) -> int:
     return _distinct_rows(data)
 
 
-def _grown_starts(data: np.ndarray, centres: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
-    """Starts for k + 1 grown from the k centres found: one new centre at the customer farthest from all
-    of them, and _GROWN_STARTS - 1 more at customers drawn in proportion to their squared distance (as
+def _grown_starts(
+    data: np.ndarray, centres: np.ndarray, count: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """`count` starts for k + 1 grown from the k centres found: one new centre at the customer farthest
+    from all of them, and count - 1 more at customers drawn in proportion to their squared distance (as
     k-means++ draws, but from a finished grouping). A random start must find every centre again; these
     keep the k that are already good, and find narrow basins that ten random starts often miss at large k
     (Mall customers at k = 9: 0.5 % tighter). Among a sample of a large table."""
@@ -355,7 +373,7 @@ def _grown_starts(data: np.ndarray, centres: np.ndarray, rng: np.random.Generato
     with _single_threaded():
         nearest = euclidean_distances(rows, centres, squared=True).min(axis=1)
     total = float(nearest.sum())
-    drawn = rng.choice(len(rows), _GROWN_STARTS - 1, p=nearest / total) if total > 0 else []
+    drawn = rng.choice(len(rows), count - 1, p=nearest / total) if total > 0 else []
     return [np.vstack([centres, rows[row]]) for row in [int(np.argmax(nearest)), *drawn]]
 
 
@@ -717,9 +735,11 @@ def _starts(
     progress: ProgressCallback | None,
     cancel: CancelCheck | None,
 ) -> list[_Solution]:
-    """The solutions of at least `n_init` k-means++ starts on the sample, best (lowest weighted inertia)
-    first. The starts run side by side, one per core, each a KMeans call on one thread (see
-    _single_threaded), so that Cancel is honoured and progress moves between calls. Each call draws its
+    """The solutions of at least `n_init` k-means++ starts on the sample, and of the warm starts, best
+    (lowest weighted inertia) first (on a table of cheap starts, the warm ones take the place of as many
+    k-means++ ones beyond n_init, see _MAX_STARTS_FACTOR). The starts run side by side, one per core,
+    each a KMeans call on one thread (see _single_threaded), so that Cancel is honoured and progress moves
+    between calls. Each call draws its
     starts' k-means++ seedings side by side (see core.seeding) and runs Lloyd from each. On all customers
     of a small table a call runs several starts, as many as take about as long as one on _CALL_CELLS
     values and no more than leave every core a call (a table of 200 customers is then not 50 calls: each
@@ -730,7 +750,8 @@ def _starts(
     (a sweep of Mall customers took 0.85-0.90 s with two, 0.45-0.50 s with one)."""
     cells = sample.points.size
     cheap = cells <= _CHEAP_START_CELLS
-    starts = n_init * (min(_MAX_STARTS_FACTOR, _CHEAP_START_CELLS // cells) if cheap else 1)
+    budget = n_init * (min(_MAX_STARTS_FACTOR, _CHEAP_START_CELLS // cells) if cheap else 1)
+    starts = max(n_init, budget - len(warm_starts))  # the k-means++ ones
     workers = 1 if cheap else os.cpu_count() or 1
     # Each call: how many k-means++ seedings it starts from, and which warm starts.
     calls: list[tuple[int, Sequence[np.ndarray]]]

@@ -89,3 +89,26 @@ def test_the_segments_of_every_k_are_the_grouping_the_elbow_chart_shows(datasets
         saved = swept_parameters(result.sweep, result.settings.method, score.k)
         segmentation = fit_segmentation(table.frame, result.prepared, score.k, saved=saved)
         assert segmentation.segmenter.inertia_ == pytest.approx(score.wcss, rel=1e-12), f"k={score.k}"
+
+
+def test_the_wholesale_files_sweep_reaches_the_notebooks_lucky_grouping_at_almost_every_seed(datasets_dir):
+    """The notebook's `KMeans(n_init=10, random_state=0)` is a lucky run on this file (with other random
+    states it misses its own grouping at some k on every seed tried). On a table this small the sweep's
+    starts grown from the previous k find it: some k above +0.5 % for 1 of 24 seeds, 5 with four grown
+    starts and the rest k-means++."""
+    from core.loading import load_table
+    from core.pipeline import AnalysisSettings, resolve_features
+    from core.preparation import PreparationSettings, prepare
+
+    table = load_table(datasets_dir / "Wholesale customers data.csv")
+    settings = AnalysisSettings()
+    matrix = prepare(table.frame, PreparationSettings(
+        features=resolve_features(table, None), scaling=settings.scaling, missing=settings.missing,
+    )).matrix
+    notebook = [KMeans(k, n_init=10, random_state=0).fit(matrix).inertia_ for k in range(1, 11)]
+    above = [
+        seed for seed in range(24)
+        if any(score.wcss > wcss * 1.005
+               for score, wcss in zip(sweep_k(matrix, 1, 10, seed=seed).scores, notebook, strict=True))
+    ]
+    assert len(above) <= 2, above
