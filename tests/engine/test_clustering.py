@@ -383,7 +383,7 @@ def test_sweep_reports_progress_once_per_k(four_groups):
     ]
 
 
-def test_sweep_hands_over_each_score_as_it_finishes(four_groups):
+def test_sweep_hands_over_every_score_in_order_of_k(four_groups):
     received = []
     sweep = sweep_k(four_groups, 1, 5, on_score=received.append)
     assert tuple(received) == sweep.scores
