@@ -58,8 +58,9 @@ _FINALISTS = 3
 # distance from their mean) are the same grouping (see _finalists).
 _SAME_GROUPING = 0.05
 # `n_init` is the least number of k-means++ starts. Where a start on all customers is cheap (up to this
-# many values: customers times columns, a millisecond a start) a fit runs up to five times as many starts
-# in all, a sweep's grown starts among them (see _CHEAP_GROWN_STARTS): with only n_init starts (plus four
+# many values: customers times columns, a millisecond a start) a fit runs up to five times as many
+# k-means++ starts (on the smallest tables a sweep's grown ones take some of their places, see
+# _CHEAP_GROWN_STARTS): with only n_init starts (plus four
 # grown and a swap start) the worst k came 1.7 % above the notebook's on Mall customers and 1.9 % on the
 # Wholesale file for some seeds, within +0.5 % with five times as many. On larger files n_init starts
 # kept every k within +0.46 % (digits, CC GENERAL, marketing_campaign.csv, ten seeds each), and five
@@ -78,16 +79,16 @@ _ALL_CUSTOMERS_CELLS = 250_000
 _DISTINCT_SHARE = 0.5
 # Starts for each k of a sweep grown from the previous k's answer (see _grown_starts) ...
 _GROWN_STARTS = 4
-# ... and on a table of up to _CHEAP_GROWN_CELLS values, this many, in place of as many k-means++ ones
-# (see _MAX_STARTS_FACTOR). There a start's time is scikit-learn's fixed cost per start, and a grown start,
-# which keeps the k centres that are already good, more often reaches the best grouping: 46 k-means++ and
-# 4 grown starts per k left the Wholesale file's worst k above +0.5 % of the notebook's for 19 of 80 seeds
-# (sweep 0.14-0.15 s), 26 and 24 grown ones for 1 of 60 (0.12 s); Mall none of 60 either way (0.095 ->
+# ... and on a table of up to _CHEAP_GROWN_CELLS values, this many, in place of as many k-means++ ones (see
+# _MAX_STARTS_FACTOR). There a start's time is scikit-learn's fixed cost per start, and a grown start, which
+# keeps the k centres that are already good, more often reaches the best grouping: 50 k-means++ and 4 grown
+# starts per k left the Wholesale file's worst k above +0.5 % of the notebook's for 19 of 80 seeds (sweep
+# 0.14-0.15 s), 26 and 24 grown ones for 1 of 60 (0.12 s); Mall none either way (30 and 60 seeds; 0.095 ->
 # 0.085 s); iris, wine and two tables of 3,000 generated values, 30 seeds each, as before, in 5-10 % less
 # time. On larger tables a start's time is its Lloyd steps, which a grown start there takes more of:
-# CDNOW_master.txt's 11,261 distinct customers (22,522 values) took twice as long, 60,000 customers'
-# five scores (2,226 kinds) 20 % longer and left k = 6 above +0.5 % for 6 seeds of 25 instead of 3; and on
-# the larger files 12 grown starts made the sweep 30-80 % slower, where 4 already meet the target.
+# CDNOW_master.txt's 11,261 distinct customers (22,522 values) took twice as long, 60,000 customers' five
+# scores (2,226 kinds) 20 % longer and left k = 6 above +0.5 % for 6 seeds of 25 instead of 3; and on the
+# larger files 12 grown starts made the sweep 30-80 % slower, where 4 already meet the target.
 _CHEAP_GROWN_STARTS = 24
 _CHEAP_GROWN_CELLS = 5_000
 # scikit-learn's default tolerance, so that a start is the notebook's start.
@@ -735,23 +736,24 @@ def _starts(
     progress: ProgressCallback | None,
     cancel: CancelCheck | None,
 ) -> list[_Solution]:
-    """The solutions of at least `n_init` k-means++ starts on the sample, and of the warm starts, best
-    (lowest weighted inertia) first (on a table of cheap starts, the warm ones take the place of as many
-    k-means++ ones beyond n_init, see _MAX_STARTS_FACTOR). The starts run side by side, one per core,
+    """The solutions of at least `n_init` k-means++ starts on the sample, and of the warm starts, best (lowest
+    weighted inertia) first (on a table of up to _CHEAP_GROWN_CELLS values, the warm ones take the places of
+    as many k-means++ ones beyond n_init, see _CHEAP_GROWN_STARTS). The starts run side by side, one per core,
     each a KMeans call on one thread (see _single_threaded), so that Cancel is honoured and progress moves
     between calls. Each call draws its starts' k-means++ seedings side by side (see core.seeding) and runs
-    Lloyd from each. On all customers of a small table a call runs several starts, as many as take about
-    as long as one on _CALL_CELLS values and no more than leave every core a call (a table of 200
-    customers is then not 50 calls: each call costs about a millisecond more than its starts), and the
-    warm starts join those calls; on a sample each start, warm ones included, is its own call and its own
-    candidate for the refinement. The starts of a table of up to _CHEAP_START_CELLS values run one after
-    another: their time is scikit-learn's Python code, which holds Python's lock, so two threads only wait
-    for each other (a sweep of Mall customers took 0.85-0.90 s with two, 0.45-0.50 s with one; 0.14 s and
-    0.10 s with the seedings drawn side by side)."""
+    Lloyd from each. On all customers of a small table a call runs several starts, as many as take about as
+    long as one on _CALL_CELLS values and no more than leave every core a call (a table of 200 customers is
+    then not 50 calls: each call costs about a millisecond more than its starts), and the warm starts join
+    those calls; on a sample each start, warm ones included, is its own call and its own candidate for the
+    refinement. The starts of a table of up to _CHEAP_START_CELLS values run one after another: their time is
+    scikit-learn's Python code, which holds Python's lock, so two threads only wait for each other (a sweep of
+    Mall customers took 0.85-0.90 s with two, 0.45-0.50 s with one; 0.14 s and 0.10 s with the seedings drawn
+    side by side)."""
     cells = sample.points.size
     cheap = cells <= _CHEAP_START_CELLS
-    budget = n_init * (min(_MAX_STARTS_FACTOR, _CHEAP_START_CELLS // cells) if cheap else 1)
-    starts = max(n_init, budget - len(warm_starts))  # the k-means++ ones
+    starts = n_init * (min(_MAX_STARTS_FACTOR, _CHEAP_START_CELLS // cells) if cheap else 1)
+    if cells <= _CHEAP_GROWN_CELLS:  # a sweep's grown starts take the places of as many k-means++ ones
+        starts = max(n_init, starts - len(warm_starts))
     workers = 1 if cheap else os.cpu_count() or 1
     # Each call: how many k-means++ seedings it starts from, and which warm starts.
     calls: list[tuple[int, Sequence[np.ndarray]]]

@@ -103,7 +103,7 @@ class KMeansStarts:
         if given and points_mean is None:
             raise ValueError("given centres need the mean of the customers KMeans is fitted on")
         self.count = count + len(given)
-        self._seedings = count
+        self._seeding_count = count
         self._rng = rng
         self._weights = weights
         self._given = [np.asarray(centres, dtype=np.float64) - points_mean for centres in given]
@@ -111,7 +111,7 @@ class KMeansStarts:
 
     def __call__(self, points: np.ndarray, k: int, random_state: object) -> np.ndarray:
         if self._waiting is None:
-            drawn = kmeans_plusplus_seedings(points, k, self._seedings, self._rng, self._weights)
+            drawn = kmeans_plusplus_seedings(points, k, self._seeding_count, self._rng, self._weights)
             self._waiting = [*drawn, *self._given][::-1]
         if not self._waiting:
             raise RuntimeError(f"KMeans asked for more than the {self.count} starts it was given")
